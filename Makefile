@@ -1,0 +1,53 @@
+# axc — build, demo, test. `make demo` and `make test` install libtcc-dev and tcc when missing.
+SWIFT ?= swift
+AXC_RELEASE := .build/release/axc
+
+.PHONY: deps build demo test bench fuzz embed-demo clean
+
+# libtcc (static library and header) and tcc (libtcc1.a and tcc's headers) from Debian.
+deps:
+	@if [ ! -f /usr/include/libtcc.h ] || [ ! -f /usr/lib/x86_64-linux-gnu/tcc/libtcc1.a ]; then \
+	  echo "installing libtcc-dev and tcc with apt-get"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtcc-dev tcc; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product axc
+
+demo: build
+	@./scripts/demo.sh $(AXC_RELEASE)
+
+test: deps
+	$(SWIFT) build --product axc
+	$(SWIFT) test
+
+clean:
+	rm -rf .build
+
+# Bounded fuzzing of the debug axc (FUZZ_SECONDS, default 300; FUZZ_SEED to replay): findings are saved
+# under Tests/AxCoreTests/Data/regressions/ and make the rule fail.
+fuzz: deps
+	$(SWIFT) build --product axc
+	python3 scripts/fuzz.py .build/debug/axc --seconds $(or $(FUZZ_SECONDS),300)
+
+# The embedding demo (Samples/embed/README.md): axc compile three samples to C, build them with the system C
+# compiler in strict C99 and run the C program, which checks the kernels against its own loops.
+EMBED := Samples/embed
+EMBED_BUILD := $(EMBED)/build
+EMBED_CFLAGS := -std=c99 -Wall -Wextra -pedantic -Werror -O2
+# linear.ax and mlp.ax both have an entry `per_example_grads`: the mlp one is renamed (see kernels.h).
+EMBED_MLP_RENAME := -Dper_example_grads=mlp_per_example_grads \
+  -Dper_example_grads_scratch_bytes=mlp_per_example_grads_scratch_bytes
+embed-demo: deps
+	$(SWIFT) build --product axc
+	@mkdir -p $(EMBED_BUILD)
+	.build/debug/axc compile Samples/linear.ax --fn per_example_grads -o $(EMBED_BUILD)/linear_kernels.c
+	.build/debug/axc compile Samples/neuron.ax --fn batched -o $(EMBED_BUILD)/neuron_kernels.c
+	.build/debug/axc compile Samples/mlp.ax --fn per_example_grads -o $(EMBED_BUILD)/mlp_kernels.c
+	$(CC) $(EMBED_CFLAGS) -I$(EMBED_BUILD) -c $(EMBED)/main.c -o $(EMBED_BUILD)/main.o
+	$(CC) $(EMBED_CFLAGS) -c $(EMBED_BUILD)/linear_kernels.c -o $(EMBED_BUILD)/linear_kernels.o
+	$(CC) $(EMBED_CFLAGS) -c $(EMBED_BUILD)/neuron_kernels.c -o $(EMBED_BUILD)/neuron_kernels.o
+	$(CC) $(EMBED_CFLAGS) $(EMBED_MLP_RENAME) -c $(EMBED_BUILD)/mlp_kernels.c -o $(EMBED_BUILD)/mlp_kernels.o
+	$(CC) -o $(EMBED_BUILD)/embed $(EMBED_BUILD)/main.o $(EMBED_BUILD)/linear_kernels.o \
+	  $(EMBED_BUILD)/neuron_kernels.o $(EMBED_BUILD)/mlp_kernels.o -lm
+	./$(EMBED_BUILD)/embed

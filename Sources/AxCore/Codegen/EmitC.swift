@@ -1,0 +1,566 @@
+// C emission: a KernelGraph becomes one C function `int NAME(sizes..., inputs..., outputs..., scratch)` plus
+// `size_t NAME_scratch_bytes(sizes...)`, in the shape libtcc compiles well (flat unrolled loops, several
+// accumulators, one expression per element instead of chains of temporaries).
+
+/// The kernel C for libtcc: a prelude of typedefs and prototypes (no `#include`), then the kernel.
+public func emitC(_ g: KernelGraph, name: String) -> String {
+    let k = emitKernel(g, name: name)
+    return tccPrelude + "\n" + k.text
+}
+
+/// Typedefs and prototypes that replace `#include` for libtcc (every symbol is registered by the host).
+let tccPrelude: String = {
+    var s = "/* axc kernel prelude: no #include; every external symbol is registered with tcc_add_symbol. */\n"
+    s += "typedef int int32_t;\ntypedef unsigned int uint32_t;\ntypedef long long int64_t;\n"
+    s += "typedef unsigned char uint8_t;\ntypedef unsigned long size_t;\n"
+    s += libmPrototypes.map(\.proto).joined(separator: "\n") + "\n"
+    s += runtimeFunctions.map(\.proto).joined(separator: "\n") + "\n"
+    return s
+}()
+
+/// An emitted kernel: its C text and the runtime functions it calls.
+struct EmittedKernel {
+    var text: String
+    var runtime: Set<String>
+    var paramDocs: [(name: String, doc: String)]
+    var prototype: String
+    var scratchPrototype: String
+    /// A lowering failure (a compiler bug); the libtcc C then carries an `#error` with it.
+    var failure: Error?
+}
+
+/// The index at which a value is read: one flat (row-major) offset, or one index per dimension.
+enum Index {
+    case flat(String)
+    case multi([String])
+    var key: String {
+        switch self { case .flat(let s): return "f:" + s; case .multi(let xs): return "m:" + xs.joined(separator: ",") }
+    }
+}
+
+private let cKeywords: Set<String> = ["auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+    "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+    "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile",
+    "while", "scratch", "main"]
+
+/// A C identifier for `s` ('.' and other non-identifier characters become '_'), avoiding keywords and `taken`.
+func cIdentifier(_ s: String, taken: Set<String>) -> String {
+    var r = String(s.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+    if r.isEmpty || r.first!.isNumber { r = "_" + r }
+    if r.hasPrefix("ax_") { r = "u" + r }
+    while cKeywords.contains(r) || taken.contains(r) { r += "_" }
+    return r
+}
+
+/// Elements above which a size is rejected (keeps every byte count and loop bound far from overflow).
+let cMaxElements = "((int64_t)1 << 48)"
+
+/// Emits one kernel (shared by the libtcc path and the standalone file).
+func emitKernel(_ g: KernelGraph, name: String) -> EmittedKernel {
+    let e = KernelEmitter(g)
+    return e.emit(name: name)
+}
+
+final class KernelEmitter {
+    let g: KernelGraph
+    var p: Program { g.program }
+    var lines: [String] = []
+    var depth = 1
+    var counter = 0
+    var memo: [String: String] = [:]
+    var runtime: Set<String> = []
+    let sizeNames: [String: String]
+    let inputNames: [String]
+    let outputNames: [String]
+
+    init(_ g: KernelGraph) {
+        self.g = g
+        var taken = Set<String>()
+        var sizes: [String: String] = [:]
+        for s in g.program.sizeVars { let c = cIdentifier(s, taken: taken); taken.insert(c); sizes[s] = c }
+        sizeNames = sizes
+        var ins: [String] = []
+        for n in g.program.inputLeafNames { let c = cIdentifier(n, taken: taken); taken.insert(c); ins.append(c) }
+        inputNames = ins
+        var outs: [String] = []
+        for k in 0..<g.program.outputs.count { let c = cIdentifier("out\(k)", taken: taken); taken.insert(c); outs.append(c) }
+        outputNames = outs
+    }
+
+    // MARK: small helpers
+
+    func line(_ s: String) { lines.append(String(repeating: "    ", count: depth) + s) }
+    func fresh(_ prefix: String) -> String { counter += 1; return "ax_\(prefix)\(counter)" }
+    func block(_ header: String, _ body: () throws -> Void) rethrows {
+        line(header.isEmpty ? "{" : header + " {")
+        depth += 1
+        let saved = memo
+        try body()
+        memo = saved
+        depth -= 1
+        line("}")
+    }
+    func bind(_ type: String, _ expr: String) -> String {
+        let n = fresh("t"); line("\(type) \(n) = \(expr);"); return n
+    }
+    func isSimple(_ e: String) -> Bool {
+        e.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } || (e.hasPrefix("(") && e.dropFirst().dropLast().allSatisfy { $0.isNumber || $0 == "." || $0 == "-" || $0 == "f" || $0 == "e" })
+    }
+    func atomize(_ e: String, _ t: DType) -> String { isSimple(e) ? e : bind(t.cType, e) }
+
+    func dim(_ d: Dim) -> String {
+        switch d { case .const(let k): return "\(k)"; case .sym(let s): return sizeNames[s] ?? s }
+    }
+    /// The element count of `shape` as a C expression (constants folded).
+    func count(_ shape: [Dim]) -> String {
+        let k = shape.compactMap(\.constValue).reduce(1, *)
+        let syms = shape.compactMap(\.symName).map { sizeNames[$0] ?? $0 }
+        if k == 0 { return "0" }
+        if syms.isEmpty { return "\(k)" }
+        return "(" + ((k == 1 ? [] : ["\(k)"]) + syms).joined(separator: "*") + ")"
+    }
+    static func add(_ a: String, _ k: Int) -> String { k == 0 ? a : (a == "0" ? "\(k)" : "(\(a)+\(k))") }
+    static func mul(_ a: String, _ s: String) -> String {
+        if s == "1" { return a }; if a == "0" || s == "0" { return "0" }; return "\(a)*\(s)"
+    }
+    /// Row-major offset of `idx` in `shape`.
+    func linear(_ shape: [Dim], _ idx: [String]) -> String {
+        var terms: [String] = []
+        for k in 0..<shape.count where shape[k] != .const(1) && idx[k] != "0" {
+            terms.append(KernelEmitter.mul(idx[k], count(Array(shape[(k + 1)...]))))
+        }
+        return terms.isEmpty ? "0" : terms.joined(separator: " + ")
+    }
+
+    func bufferName(_ v: Var) -> String? {
+        switch g.place[v.id] {
+        case .input(let k): return inputNames[k]
+        case .output(let k): return outputNames[k]
+        case .scratch(let k): return "ax_s\(k)"
+        case nil: return nil
+        }
+    }
+
+    // MARK: expressions
+
+    /// The index at which an element-wise operand is read.
+    func operandIndex(_ a: Atom, _ idx: Index) -> Index { a.type.rank == 0 ? .multi([]) : idx }
+
+    /// The C expression of `a` at `idx`; inlined producers are generated recursively, values read twice
+    /// in one body are bound once to a temporary.
+    func gen(_ a: Atom, _ idx: Index) throws -> String {
+        switch a {
+        case .lit(let x, let t): return cLiteral(x, t)
+        case .v(let v):
+            if let b = bufferName(v) {
+                if v.type.rank == 0 { return "\(b)[0]" }
+                switch idx {
+                case .flat(let s): return "\(b)[\(s)]"
+                case .multi(let ix): return "\(b)[\(linear(v.type.shape, ix))]"
+                }
+            }
+            guard let e = g.defs[v.id] else { throw InternalError("codegen: variable #\(v.id) has no definition") }
+            let key = "\(v.id)@\(idx.key)"
+            if let t = memo[key] { return t }
+            let expr = try genEqn(e, idx)
+            if (g.useCount[v.id] ?? 0) > 1 && !isSimple(expr) {
+                let t = bind(v.type.dtype.cType, expr); memo[key] = t; return t
+            }
+            return expr
+        }
+    }
+
+    func apply(_ t: CTemplate, _ e: Eqn, _ idx: Index) throws -> String {
+        var args = try e.inputs.map { try gen($0, operandIndex($0, idx)) }
+        for i in t.multiUse where i < args.count { args[i] = atomize(args[i], e.inputs[i].type.dtype) }
+        return t.apply(args)
+    }
+
+    /// The C expression of equation `e`'s output at `idx`.
+    func genEqn(_ e: Eqn, _ idx: Index) throws -> String {
+        let inT = e.inputs.first?.type
+        switch e.prim {
+        case .unary(let op): return try apply(unaryTemplate(op, inT!.dtype), e, idx)
+        case .binary(let op): return try apply(binaryTemplate(op, inT!.dtype), e, idx)
+        case .convert(let t): return try apply(convertTemplate(from: inT!.dtype, to: t), e, idx)
+        case .select: return try apply(CTemplate(text: "($0 ? $2 : $1)"), e, idx)
+        case .integerPow(let y): return try integerPow(e, y, idx)
+        case .broadcastInDim(_, let dims):
+            let a = e.inputs[0]
+            if a.type.rank == 0 { return try gen(a, .multi([])) }
+            guard case .multi(let ix) = idx else { return try gen(a, idx) }
+            return try gen(a, .multi(dims.enumerated().map { i, d in a.type.shape[i] == .const(1) ? "0" : ix[d] }))
+        case .reshape(let shape):
+            let a = e.inputs[0]
+            if a.type.rank == 0 { return try gen(a, .multi([])) }
+            guard case .multi(let ix) = idx else { return try gen(a, idx) }
+            return try gen(a, reshapeIndex(from: shape, ix, to: a.type.shape))
+        case .transpose(let perm):
+            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat transpose") }
+            var opIdx = Array(repeating: "0", count: perm.count)
+            for (j, pj) in perm.enumerated() { opIdx[pj] = ix[j] }
+            return try gen(e.inputs[0], .multi(opIdx))
+        case .slice(let start, _, let strides):
+            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat slice") }
+            return try gen(e.inputs[0], .multi(ix.indices.map { KernelEmitter.add(KernelEmitter.mul(ix[$0], "\(strides[$0])"), start[$0]) }))
+        case .pad(let lo, _, let interior):
+            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat pad") }
+            let a = e.inputs[0]
+            var conds: [String] = [], opIdx: [String] = []
+            for i in 0..<ix.count {
+                if lo[i] == 0 && interior[i] == 0 && a.type.shape[i] == e.out.type.shape[i] { opIdx.append(ix[i]); continue }
+                let j = KernelEmitter.add(ix[i], -lo[i])
+                let step = interior[i] + 1
+                conds.append("\(j) >= 0")
+                if step > 1 { conds.append("\(j) % \(step) == 0") }
+                let q = step > 1 ? "(\(j))/\(step)" : j
+                conds.append("\(q) < \(dim(a.type.shape[i]))")
+                opIdx.append(q)
+            }
+            if conds.isEmpty { return try gen(a, .multi(opIdx)) }
+            let r = fresh("t")
+            line("\(e.out.type.dtype.cType) \(r);")
+            try block("if (\(conds.joined(separator: " && ")))") { line("\(r) = \(try gen(a, .multi(opIdx)));") }
+            try block("else") { line("\(r) = \(try gen(e.inputs[1], .multi([])));") }
+            return r
+        case .concatenate(let axis):
+            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat concatenate") }
+            if e.inputs.count == 1 { return try gen(e.inputs[0], idx) }
+            let r = fresh("t")
+            line("\(e.out.type.dtype.cType) \(r);")
+            var offset = 0
+            for (k, a) in e.inputs.enumerated() {
+                let size = a.type.shape[axis].constValue ?? 0
+                var opIdx = ix; opIdx[axis] = KernelEmitter.add(ix[axis], -offset)
+                let head = k == 0 ? "if (\(ix[axis]) < \(offset + size))" : (k == e.inputs.count - 1 ? "else" : "else if (\(ix[axis]) < \(offset + size))")
+                try block(head) { line("\(r) = \(try gen(a, .multi(opIdx)));") }
+                offset += size
+            }
+            return r
+        case .iota(let t, _, let d):
+            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat iota") }
+            return "((\(t.cType))(\(ix[d])))"
+        case .reduceSum, .reduceMax, .reduceMin, .dotGeneral:
+            throw InternalError("codegen: \(e.prim.name) must be materialized")
+        }
+    }
+
+    /// x ** y by repeated squaring (JAX's integer_pow lowering), 1/x**|y| for negative y.
+    func integerPow(_ e: Eqn, _ y: Int, _ idx: Index) throws -> String {
+        let t = e.out.type.dtype
+        if y == 0 { return cLiteral(1, t) }
+        let mulT = binaryTemplate(.mul, t)
+        var x = atomize(try gen(e.inputs[0], operandIndex(e.inputs[0], idx)), t)
+        var acc: String? = nil
+        var k = abs(y)
+        while k > 0 {
+            if k & 1 == 1 { acc = acc.map { atomize(mulT.apply([$0, x]), t) } ?? x }
+            k >>= 1
+            if k > 0 { x = atomize(mulT.apply([x, x]), t) }
+        }
+        if y < 0 { return binaryTemplate(.div, t).apply([cLiteral(1, t), acc!]) }
+        return acc!
+    }
+
+    /// Maps an index of the reshaped value to an index of its operand: directly when the reshape only
+    /// adds or removes size-1 dimensions, else through the row-major offset.
+    func reshapeIndex(from shape: [Dim], _ ix: [String], to opShape: [Dim]) -> Index {
+        let outCore = zip(shape, ix).filter { $0.0 != .const(1) }
+        let opCore = opShape.filter { $0 != .const(1) }
+        if outCore.map(\.0) == opCore {
+            var it = outCore.map(\.1).makeIterator()
+            return .multi(opShape.map { $0 == .const(1) ? "0" : it.next()! })
+        }
+        let lin = bind("int64_t", linear(shape, ix))
+        return .multi(opShape.indices.map { k in
+            let inner = count(Array(opShape[(k + 1)...]))
+            let q = inner == "1" ? lin : "(\(lin)/\(inner))"
+            return k == 0 ? q : "(\(q)%\(dim(opShape[k])))"
+        })
+    }
+
+    /// Whether `a` can be generated at a flat offset (element-wise chains, reshapes, scalar broadcasts).
+    func flatOK(_ a: Atom) -> Bool {
+        guard case .v(let v) = a, g.place[v.id] == nil, let e = g.defs[v.id] else { return true }
+        return flatOK(e)
+    }
+    func flatOK(_ e: Eqn) -> Bool {
+        switch e.prim {
+        case .unary, .binary, .integerPow, .convert, .select:
+            return e.inputs.allSatisfy { $0.type.rank == 0 || flatOK($0) }
+        case .reshape: return e.inputs[0].type.rank == 0 || flatOK(e.inputs[0])
+        case .broadcastInDim:
+            let a = e.inputs[0]
+            return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && flatOK(a))
+        case .transpose, .slice, .pad, .concatenate, .iota, .reduceSum, .reduceMax, .reduceMin, .dotGeneral:
+            return false
+        }
+    }
+
+    // MARK: loop nests
+
+    /// `target[i] = value(i)` over `shape`: one flat loop unrolled 4× when possible, else a loop per dimension.
+    func emitMap(target: String, shape: [Dim], flat: Bool, value: (Index) throws -> String) throws {
+        if shape.isEmpty {
+            try block("") { line("\(target)[0] = \(try value(.multi([])));") }
+            return
+        }
+        if flat {
+            try block("") {
+                let n = isSimple(count(shape)) ? count(shape) : bind("int64_t", count(shape))
+                let i = fresh("i")
+                line("int64_t \(i) = 0;")
+                try block("for (; \(i) + 4 <= \(n); \(i) += 4)") {
+                    for u in 0..<4 {
+                        let iu = KernelEmitter.add(i, u)
+                        line("\(target)[\(iu)] = \(try value(.flat(iu)));")
+                    }
+                }
+                try block("for (; \(i) < \(n); \(i)++)") { line("\(target)[\(i)] = \(try value(.flat(i)));") }
+            }
+            return
+        }
+        var vars: [String] = []
+        func nest(_ k: Int) throws {
+            if k == shape.count {
+                line("\(target)[\(linear(shape, vars))] = \(try value(.multi(vars)));")
+                return
+            }
+            let v = fresh("i"); vars.append(v)
+            try block("for (int64_t \(v) = 0; \(v) < \(dim(shape[k])); \(v)++)") { try nest(k + 1) }
+        }
+        try block("") { try nest(0) }
+    }
+
+    /// Emits loops over `bounds` accumulating `term(vars)` with `rule`; the innermost loop is unrolled 4×
+    /// with four accumulators. Returns the C expression of the combined result.
+    func emitAccumulate(bounds: [String], rule: ReduceRule, dtype: DType, term: ([String]) throws -> String) throws -> String {
+        let accs = (0..<4).map { _ in fresh("acc") }
+        for a in accs { line("\(rule.accType) \(a) = \(rule.identity);") }
+        func combine(_ acc: String, _ x: String) {
+            var x = x
+            if rule.combine.multiUse.contains(1) { x = atomize(x, dtype) }
+            line("\(acc) = \(rule.combine.apply([acc, x]));")
+        }
+        var vars: [String] = []
+        func nest(_ k: Int) throws {
+            let v = fresh("r")
+            if k == bounds.count - 1 {
+                line("int64_t \(v) = 0;")
+                try block("for (; \(v) + 4 <= \(bounds[k]); \(v) += 4)") {
+                    for u in 0..<4 { combine(accs[u], try term(vars + [KernelEmitter.add(v, u)])) }
+                }
+                try block("for (; \(v) < \(bounds[k]); \(v)++)") { combine(accs[0], try term(vars + [v])) }
+                return
+            }
+            vars.append(v)
+            try block("for (int64_t \(v) = 0; \(v) < \(bounds[k]); \(v)++)") { try nest(k + 1) }
+            vars.removeLast()
+        }
+        if bounds.isEmpty { combine(accs[0], try term([])) } else { try block("") { try nest(0) } }
+        let c = rule.combine
+        return c.apply([c.apply([accs[0], accs[1]]), c.apply([accs[2], accs[3]])])
+    }
+
+    func emitReduce(_ e: Eqn, target: String) throws {
+        let a = e.inputs[0]
+        let shape = a.type.shape
+        let t = e.out.type.dtype
+        guard let rule = reduceRule(e.prim, t), case .reduceSum(let axes0) = e.prim.asReduceAxes else {
+            throw InternalError("codegen: no reduction rule for \(e.prim.name) on \(t)")
+        }
+        let axes = axes0.sorted()
+        let kept = (0..<shape.count).filter { !axes.contains($0) }
+        let trailing = !axes.isEmpty && axes == Array((shape.count - axes.count)..<shape.count)
+        if trailing && flatOK(a) {
+            // Trailing axes over a flat producer: out[o] = combine over r of a[o*R + r].
+            try block("") {
+                let rN = bind("int64_t", count(axes.map { shape[$0] }))
+                let o = fresh("o")
+                let oN = bind("int64_t", count(kept.map { shape[$0] }))
+                try block("for (int64_t \(o) = 0; \(o) < \(oN); \(o)++)") {
+                    let base = bind("int64_t", "\(o)*\(rN)")
+                    let r = try emitAccumulate(bounds: [rN], rule: rule, dtype: t) { vs in
+                        try gen(a, .flat("\(base)+\(vs[0])"))
+                    }
+                    line("\(target)[\(o)] = (\(t.cType))\(r);")
+                }
+            }
+            return
+        }
+        var keptVars: [String] = []
+        func nest(_ k: Int) throws {
+            if k == kept.count {
+                let r = try emitAccumulate(bounds: axes.map { dim(shape[$0]) }, rule: rule, dtype: t) { rv in
+                    var ix = Array(repeating: "0", count: shape.count)
+                    for (i, d) in kept.enumerated() { ix[d] = keptVars[i] }
+                    for (i, d) in axes.enumerated() { ix[d] = rv[i] }
+                    return try gen(a, .multi(ix))
+                }
+                line("\(target)[\(linear(kept.map { shape[$0] }, keptVars))] = (\(t.cType))\(r);")
+                return
+            }
+            let v = fresh("i"); keptVars.append(v)
+            try block("for (int64_t \(v) = 0; \(v) < \(dim(shape[kept[k]])); \(v)++)") { try nest(k + 1) }
+            keptVars.removeLast()
+        }
+        try block("") { try nest(0) }
+    }
+
+    func emitDot(_ e: Eqn, target: String) throws {
+        guard case .dotGeneral(let d) = e.prim else { return }
+        let (l, r) = (e.inputs[0], e.inputs[1])
+        let t = e.out.type.dtype
+        let lFree = (0..<l.type.rank).filter { !d.lhsContract.contains($0) && !d.lhsBatch.contains($0) }
+        let rFree = (0..<r.type.rank).filter { !d.rhsContract.contains($0) && !d.rhsBatch.contains($0) }
+        let nb = d.lhsBatch.count
+        if try emitRuntimeGemm(e, d, lFree: lFree, rFree: rFree, target: target) { return }
+        let outShape = e.out.type.shape
+        let rule = ReduceRule(accType: t == .i32 ? "int32_t" : "double", identity: t == .i32 ? "0" : "0.0",
+                              combine: binaryTemplate(.add, t == .i32 ? .i32 : .f64))
+        var outVars: [String] = []
+        func nest(_ k: Int) throws {
+            if k == outShape.count {
+                let acc = try emitAccumulate(bounds: d.lhsContract.map { dim(l.type.shape[$0]) }, rule: rule, dtype: t) { kv in
+                    var li = Array(repeating: "0", count: l.type.rank), ri = Array(repeating: "0", count: r.type.rank)
+                    for (i, a) in d.lhsBatch.enumerated() { li[a] = outVars[i] }
+                    for (i, a) in d.rhsBatch.enumerated() { ri[a] = outVars[i] }
+                    for (i, a) in lFree.enumerated() { li[a] = outVars[nb + i] }
+                    for (i, a) in rFree.enumerated() { ri[a] = outVars[nb + lFree.count + i] }
+                    for (i, a) in d.lhsContract.enumerated() { li[a] = kv[i] }
+                    for (i, a) in d.rhsContract.enumerated() { ri[a] = kv[i] }
+                    return binaryTemplate(.mul, t).apply([try gen(l, .multi(li)), try gen(r, .multi(ri))])
+                }
+                line("\(target)[\(linear(outShape, outVars))] = (\(t.cType))\(acc);")
+                return
+            }
+            let v = fresh("i"); outVars.append(v)
+            try block("for (int64_t \(v) = 0; \(v) < \(dim(outShape[k])); \(v)++)") { try nest(k + 1) }
+            outVars.removeLast()
+        }
+        try block("") { try nest(0) }
+    }
+
+    /// Large float contractions with one contracting dimension and at most one free dimension per side
+    /// become one runtime GEMM call per batch element. Returns false when the shape does not qualify.
+    func emitRuntimeGemm(_ e: Eqn, _ d: DotDims, lFree: [Int], rFree: [Int], target: String) throws -> Bool {
+        let (l, r) = (e.inputs[0], e.inputs[1])
+        let t = e.out.type.dtype
+        guard t.isFloat, d.lhsContract.count <= 1, lFree.count <= 1, rFree.count <= 1,
+              let lv = l.variable, let rv = r.variable, let lb = bufferName(lv), let rb = bufferName(rv) else { return false }
+        let allDims = l.type.shape + r.type.shape
+        if allDims.allSatisfy({ $0.constValue != nil }) {
+            let work = e.out.type.shape.compactMap(\.constValue).reduce(1, *) * (d.lhsContract.first.map { l.type.shape[$0].constValue ?? 1 } ?? 1)
+            if work < 4096 { return false }
+        }
+        func stride(_ shape: [Dim], _ k: Int) -> String { count(Array(shape[(k + 1)...])) }
+        let ls = l.type.shape, rs = r.type.shape, os = e.out.type.shape
+        let nb = d.lhsBatch.count
+        let m = lFree.first.map { dim(ls[$0]) } ?? "1", n = rFree.first.map { dim(rs[$0]) } ?? "1"
+        // No contracting dimension (an outer product) is K = 1.
+        let k = d.lhsContract.first.map { dim(ls[$0]) } ?? "1"
+        let sam = lFree.first.map { stride(ls, $0) } ?? "0", sak = d.lhsContract.first.map { stride(ls, $0) } ?? "0"
+        let sbk = d.rhsContract.first.map { stride(rs, $0) } ?? "0", sbn = rFree.first.map { stride(rs, $0) } ?? "0"
+        let scm = lFree.isEmpty ? "0" : (rFree.isEmpty ? "1" : n), scn = rFree.isEmpty ? "0" : "1"
+        let fn = "ax_gemm_\(t)"
+        runtime.insert(fn)
+        var bVars: [String] = []
+        func nest(_ j: Int) throws {
+            if j == nb {
+                var li = Array(repeating: "0", count: ls.count), ri = Array(repeating: "0", count: rs.count)
+                var oi = Array(repeating: "0", count: os.count)
+                for (i, a) in d.lhsBatch.enumerated() { li[a] = bVars[i]; oi[i] = bVars[i] }
+                for (i, a) in d.rhsBatch.enumerated() { ri[a] = bVars[i] }
+                line("\(fn)(\(m), \(n), \(k), \(lb) + \(linear(ls, li)), \(sam), \(sak), \(rb) + \(linear(rs, ri)), \(sbk), \(sbn), \(target) + \(linear(os, oi)), \(scm), \(scn));")
+                return
+            }
+            let v = fresh("i"); bVars.append(v)
+            try block("for (int64_t \(v) = 0; \(v) < \(dim(os[j])); \(v)++)") { try nest(j + 1) }
+            bVars.removeLast()
+        }
+        try block("") { try nest(0) }
+        return true
+    }
+
+    // MARK: the function
+
+    func emit(name: String) -> EmittedKernel {
+        let sizeParams = p.sizeVars.map { "int64_t \(sizeNames[$0]!)" }
+        let inParams = p.inputs.enumerated().map { "const \($0.element.type.dtype.cType) *\(inputNames[$0.offset])" }
+        let outParams = p.outputs.enumerated().map { "\($0.element.type.dtype.cType) *\(outputNames[$0.offset])" }
+        let params = sizeParams + inParams + outParams + ["void *scratch"]
+        let proto = "int \(name)(\(params.joined(separator: ", ")))"
+        let scratchProto = "size_t \(name)_scratch_bytes(\(sizeParams.isEmpty ? "void" : sizeParams.joined(separator: ", ")))"
+
+        var docs: [(String, String)] = []
+        for s in p.sizeVars { docs.append((sizeNames[s]!, "size variable `\(s)` (>= 0)")) }
+        for (k, v) in p.inputs.enumerated() { docs.append((inputNames[k], "input `\(p.inputLeafNames[k])`: \(v.type)")) }
+        for (k, a) in p.outputs.enumerated() { docs.append((outputNames[k], "output \(k): \(a.type)")) }
+        docs.append(("scratch", "\(name)_scratch_bytes(...) bytes of scratch (may be NULL when that is 0)"))
+
+        // Size checks: negative sizes, and element counts that could overflow.
+        var checks: [String] = p.sizeVars.map { "if (\(sizeNames[$0]!) < 0) return RET;" }
+        var shapes = Set<[Dim]>()
+        for v in p.inputs { shapes.insert(v.type.shape) }
+        for e in p.eqns { shapes.insert(e.out.type.shape) }
+        for sh in shapes.sorted(by: { $0.description < $1.description }) {
+            let syms = sh.compactMap(\.symName)
+            if syms.isEmpty { continue }
+            var c = "{ int64_t ax_c = \(max(1, sh.compactMap(\.constValue).reduce(1, *)));"
+            for s in syms { let n = sizeNames[s]!; c += " if (\(n) != 0 && ax_c > \(cMaxElements) / \(n)) return RET; ax_c *= \(n);" }
+            checks.append(c + " }")
+        }
+        let scratchSizes = g.scratch.map { "(((size_t)\(count($0.type.shape)) * \($0.type.dtype.byteSize) + 63) & ~(size_t)63)" }
+
+        // The scratch-size function.
+        var s: [String] = ["\(scratchProto) {"]
+        for n in p.sizeVars { s.append("    (void)\(sizeNames[n]!);") }
+        for c in checks { s.append("    " + c.replacingOccurrences(of: "RET", with: "0")) }
+        if scratchSizes.isEmpty { s.append("    return 0;") }
+        else { s.append("    return " + scratchSizes.joined(separator: "\n        + ") + ";") }
+        s.append("}")
+
+        // The kernel.
+        lines = ["\(proto) {"]
+        for n in p.sizeVars { line("(void)\(sizeNames[n]!);") }
+        for n in inputNames { line("(void)\(n);") }
+        line("(void)scratch;")
+        for c in checks { line(c.replacingOccurrences(of: "RET", with: "1")) }
+        if !g.scratch.isEmpty {
+            line("char *ax_scr = (char *)scratch;")
+            for (k, v) in g.scratch.enumerated() {
+                line("\(v.type.dtype.cType) *ax_s\(k) = (\(v.type.dtype.cType) *)ax_scr;")
+                if k + 1 < g.scratch.count { line("ax_scr += \(scratchSizes[k]);") }
+            }
+        }
+        var failure: Error? = nil
+        for nest in g.nests {
+            do {
+                switch nest {
+                case .map(let e):
+                    let target = bufferName(e.out)!
+                    try emitMap(target: target, shape: e.out.type.shape, flat: flatOK(e)) { try genEqn(e, $0) }
+                case .reduce(let e): try emitReduce(e, target: bufferName(e.out)!)
+                case .dot(let e): try emitDot(e, target: bufferName(e.out)!)
+                case .copy(let k, let a):
+                    try emitMap(target: outputNames[k], shape: p.outputs[k].type.shape, flat: true) { try gen(a, operandIndex(a, $0)) }
+                }
+            } catch { failure = failure ?? error }
+        }
+        if let f = failure { line("#error \"\(f)\"") }
+        line("return 0;")
+        lines.append("}")
+        let text = s.joined(separator: "\n") + "\n\n" + lines.joined(separator: "\n") + "\n"
+        return EmittedKernel(text: text, runtime: runtime, paramDocs: docs, prototype: proto, scratchPrototype: scratchProto, failure: failure)
+    }
+}
+
+extension Primitive {
+    /// The axes of a reduction, as `.reduceSum(axes)` whichever reduction it is (nil-like otherwise).
+    var asReduceAxes: Primitive {
+        switch self {
+        case .reduceSum(let a), .reduceMax(let a), .reduceMin(let a): return .reduceSum(axes: a)
+        default: return self
+        }
+    }
+}

@@ -1,0 +1,175 @@
+// `axc bench`: per-stage compile times, first-call and steady-state run times, throughput,
+// and the seed 000 comparison of the fused kernel with op-by-op execution and the per-example loop.
+import Foundation
+
+/// What `axc bench` can time.
+public enum BenchMode: String, CaseIterable, Sendable {
+    /// The fused kernel compiled by libtcc.
+    case jit
+    /// Op by op through the reference interpreter.
+    case eager
+    /// The unbatched kernel called once per example (vmap entries only).
+    case loop
+}
+
+/// Times of one mode, in milliseconds.
+public struct ModeTimes: Sendable {
+    public var firstMs: Double
+    public var medianMs: Double
+    public var minMs: Double
+    public var runs: Int
+    public var peakRSSBytes: Int?
+}
+
+/// Everything `axc bench` measured for one entry.
+public struct BenchReport: Sendable {
+    public var fn: String
+    public var sizes: [String: Int]
+    /// parse, transform, fuse, emit, tcc, total (ms).
+    public var compileMs: [(String, Double)]
+    public var modes: [(BenchMode, ModeTimes)]
+    /// Elements of all outputs and bytes of all inputs and outputs, for throughput.
+    public var outputElements: Int
+    public var bytesMoved: Int
+
+    /// One JSON object (SPEC §3): fn, sizes, compile_ms, modes, plus throughput.
+    public var json: String {
+        func num(_ x: Double) -> String { String(format: "%.6g", x) }
+        let sizesText = sizes.keys.sorted().map { "\"\($0)\": \(sizes[$0]!)" }.joined(separator: ", ")
+        let compile = compileMs.map { "\"\($0.0)\": \(num($0.1))" }.joined(separator: ", ")
+        let modesText = modes.map { (m, t) -> String in
+            var fields = ["\"first_ms\": \(num(t.firstMs))", "\"median_ms\": \(num(t.medianMs))",
+                          "\"min_ms\": \(num(t.minMs))", "\"runs\": \(t.runs)"]
+            if let r = t.peakRSSBytes { fields.append("\"peak_rss_bytes\": \(r)") }
+            if t.medianMs > 0 {
+                fields.append("\"elements_per_s\": \(num(Double(outputElements) / (t.medianMs / 1e3)))")
+                fields.append("\"gb_per_s\": \(num(Double(bytesMoved) / (t.medianMs / 1e3) / 1e9))")
+            }
+            return "\"\(m.rawValue)\": {\(fields.joined(separator: ", "))}"
+        }.joined(separator: ", ")
+        return "{\"fn\": \"\(fn)\", \"sizes\": {\(sizesText)}, \"compile_ms\": {\(compile)}, \"modes\": {\(modesText)}}"
+    }
+}
+
+/// Milliseconds since an arbitrary origin (monotonic).
+func nowMs() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+
+/// The median of `xs` (non-empty).
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// Peak resident set size of this process, in bytes.
+public func peakRSSBytes() -> Int {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Int(u.ru_maxrss) * 1024
+}
+
+/// Times `body` once for the first call, once more as warm-up, then `runs` times.
+func timeRuns(runs: Int, _ body: () throws -> Void) rethrows -> ModeTimes {
+    var t0 = nowMs()
+    try body()
+    let first = nowMs() - t0
+    try body()
+    var times: [Double] = []
+    for _ in 0..<max(1, runs) {
+        t0 = nowMs()
+        try body()
+        times.append(nowMs() - t0)
+    }
+    return ModeTimes(firstMs: first, medianMs: median(times), minMs: times.min()!, runs: times.count, peakRSSBytes: nil)
+}
+
+/// Memory for one kernel argument: 64-byte aligned, owned, freed on deinit.
+final class AlignedBuffer {
+    let pointer: UnsafeMutableRawPointer
+    let bytes: Int
+    init(bytes: Int) {
+        self.bytes = bytes
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+    }
+    /// A copy of `t`'s elements.
+    convenience init(_ t: Tensor) {
+        self.init(bytes: t.count * t.dtype.byteSize)
+        switch t.storage {
+        case .f32(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        case .f64(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        case .i32(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        case .bool(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+    }
+    deinit { pointer.deallocate() }
+}
+
+/// What to benchmark.
+public struct BenchRequest: Sendable {
+    public var fn: String
+    public var args: [String: ArgValue] = [:]
+    public var sizes: [String: Int] = [:]
+    public var seed: UInt64 = 0
+    public var runs: Int = 10
+    /// Modes to run; nil means every mode that applies.
+    public var modes: [BenchMode]?
+    public init(fn: String) { self.fn = fn }
+}
+
+/// Compiles `file`'s entry stage by stage and times the requested modes.
+public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchReport {
+    var t = nowMs()
+    var stages: [(String, Double)] = []
+    func lap(_ name: String) { let now = nowMs(); stages.append((name, now - t)); t = now }
+    let module = try parseModule(file)
+    lap("parse")
+    let entry = try elaborateEntry(module, name: req.fn)
+    let program = simplify(entry.program)
+    lap("transform")
+    let graph = try fuse(program)
+    lap("fuse")
+    let c = emitC(graph, name: req.fn)
+    lap("emit")
+    let kernel = try CompiledKernel(c: c, graph: graph, program: program, name: req.fn)
+    lap("tcc")
+    stages.append(("total", stages.reduce(0) { $0 + $1.1 }))
+
+    let (inputs, sizes) = try bindInputs(program, args: req.args, sizes: req.sizes, seed: req.seed)
+    let outShapes = program.outputs.map { $0.type.concreteShape(sizes) ?? [] }
+    let outBytes = zip(outShapes, program.outputs).map { s, o in s.reduce(1, *) * o.type.dtype.byteSize }
+    let inBytes = inputs.map { $0.count * $0.dtype.byteSize }
+    let outputElements = outShapes.map { $0.reduce(1, *) }.reduce(0, +)
+
+    let loop = try loopProgram(module, req.fn)
+    // Peak RSS only grows, so modes run from the leanest (jit) to the hungriest (eager).
+    let modes = (req.modes ?? (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])).sorted { rank($0) < rank($1) }
+    func rank(_ m: BenchMode) -> Int { m == .jit ? 0 : m == .loop ? 1 : 2 }
+    var results: [(BenchMode, ModeTimes)] = []
+    for mode in modes {
+        switch mode {
+        case .jit:
+            let ins = inputs.map(AlignedBuffer.init)
+            let outs = outBytes.map { AlignedBuffer(bytes: $0) }
+            let sizeArgs = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
+            let scratch = AlignedBuffer(bytes: kernel.scratchBytes(sizes: sizeArgs))
+            var rc: Int32 = 0
+            var times = timeRuns(runs: req.runs) {
+                rc = kernel.callRaw(sizes: sizeArgs, inputs: ins.map { UnsafeRawPointer($0.pointer) },
+                                    outputs: outs.map(\.pointer), scratch: scratch.pointer)
+            }
+            if rc != 0 { throw Diagnostic("kernel \(req.fn) rejected the sizes \(sizes) (code \(rc))") }
+            times.peakRSSBytes = peakRSSBytes()
+            results.append((.jit, times))
+        case .eager:
+            var times = try timeRuns(runs: min(req.runs, 5)) { _ = try evaluate(program, inputs: inputs, sizes: sizes) }
+            times.peakRSSBytes = peakRSSBytes()
+            results.append((.eager, times))
+        case .loop:
+            guard let loop else { throw Diagnostic("--modes loop needs a vmap entry; \(req.fn) is not one") }
+            var times = try timeRuns(runs: min(req.runs, 5)) { try loop.run(inputs: inputs, sizes: sizes) }
+            times.peakRSSBytes = peakRSSBytes()
+            results.append((.loop, times))
+        }
+    }
+    return BenchReport(fn: req.fn, sizes: sizes, compileMs: stages, modes: results,
+                       outputElements: outputElements, bytesMoved: inBytes.reduce(0, +) + outBytes.reduce(0, +))
+}

@@ -1,0 +1,59 @@
+// The one API the CLI and the tests call: load a `.ax` file, elaborate entries, print IR, run them.
+// Stages are timed so `axc bench` can report them.
+import Foundation
+
+/// Which IR `axc ir` prints.
+public enum Stage: String, CaseIterable, Sendable {
+    /// The elaborated program of the entry's underlying `def`, before any transform.
+    case parsed
+    /// After vmap/grad/value_and_grad, with only the cleanup each transform does.
+    case transformed
+    /// After simplification (DCE, CSE, algebraic folding): what jit fuses and compiles.
+    case optimized
+}
+
+/// How `axc run` executes an entry.
+public enum ExecutionMode: String, CaseIterable, Sendable {
+    /// One fused native kernel compiled by libtcc.
+    case jit
+    /// Op by op through the reference interpreter (like JAX without jit).
+    case eager
+}
+
+/// A loaded `.ax` file: its source and parsed module.
+public struct CompilerSession {
+    public let file: SourceFile
+    public let module: Module
+
+    /// Reads and parses `path`; unreadable files and syntax errors throw `Diagnostic`.
+    public init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Diagnostic("cannot read file '\(path)'")
+        }
+        try self.init(file: SourceFile(path: path, text: String(decoding: data, as: UTF8.self)))
+    }
+
+    /// Parses already-loaded source text.
+    public init(file: SourceFile) throws {
+        self.file = file
+        self.module = try parseModule(file)
+    }
+
+    /// Names of all entries (top-level defs and transform bindings), in file order.
+    public var entryNames: [String] { AxCore.entryNames(module) }
+
+    /// Elaborates and transforms every entry (what `axc check` does); throws the first error.
+    public func checkAll() throws -> [Entry] { try elaborateAll(module) }
+
+    /// The entry `name`, elaborated and transformed.
+    public func entry(_ name: String) throws -> Entry { try elaborateEntry(module, name: name) }
+
+    /// The entry's program at `stage`.
+    public func program(_ name: String, stage: Stage) throws -> Program {
+        switch stage {
+        case .parsed: return try elaborateEntry(module, name: name, applyTransforms: false).program
+        case .transformed: return try entry(name).program
+        case .optimized: return simplify(try entry(name).program)
+        }
+    }
+}

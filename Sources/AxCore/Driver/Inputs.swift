@@ -1,0 +1,120 @@
+// Binding command-line arguments to a program's input leaves: `.npy` files, numbers, `random`;
+// size variables fixed by inputs or by `--size`, with located, named errors for every conflict.
+import Foundation
+
+/// One `--arg NAME=VALUE` as given on the command line.
+public enum ArgValue: Sendable, Equatable {
+    case npy(String)
+    case number(Double)
+    case random
+
+    /// Parses `VALUE`: `random`, a number, or otherwise a path to a `.npy` file.
+    public init(parsing text: String) {
+        if text == "random" { self = .random }
+        else if let x = Double(text), !text.hasSuffix(".npy") { self = .number(x) }
+        else { self = .npy(text) }
+    }
+}
+
+/// Deterministic random numbers (SplitMix64) for `random` arguments.
+public struct SeededRandom {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    /// Standard normal (Box–Muller).
+    public mutating func normal() -> Double {
+        let u1 = max(uniform(), 1e-300), u2 = uniform()
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
+}
+
+/// The largest array a `random` or number argument may create (elements).
+let maxGeneratedElements = 1 << 31
+
+/// Binds arguments to `p`'s input leaves. Leaves not named in `args` are `random`. Size variables are
+/// fixed by `.npy` shapes first, then by `sizes`; unbound ones are an error naming them.
+/// Returns the input tensors (in `p.inputs` order) and the size bindings.
+public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [String: Int], seed: UInt64) throws -> ([Tensor], [String: Int]) {
+    let names = p.inputLeafNames
+    for key in args.keys where !names.contains(key) {
+        throw Diagnostic("no input named '\(key)'; the inputs of \(p.name) are: \(names.joined(separator: ", "))")
+    }
+    for (k, v) in given where v < 0 || v > maxGeneratedElements {
+        throw Diagnostic("--size \(k)=\(v) is out of range (0 to \(maxGeneratedElements))")
+    }
+    var sizes: [String: Int] = [:]
+    var boundBy: [String: String] = [:]
+    var loaded: [Int: Tensor] = [:]
+    // 1. .npy files fix the sizes their shapes name.
+    for (i, (v, name)) in zip(p.inputs, names).enumerated() {
+        guard case .npy(let path)? = args[name] else { continue }
+        let t: Tensor
+        do { t = try readNPY(path: path) }
+        catch let d as Diagnostic { throw Diagnostic("argument '\(name)': \(d.message)") }
+        let want = v.type
+        if t.dtype != want.dtype {
+            throw Diagnostic("argument '\(name)': expected \(want), got a \(t.dtype) array of shape \(shapeText(t.shape)) from '\(path)'")
+        }
+        if t.shape.count != want.rank {
+            throw Diagnostic("argument '\(name)': expected \(want), got shape \(shapeText(t.shape)) from '\(path)'")
+        }
+        for (d, k) in zip(want.shape, t.shape) {
+            switch d {
+            case .const(let c) where c != k:
+                throw Diagnostic("argument '\(name)': expected \(want), got shape \(shapeText(t.shape)) from '\(path)'")
+            case .sym(let s):
+                if let prev = sizes[s], prev != k {
+                    throw Diagnostic("size variable \(s) is \(prev) from '\(boundBy[s]!)' but \(k) from '\(name)' (shape \(shapeText(t.shape)))")
+                }
+                sizes[s] = k; boundBy[s] = name
+            default: break
+            }
+        }
+        loaded[i] = t
+    }
+    // 2. --size fixes the rest; it must agree with the files.
+    for (s, k) in given {
+        if let prev = sizes[s], prev != k {
+            throw Diagnostic("--size \(s)=\(k) conflicts with \(s)=\(prev) from argument '\(boundBy[s]!)'")
+        }
+        sizes[s] = k
+    }
+    for s in p.sizeVars where sizes[s] == nil {
+        let users = zip(p.inputs, names).filter { $0.0.type.sizeVars.contains(s) }.map(\.1)
+        let hint = users.isEmpty ? "" : " (used by \(users.joined(separator: ", ")))"
+        throw Diagnostic("size variable \(s)\(hint) is not fixed by any input; pass --size \(s)=N")
+    }
+    // 3. numbers and random values fill the remaining leaves.
+    var rng = SeededRandom(seed: seed)
+    var out: [Tensor] = []
+    for (i, (v, name)) in zip(p.inputs, names).enumerated() {
+        if let t = loaded[i] { out.append(t); continue }
+        guard let shape = v.type.concreteShape(sizes) else { throw InternalError("unbound size in \(v.type)") }
+        var count = 1
+        for k in shape {
+            let (m, o) = count.multipliedReportingOverflow(by: k)
+            if o || m > maxGeneratedElements { throw Diagnostic("argument '\(name)': \(v.type) with \(sizes) is too large") }
+            count = m
+        }
+        switch args[name] ?? .random {
+        case .number(let x): out.append(Tensor(v.type.dtype, shape: shape, doubles: Array(repeating: x, count: count)))
+        default:
+            var xs = [Double](repeating: 0, count: count)
+            switch v.type.dtype {
+            case .f32, .f64: for j in 0..<count { xs[j] = rng.normal() }
+            case .i32: for j in 0..<count { xs[j] = Double(rng.next() % 10) }
+            case .bool: for j in 0..<count { xs[j] = Double(rng.next() & 1) }
+            }
+            out.append(Tensor(v.type.dtype, shape: shape, doubles: xs))
+        }
+    }
+    return (out, sizes)
+}

@@ -1,0 +1,34 @@
+// The per-example loop of seed 000: a vmap entry's unbatched kernel called once per example,
+// with inputs sliced and outputs stacked by pointer arithmetic (mapped axes must be leading).
+
+/// The unbatched kernel of a `vmap` entry and how to call it once per example.
+final class PerExampleLoop {
+    let kernel: CompiledKernel
+    let program: Program
+    let inAxes: [Int?]
+    let sizeName: String
+
+    init(program: Program, inAxes: [Int?], sizeName: String, name: String) throws {
+        self.program = program
+        self.inAxes = inAxes
+        self.sizeName = sizeName
+        kernel = try CompiledKernel(program: program, name: name + "_one")
+    }
+
+    /// Runs the unbatched kernel for every example of `inputs` (the batched entry's inputs).
+    func run(inputs: [Tensor], sizes: [String: Int]) throws {
+        let n = sizes[sizeName] ?? 0
+        let ins = inputs.map(AlignedBuffer.init)
+        let inner = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
+        let outBytes = program.outputs.map { ($0.type.elementCount(sizes) ?? 0) * $0.type.dtype.byteSize }
+        let outs = outBytes.map { AlignedBuffer(bytes: $0 * n) }
+        let scratch = AlignedBuffer(bytes: kernel.scratchBytes(sizes: inner))
+        let strides = zip(inputs, inAxes).map { t, a in a == nil ? 0 : t.count / max(n, 1) * t.dtype.byteSize }
+        for i in 0..<n {
+            let args = zip(ins, strides).map { UnsafeRawPointer($0.pointer + i * $1) }
+            let rc = kernel.callRaw(sizes: inner, inputs: args, outputs: zip(outs, outBytes).map { $0.pointer + i * $1 },
+                                    scratch: scratch.pointer)
+            if rc != 0 { throw Diagnostic("per-example kernel rejected its sizes (code \(rc))") }
+        }
+    }
+}

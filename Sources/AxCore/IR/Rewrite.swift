@@ -1,0 +1,69 @@
+// Program utilities every pass shares: size-variable substitution, inlining into a Builder, verification.
+
+extension Primitive {
+    /// The primitive with size variables in its static shape parameters replaced.
+    public func substituting(_ sizes: [String: Dim]) -> Primitive {
+        func sub(_ ds: [Dim]) -> [Dim] { ds.map { if case .sym(let s) = $0, let r = sizes[s] { return r }; return $0 } }
+        switch self {
+        case .broadcastInDim(let s, let d): return .broadcastInDim(shape: sub(s), dims: d)
+        case .reshape(let s): return .reshape(sub(s))
+        case .slice(let st, let l, let str): return .slice(start: st, limit: sub(l), strides: str)
+        case .iota(let t, let s, let d): return .iota(t, shape: sub(s), dimension: d)
+        default: return self
+        }
+    }
+}
+
+extension TensorType {
+    /// The type with size variables replaced.
+    public func substituting(_ sizes: [String: Dim]) -> TensorType {
+        TensorType(dtype, shape.map { if case .sym(let s) = $0, let r = sizes[s] { return r }; return $0 })
+    }
+}
+
+extension Builder {
+    /// Emits the equations of `p` with its inputs bound to `args` and its size variables replaced by
+    /// `sizes`; returns the atoms of `p`'s outputs. Equations keep their source ranges unless `loc` is given.
+    public func inline(_ p: Program, args: [Atom], sizes: [String: Dim] = [:], loc: SourceRange? = nil) throws -> [Atom] {
+        precondition(args.count == p.inputs.count, "inline: argument count mismatch")
+        var env: [Int: Atom] = [:]
+        for (v, a) in zip(p.inputs, args) { env[v.id] = a }
+        func get(_ a: Atom) -> Atom {
+            if case .v(let x) = a { return env[x.id] ?? a }
+            return a
+        }
+        let saved = self.loc
+        defer { self.loc = saved }
+        for e in p.eqns {
+            self.loc = loc ?? e.loc
+            do {
+                env[e.out.id] = try emit(e.prim.substituting(sizes), e.inputs.map(get))
+            } catch let err as ShapeError {
+                throw Diagnostic(err.message, at: self.loc.start.line > 0 ? self.loc : nil)
+            }
+        }
+        return p.outputs.map(get)
+    }
+}
+
+extension Program {
+    /// Re-runs every shape rule and checks SSA form; throws `InternalError` naming the first bad equation.
+    public func verify() throws {
+        var defined = Set(inputs.map(\.id))
+        func check(_ a: Atom, _ what: String) throws {
+            if case .v(let x) = a, !defined.contains(x.id) { throw InternalError("\(name): \(what) uses undefined variable #\(x.id)") }
+        }
+        for (i, e) in eqns.enumerated() {
+            for a in e.inputs { try check(a, "equation \(i) (\(e.prim.name))") }
+            let t: TensorType
+            do { t = try e.prim.outputType(e.inputs.map(\.type), literal: e.inputs.map(\.isLiteral)) }
+            catch { throw InternalError("\(name): equation \(i) (\(e.prim.name)): \(error)") }
+            if t != e.out.type { throw InternalError("\(name): equation \(i) (\(e.prim.name)) has type \(e.out.type), rule says \(t)") }
+            if defined.contains(e.out.id) { throw InternalError("\(name): equation \(i) redefines #\(e.out.id)") }
+            defined.insert(e.out.id)
+        }
+        for a in outputs { try check(a, "output") }
+        if outTree.leafCount != outputs.count { throw InternalError("\(name): output tree \(outTree) has \(outputs.count) leaves") }
+        if params.reduce(0, { $0 + $1.tree.leafCount }) != inputs.count { throw InternalError("\(name): params do not match inputs") }
+    }
+}

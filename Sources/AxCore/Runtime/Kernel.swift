@@ -1,0 +1,172 @@
+// A compiled kernel: fused C compiled in-process by libtcc, with libm and the -O3 runtime registered;
+// binds sizes, validates inputs, allocates outputs and scratch, and calls the native code.
+import AxRuntime
+import Foundation
+
+/// The host symbols kernels may reference: libm (looked up in the process) and the AxRuntime functions.
+private let kernelSymbols: [(String, UnsafeRawPointer)] = {
+    var out: [(String, UnsafeRawPointer)] = []
+    let handle = dlopen(nil, RTLD_NOW)
+    for (name, _) in libmPrototypes {
+        if let p = dlsym(handle, name) { out.append((name, UnsafeRawPointer(p))) }
+    }
+    typealias Gemm32 = @convention(c) (Int64, Int64, Int64, UnsafePointer<Float>?, Int64, Int64,
+                                       UnsafePointer<Float>?, Int64, Int64, UnsafeMutablePointer<Float>?, Int64, Int64) -> Void
+    typealias Gemm64 = @convention(c) (Int64, Int64, Int64, UnsafePointer<Double>?, Int64, Int64,
+                                       UnsafePointer<Double>?, Int64, Int64, UnsafeMutablePointer<Double>?, Int64, Int64) -> Void
+    out.append(("ax_gemm_f32", unsafeBitCast(ax_gemm_f32 as Gemm32, to: UnsafeRawPointer.self)))
+    out.append(("ax_gemm_f64", unsafeBitCast(ax_gemm_f64 as Gemm64, to: UnsafeRawPointer.self)))
+    out.append(contentsOf: tileSymbols())
+    return out
+}()
+
+private typealias PackedFn = @convention(c) (UnsafePointer<Int64>?, UnsafePointer<UnsafeRawPointer?>?,
+                                             UnsafePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?) -> Int32
+private typealias ScratchFn = @convention(c) (UnsafePointer<Int64>?) -> Int
+
+/// Wrappers with a fixed signature (sizes, inputs and outputs as arrays), so Swift can call any kernel.
+func packedWrappers(_ g: KernelGraph, name: String) -> String {
+    let p = g.program
+    let sizes = p.sizeVars.indices.map { "ax_sz[\($0)]" }
+    let ins = p.inputs.enumerated().map { "(const \($0.element.type.dtype.cType) *)ax_in[\($0.offset)]" }
+    let outs = p.outputs.enumerated().map { "(\($0.element.type.dtype.cType) *)ax_out[\($0.offset)]" }
+    return """
+
+    int \(name)_packed(const int64_t *ax_sz, void *const *ax_in, void *const *ax_out, void *scratch) {
+        (void)ax_sz; (void)ax_in; (void)ax_out;
+        return \(name)(\((sizes + ins + outs + ["scratch"]).joined(separator: ", ")));
+    }
+    size_t \(name)_scratch_packed(const int64_t *ax_sz) {
+        (void)ax_sz;
+        return \(name)_scratch_bytes(\(sizes.joined(separator: ", ")));
+    }
+
+    """
+}
+
+/// A program compiled to native code by libtcc.
+public final class CompiledKernel: @unchecked Sendable {
+    /// The source program, its fused graph and the kernel C.
+    public let program: Program
+    public let graph: KernelGraph
+    public let name: String
+    public let source: String
+    private let module: TccModule
+    private let packed: PackedFn
+    private let scratchFn: ScratchFn
+
+    /// Fuses, emits and compiles `program` as the C function `name`.
+    public convenience init(program: Program, name: String) throws {
+        let g = try fuse(program)
+        let c = emitC(g, name: cIdentifier(name, taken: []))
+        try self.init(c: c, graph: g, program: program, name: name)
+    }
+
+    /// Compiles C produced by `emitC(graph, name:)` (the libtcc stage alone, for per-stage timing).
+    /// A libtcc failure is an `InternalError` carrying tcc's messages and the path where the C was saved.
+    public init(c: String, graph: KernelGraph, program: Program, name: String) throws {
+        let cname = cIdentifier(name, taken: [])
+        self.program = program; self.graph = graph; self.name = name
+        self.source = c + packedWrappers(graph, name: cname)
+        do {
+            module = try TccModule(source: source, symbols: kernelSymbols)
+        } catch let e as TccError {
+            let path = NSTemporaryDirectory() + "axc-\(cname)-\(ProcessInfo.processInfo.processIdentifier).c"
+            try? source.write(toFile: path, atomically: true, encoding: .utf8)
+            throw InternalError("libtcc failed to compile kernel '\(name)' (C saved to \(path)):\n\(e.description)")
+        }
+        guard let f = module.symbol("\(cname)_packed"), let s = module.symbol("\(cname)_scratch_packed") else {
+            throw InternalError("kernel '\(name)': compiled code lacks its entry points")
+        }
+        packed = unsafeBitCast(f, to: PackedFn.self)
+        scratchFn = unsafeBitCast(s, to: ScratchFn.self)
+    }
+
+    /// Scratch bytes the kernel needs for `sizes` (in the order of `program.sizeVars`); 0 for invalid sizes.
+    public func scratchBytes(sizes: [Int64]) -> Int {
+        sizes.withUnsafeBufferPointer { scratchFn($0.baseAddress) }
+    }
+
+    /// Calls the kernel on caller-owned memory (no allocation); returns its code (0, or nonzero for invalid sizes).
+    public func callRaw(sizes: [Int64], inputs: [UnsafeRawPointer], outputs: [UnsafeMutableRawPointer], scratch: UnsafeMutableRawPointer?) -> Int32 {
+        let ins: [UnsafeRawPointer?] = inputs, outs: [UnsafeMutableRawPointer?] = outputs
+        return sizes.withUnsafeBufferPointer { s in
+            ins.withUnsafeBufferPointer { i in
+                outs.withUnsafeBufferPointer { o in packed(s.baseAddress, i.baseAddress, o.baseAddress, scratch) }
+            }
+        }
+    }
+
+    /// Runs the kernel: checks each input leaf's dtype and shape (binding size variables), allocates
+    /// outputs and scratch, and returns the outputs. Bad inputs throw a `Diagnostic` naming the leaf.
+    public func run(inputs: [Tensor], sizes: [String: Int]) throws -> [Tensor] {
+        let names = program.inputLeafNames
+        guard inputs.count == program.inputs.count else {
+            throw Diagnostic("'\(name)' takes \(program.inputs.count) input array(s), got \(inputs.count)")
+        }
+        var bound = sizes
+        for (k, (v, t)) in zip(program.inputs, inputs).enumerated() {
+            let want = v.type
+            func bad() -> Diagnostic {
+                Diagnostic("argument '\(names[k])': expected \(want), got \(t.dtype)[\(t.shape.map(String.init).joined(separator: ","))]")
+            }
+            guard t.dtype == want.dtype, t.shape.count == want.rank else { throw bad() }
+            for (d, k2) in zip(want.shape, t.shape) {
+                switch d {
+                case .const(let c): if c != k2 { throw bad() }
+                case .sym(let s):
+                    if let b = bound[s], b != k2 { throw bad() }
+                    bound[s] = k2
+                }
+            }
+            guard t.count == t.shape.reduce(1, *) else { throw bad() }
+        }
+        var sizeArgs: [Int64] = []
+        for s in program.sizeVars {
+            guard let k = bound[s] else { throw Diagnostic("size variable '\(s)' is not bound (give --size \(s)=...)") }
+            guard k >= 0 else { throw Diagnostic("size variable '\(s)' is negative (\(k))") }
+            sizeArgs.append(Int64(k))
+        }
+        var owned: [UnsafeMutableRawPointer] = []
+        defer { owned.forEach { $0.deallocate() } }
+        func alloc(_ bytes: Int) -> UnsafeMutableRawPointer {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+            owned.append(p); return p
+        }
+        var inPtrs: [UnsafeRawPointer] = []
+        for t in inputs {
+            let p = alloc(t.count * t.dtype.byteSize)
+            switch t.storage {
+            case .f32(let a): a.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            case .f64(let a): a.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            case .i32(let a): a.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            case .bool(let a): for (i, b) in a.enumerated() { p.storeBytes(of: b ? 1 : 0, toByteOffset: i, as: UInt8.self) }
+            }
+            inPtrs.append(UnsafeRawPointer(p))
+        }
+        var outShapes: [[Int]] = []
+        var outPtrs: [UnsafeMutableRawPointer] = []
+        for a in program.outputs {
+            guard let shape = a.type.concreteShape(bound) else { throw Diagnostic("output shape \(a.type) has unbound sizes") }
+            outShapes.append(shape)
+            outPtrs.append(alloc(shape.reduce(1, *) * a.type.dtype.byteSize))
+        }
+        let scratchSize = scratchBytes(sizes: sizeArgs)
+        let scratch = scratchSize > 0 ? alloc(scratchSize) : nil
+        let code = callRaw(sizes: sizeArgs, inputs: inPtrs, outputs: outPtrs, scratch: scratch)
+        if code != 0 { throw Diagnostic("kernel '\(name)' rejected the sizes \(bound) (code \(code))") }
+        return zip(program.outputs, zip(outShapes, outPtrs)).map { a, sp in
+            let (shape, p) = sp
+            let n = shape.reduce(1, *)
+            switch a.type.dtype {
+            case .f32: return Tensor(shape: shape, storage: .f32(Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Float.self), count: n))))
+            case .f64: return Tensor(shape: shape, storage: .f64(Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Double.self), count: n))))
+            case .i32: return Tensor(shape: shape, storage: .i32(Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Int32.self), count: n))))
+            case .bool: return Tensor(shape: shape, storage: .bool(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n).map { $0 != 0 }))
+            }
+        }
+    }
+}
+
+/// The tile functions of the runtime (none yet).
+private func tileSymbols() -> [(String, UnsafeRawPointer)] { [] }

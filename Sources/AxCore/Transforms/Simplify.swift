@@ -1,0 +1,155 @@
+// Simplification: dead-code elimination, common-subexpression elimination and algebraic folding,
+// repeated to a fixpoint. Folds never change results for finite inputs (up to the sign of a zero).
+
+/// The program with dead code, duplicate equations and trivial arithmetic removed; same inputs and outputs.
+public func simplify(_ p: Program) -> Program {
+    var q = p
+    for _ in 0..<20 {
+        let (next, changed) = simplifyOnce(q)
+        q = next
+        if !changed { break }
+    }
+    return q
+}
+
+/// The program without equations whose results do not reach an output.
+func eliminateDeadCode(_ p: Program) -> Program {
+    var live = Set(p.outputs.compactMap { $0.variable?.id })
+    var kept: [Eqn] = []
+    for e in p.eqns.reversed() where live.contains(e.out.id) {
+        kept.append(e)
+        for a in e.inputs { if let v = a.variable { live.insert(v.id) } }
+    }
+    var q = p
+    q.eqns = kept.reversed()
+    return q
+}
+
+/// The identity of an equation for CSE: primitive, parameters and operands (literals by bit pattern,
+/// so `0.0` and `-0.0` stay apart).
+private struct EqnKey: Hashable {
+    enum Operand: Hashable { case v(Int), lit(UInt64, DType) }
+    var prim: Primitive
+    var operands: [Operand]
+    init(_ e: Eqn) {
+        prim = e.prim
+        operands = e.inputs.map {
+            switch $0 { case .v(let x): return .v(x.id); case .lit(let x, let t): return .lit(x.bitPattern, t) }
+        }
+        // Commutative operations (bit-identical either way, NaNs included) get one canonical operand order.
+        if case .binary(let op) = e.prim, [.add, .mul, .max, .min, .eq, .ne, .and, .or].contains(op) {
+            operands.sort { "\($0)" < "\($1)" }
+        }
+    }
+}
+
+/// What folding does with one equation.
+private enum Fold {
+    case keep
+    /// The equation's result is this existing atom.
+    case replace(Atom)
+    /// The equation becomes this one (same output variable).
+    case rewrite(Eqn)
+}
+
+/// One forward sweep of folding and CSE, then DCE; reports whether anything changed.
+private func simplifyOnce(_ p: Program) -> (Program, Bool) {
+    var env: [Int: Atom] = [:]
+    var defs: [Int: Eqn] = [:]
+    var seen: [EqnKey: Var] = [:]
+    var eqns: [Eqn] = []
+    var changed = false
+    func sub(_ a: Atom) -> Atom { a.variable.flatMap { env[$0.id] } ?? a }
+
+    next: for var e in p.eqns {
+        e.inputs = e.inputs.map(sub)
+        for _ in 0..<8 {
+            switch fold(e, defs) {
+            case .keep: break
+            case .replace(let a): env[e.out.id] = a; changed = true; continue next
+            case .rewrite(let r): e = r; changed = true; continue
+            }
+            break
+        }
+        let key = EqnKey(e)
+        if let v = seen[key] { env[e.out.id] = .v(v); changed = true; continue }
+        seen[key] = e.out
+        defs[e.out.id] = e
+        eqns.append(e)
+    }
+    var q = p
+    q.eqns = eqns
+    q.outputs = p.outputs.map(sub)
+    let live = eliminateDeadCode(q)
+    return (live, changed || live.eqns.count != q.eqns.count)
+}
+
+/// The algebraic folding rules; `defs` maps variable ids to the (kept) equations defining them.
+private func fold(_ e: Eqn, _ defs: [Int: Eqn]) -> Fold {
+    let x = e.inputs
+    func producer(_ a: Atom) -> Eqn? { a.variable.flatMap { defs[$0.id] } }
+    /// `a` when it is a variable (then it has the output's type), for `x * 1 → x` and friends.
+    func keepVar(_ a: Atom) -> Fold { a.isLiteral ? .keep : .replace(a) }
+    func rewritten(_ prim: Primitive, _ inputs: [Atom]) -> Fold {
+        var r = e
+        r.prim = prim; r.inputs = inputs
+        return .rewrite(r)
+    }
+
+    // A scalar literal broadcast into an element-wise operand is used as the literal itself
+    // (element-wise primitives accept scalar literal operands), as long as another operand keeps the shape.
+    if e.prim.isElementwise, e.inputs.count > 1 {
+        for (i, a) in x.enumerated() {
+            guard let b = producer(a), case .broadcastInDim = b.prim, b.inputs[0].isLiteral else { continue }
+            let others = x.enumerated().filter { $0.offset != i && !$0.element.isLiteral }
+            guard others.contains(where: { $0.element.type.shape == e.out.type.shape }) else { continue }
+            var inputs = x
+            inputs[i] = b.inputs[0]
+            return rewritten(e.prim, inputs)
+        }
+    }
+    switch e.prim {
+    case .binary(let op):
+        if let a = x[0].literalValue, let c = x[1].literalValue,
+           op == .add || op == .sub || op == .mul, let r = foldLiteral(op, a, c, x[0].type.dtype) {
+            return .replace(.lit(r, x[0].type.dtype))
+        }
+        switch op {
+        case .mul where x[1].literalValue == 1: return keepVar(x[0])
+        case .mul where x[0].literalValue == 1: return keepVar(x[1])
+        case .add where x[1].literalValue == 0: return keepVar(x[0])
+        case .add where x[0].literalValue == 0: return keepVar(x[1])
+        case .sub where x[1].literalValue == 0: return keepVar(x[0])
+        case .div where x[1].literalValue == 1: return keepVar(x[0])
+        case .mul where x[1].literalValue == -1 && !x[0].isLiteral: return rewritten(.unary(.neg), [x[0]])
+        case .mul where x[0].literalValue == -1 && !x[1].isLiteral: return rewritten(.unary(.neg), [x[1]])
+        default: return .keep
+        }
+    case .unary(.neg):
+        if case .lit(let a, let t) = x[0] { return .replace(.lit(-a, t)) }
+        if let inner = producer(x[0]), inner.prim == .unary(.neg) { return .replace(inner.inputs[0]) }
+        return .keep
+    case .integerPow(1):
+        return .replace(x[0])
+    case .convert(let t):
+        return x[0].type.dtype == t ? .replace(x[0]) : .keep
+    case .reshape(let shape):
+        if x[0].type.shape == shape { return .replace(x[0]) }
+        if let inner = producer(x[0]), case .reshape = inner.prim { return rewritten(e.prim, inner.inputs) }
+        return .keep
+    case .broadcastInDim(let shape, let dims):
+        if x[0].type.shape == shape && dims == Array(0..<shape.count) { return .replace(x[0]) }
+        if let inner = producer(x[0]), case .broadcastInDim(_, let innerDims) = inner.prim {
+            return rewritten(.broadcastInDim(shape: shape, dims: innerDims.map { dims[$0] }), inner.inputs)
+        }
+        return .keep
+    case .transpose(let perm):
+        if perm == Array(0..<perm.count) { return .replace(x[0]) }
+        if let inner = producer(x[0]), case .transpose(let innerPerm) = inner.prim {
+            return rewritten(.transpose(perm.map { innerPerm[$0] }), inner.inputs)
+        }
+        return .keep
+    default:
+        return .keep
+    }
+}

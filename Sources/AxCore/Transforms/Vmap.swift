@@ -1,0 +1,121 @@
+// vmap: batching as a program rewrite, in the manner of JAX's batching interpreter.
+// Each value carries (atom, batch axis | not mapped); each equation is rewritten by its primitive's batching rule.
+
+/// Batches `p`: `inAxes` has one entry per input leaf (nil = not mapped; negative counts from the end of the
+/// batched rank), `outAxes` one per output leaf. The mapped size is the size variable `sizeName`, or `axisSize`.
+/// Throws a `Diagnostic` (without a range; the caller attaches it) on bad axes.
+public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, sizeName: String) throws -> Program {
+    guard inAxes.count == p.inputs.count else {
+        throw Diagnostic("vmap: in_axes has \(inAxes.count) entries for \(p.inputs.count) input(s)")
+    }
+    guard outAxes.count == p.outputs.count else {
+        throw Diagnostic("vmap: out_axes has \(outAxes.count) entries for \(p.outputs.count) output(s)")
+    }
+    if axisSize == nil && inAxes.allSatisfy({ $0 == nil }) {
+        throw Diagnostic("vmap must have at least one non-None value in in_axes, or an axis_size")
+    }
+    if let k = axisSize, k < 0 { throw Diagnostic("vmap: axis_size must be non-negative, got \(k)") }
+    if axisSize == nil && p.sizeVars.contains(sizeName) {
+        throw InternalError("vmap: size variable '\(sizeName)' is already used by \(p.name)")
+    }
+    let size: Dim = axisSize.map { .const($0) } ?? .sym(sizeName)
+    let b = Builder(startingAfter: p.maxId)
+    let batcher = Batcher(b: b, size: size)
+    var env: [Int: Batched] = [:]
+    func read(_ a: Atom) -> Batched {
+        if case .v(let x) = a, let v = env[x.id] { return v }
+        return Batched(a, nil)
+    }
+
+    // Inputs: a mapped input gains the batch dimension at its in_axis.
+    let leafNames = p.inputLeafNames
+    var inputs: [Var] = []
+    for (i, v) in p.inputs.enumerated() {
+        guard let axis = inAxes[i] else { inputs.append(v); env[v.id] = Batched(.v(v), nil); continue }
+        let rank = v.type.rank + 1
+        let d = axis < 0 ? axis + rank : axis
+        guard d >= 0 && d < rank else {
+            let name = i < leafNames.count ? leafNames[i] : "#\(i)"
+            throw Diagnostic("vmap: in_axes maps parameter '\(name)' of type \(v.type) along axis \(axis), "
+                             + "but a batched \(v.type) has rank \(rank) (axes \(-rank)...\(rank - 1))")
+        }
+        var shape = v.type.shape
+        shape.insert(size, at: d)
+        let nv = b.fresh(v.type.with(shape: shape))
+        inputs.append(nv)
+        env[v.id] = Batched(.v(nv), d)
+    }
+
+    // Equations: not-mapped operands only → the equation as it is; otherwise its batching rule.
+    for eqn in p.eqns {
+        b.loc = eqn.loc
+        let ins = eqn.inputs.map(read)
+        do {
+            if ins.allSatisfy({ $0.bdim == nil }) {
+                env[eqn.out.id] = Batched(try b.emit(eqn.prim, ins.map(\.atom)), nil)
+            } else {
+                let out = try batcher.apply(eqn.prim, ins, out: eqn.out.type)
+                guard out.bdim.map({ $0 >= 0 && $0 < out.atom.type.rank }) ?? true,
+                      batcher.perExample(out) == eqn.out.type else {
+                    throw InternalError("vmap of \(eqn.prim.name): rule gave \(out.atom.type) with batch axis \(out.bdim.map(String.init) ?? "None") for \(eqn.out.type)")
+                }
+                env[eqn.out.id] = out
+            }
+        } catch let e as ShapeError {
+            throw Diagnostic("vmap of \(eqn.prim.name): \(e.message)", at: eqn.loc.start.line > 0 ? eqn.loc : nil)
+        }
+    }
+
+    // Outputs: move each batch axis to its out_axis; broadcast a not-mapped output that has one.
+    b.loc = .unknown
+    var outputs: [Atom] = []
+    for (i, a) in p.outputs.enumerated() {
+        let x = read(a)
+        guard let axis = outAxes[i] else {
+            if x.bdim != nil {
+                throw Diagnostic("vmap has mapped output but out_axes is None (output \(i) of type \(a.type))")
+            }
+            outputs.append(x.atom)
+            continue
+        }
+        let rank = a.type.rank + 1
+        let d = axis < 0 ? axis + rank : axis
+        guard d >= 0 && d < rank else {
+            throw Diagnostic("vmap: out_axes \(axis) is out of range for output \(i) of type \(a.type) "
+                             + "(batched rank \(rank), axes \(-rank)...\(rank - 1))")
+        }
+        do { outputs.append(try batcher.materialize(x, at: d)) } catch let e as ShapeError {
+            throw InternalError("vmap output \(i): \(e.message)")
+        }
+    }
+
+    return Program(name: p.name, params: p.params, inputs: inputs, eqns: b.take(), outputs: outputs,
+                   outTree: p.outTree, origin: vmapOrigin(p, inAxes: inAxes, outAxes: outAxes, axisSize: axisSize))
+}
+
+/// `vmap(f, in_axes=(None, 0))`-style text for `Program.origin`; per-parameter axes are collapsed when uniform.
+func vmapOrigin(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?) -> String {
+    func text(_ a: Int?) -> String { a.map(String.init) ?? "None" }
+    func tree(_ t: TreeDef, _ axes: inout ArraySlice<Int?>) -> String {
+        switch t {
+        case .leaf: return text(axes.popFirst() ?? nil)
+        case .tuple(let cs):
+            let leaves = Array(axes.prefix(t.leafCount))
+            if let first = leaves.first, leaves.allSatisfy({ $0 == first }) {
+                axes = axes.dropFirst(leaves.count)
+                return text(first)
+            }
+            let parts = cs.map { tree($0, &axes) }
+            return "(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
+        }
+    }
+    var rest = ArraySlice(inAxes)
+    let parts = p.params.map { tree($0.tree, &rest) }
+    var s = "vmap(\(p.origin), in_axes=(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
+    if outAxes.contains(where: { $0 != 0 }) {
+        var outs = ArraySlice(outAxes)
+        s += ", out_axes=" + tree(p.outTree, &outs)
+    }
+    if let k = axisSize { s += ", axis_size=\(k)" }
+    return s + ")"
+}

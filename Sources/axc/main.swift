@@ -1,0 +1,279 @@
+// The axc command line: argument parsing and printing only; the compiler lives in AxCore.
+// Exit codes: 0 success, 1 bad program or input, 2 bad usage, 3 internal error.
+import AxCore
+import ArgumentParser
+import Foundation
+
+/// Prints to standard error.
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data(s.utf8))
+}
+
+/// Runs `body`, turning errors into rendered diagnostics and exit codes.
+func reporting(_ file: SourceFile?, path: String, _ body: () throws -> Void) throws {
+    do { try body() }
+    catch let d as Diagnostic {
+        printError((file ?? SourceFile(path: path, text: "")).render(d))
+        throw ExitCode(1)
+    } catch let e as InternalError {
+        printError("axc: \(e)\n")
+        throw ExitCode(3)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        printError("axc: internal error: \(error)\n")
+        throw ExitCode(3)
+    }
+}
+
+/// Runs a write to `path`, turning file-system failures (missing directory, a file where a directory
+/// should be, no permission) into a user error (exit 1) instead of an internal one.
+func writing(_ path: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let d as Diagnostic { throw d } catch {
+        let ns = error as NSError
+        let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
+        let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? ns.localizedDescription
+        throw Diagnostic("cannot write '\(path)': \(reason)")
+    }
+}
+
+/// Loads a file, reporting syntax errors.
+func load(_ path: String) throws -> CompilerSession {
+    var session: CompilerSession?
+    try reporting(nil, path: path) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Diagnostic("cannot read file '\(path)'") }
+        let file = SourceFile(path: path, text: String(decoding: data, as: UTF8.self))
+        do { session = try CompilerSession(file: file) }
+        catch let d as Diagnostic { printError(file.render(d)); throw ExitCode(1) }
+    }
+    return session!
+}
+
+struct Axc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "axc",
+        abstract: "An ahead-of-time compiler for small array functions with JAX-style transforms.",
+        discussion: """
+            Write functions for ONE example in a .ax file; vmap, grad, value_and_grad and jit turn them into \
+            batched, differentiated, fused native kernels compiled in-process by libtcc.
+            Tour: axc check F.ax; axc ir F.ax --fn NAME; axc run F.ax --fn NAME --size n=8
+            """,
+        subcommands: [Check.self, IR.self, Run.self, Compile.self, Bench.self])
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Parse and type-check every entry of FILE.")
+    @Argument(help: "The .ax file.") var file: String
+
+    func run() throws {
+        let s = try load(file)
+        try reporting(s.file, path: file) {
+            let entries = try s.checkAll()
+            for e in entries {
+                let ins = zip(e.program.inputLeafNames, e.program.inputs).map { "\($0.0): \($0.1.type)" }.joined(separator: ", ")
+                let outs = e.program.outputs.map { $0.type.description }.joined(separator: ", ")
+                print("\(e.name)\(e.jit ? " [jit]" : ""): (\(ins)) -> (\(outs))")
+            }
+            print("\(file): \(entries.count) entr\(entries.count == 1 ? "y" : "ies") OK")
+        }
+    }
+}
+
+struct IR: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ir", abstract: "Print an entry's IR as jaxpr-like text.")
+    @Argument(help: "The .ax file.") var file: String
+    @Option(help: "The entry to print.") var fn: String
+    @Option(help: "parsed | transformed | optimized") var stage: String = "optimized"
+
+    func validate() throws {
+        guard Stage(rawValue: stage) != nil else { throw ValidationError("--stage must be one of parsed, transformed, optimized") }
+    }
+
+    func run() throws {
+        let s = try load(file)
+        try reporting(s.file, path: file) {
+            print(try s.program(fn, stage: Stage(rawValue: stage)!).text, terminator: "")
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run an entry on .npy, number or random inputs.")
+    @Argument(help: "The .ax file.") var file: String
+    @Option(help: "The entry to run.") var fn: String
+    @Option(name: .customLong("arg"), help: "NAME=VALUE: a .npy path, a number, or 'random' (tuple leaves: params.0).")
+    var args: [String] = []
+    @Option(name: .customLong("size"), help: "n=1000: a size variable not fixed by the inputs.") var sizes: [String] = []
+    @Option(help: "Seed for random inputs.") var seed: UInt64 = 0
+    @Option(help: "Write outputs as DIR/out0.npy, DIR/out1.npy, ...") var out: String?
+    @Option(help: "jit | eager (default: jit for jit entries, eager otherwise)") var mode: String?
+
+    func validate() throws {
+        if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
+        _ = try parseArgs(args)
+        _ = try parseSizes(sizes)
+    }
+
+    func run() throws {
+        let s = try load(file)
+        try reporting(s.file, path: file) {
+            let entry = try s.entry(fn)
+            let program = simplify(entry.program)
+            let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed)
+            let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit ? .jit : .eager)
+            let outputs: [Tensor]
+            switch m {
+            case .eager: outputs = try evaluate(program, inputs: inputs, sizes: bound)
+            case .jit: outputs = try CompiledKernel(program: program, name: fn).run(inputs: inputs, sizes: bound)
+            }
+            let types = program.outputs.map(\.type)
+            for (i, t) in outputs.enumerated() {
+                print("out\(i): \(types[i].dtype)[\(t.shape.map(String.init).joined(separator: ","))]")
+                print(formatTensor(t))
+            }
+            if let dir = out {
+                try writing(dir) { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+                for (i, t) in outputs.enumerated() {
+                    try writing("\(dir)/out\(i).npy") { try writeNPY(t, path: "\(dir)/out\(i).npy") }
+                }
+            }
+        }
+    }
+}
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write C source and a header for embedding (SPEC §4).")
+    @Argument(help: "The .ax file.") var file: String
+    @Option(name: .customLong("fn"), help: "An entry to compile (repeatable; default: every entry).") var fns: [String] = []
+    @Option(name: .short, help: "Output C file; the header goes beside it as .h") var o: String = "out.c"
+
+    func run() throws {
+        let s = try load(file)
+        try reporting(s.file, path: file) {
+            let names = fns.isEmpty ? s.entryNames : fns
+            var entries: [(name: String, program: Program, chain: String)] = []
+            for n in names {
+                let e = try s.entry(n)
+                entries.append((n, simplify(e.program), e.chain))
+            }
+            let base = o.hasSuffix(".c") ? String(o.dropLast(2)) : o
+            let headerName = URL(fileURLWithPath: base + ".h").lastPathComponent
+            let (c, h) = try emitStandalone(entries: entries, sourceHash: sourceHash(s.file.text), headerName: headerName)
+            try writing(base + ".c") { try c.write(toFile: base + ".c", atomically: true, encoding: .utf8) }
+            try writing(base + ".h") { try h.write(toFile: base + ".h", atomically: true, encoding: .utf8) }
+            print("wrote \(base).c and \(base).h (\(entries.count) kernel\(entries.count == 1 ? "" : "s"))")
+        }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Time compilation and execution of an entry.")
+    @Argument(help: "The .ax file.") var file: String
+    @Option(help: "The entry to time.") var fn: String
+    @Option(name: .customLong("arg"), help: "NAME=VALUE as for run.") var args: [String] = []
+    @Option(name: .customLong("size"), help: "n=100000: size variables.") var sizes: [String] = []
+    @Option(help: "Seed for random inputs.") var seed: UInt64 = 0
+    @Option(help: "Timed runs after one warm-up.") var runs: Int = 10
+    @Option(help: "Comma-separated modes: jit,eager,loop (default: all that apply).") var modes: String?
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Write a bar chart (SVG).") var plot: String?
+
+    func validate() throws {
+        _ = try parseArgs(args)
+        _ = try parseSizes(sizes)
+        guard runs >= 1 && runs <= 100_000 else { throw ValidationError("--runs must be between 1 and 100000") }
+        if let m = modes { _ = try parseModes(m) }
+    }
+
+    func run() throws {
+        let s = try load(file)
+        try reporting(s.file, path: file) {
+            var req = BenchRequest(fn: fn)
+            req.args = try parseArgs(args)
+            var sz = try parseSizes(sizes)
+            let usesFiles = req.args.values.contains { if case .npy = $0 { return true }; return false }
+            if !usesFiles {
+                for v in try s.entry(fn).program.sizeVars where sz[v] == nil { sz[v] = 100_000 }  // bench's default size
+            }
+            req.sizes = sz
+            req.seed = seed
+            req.runs = runs
+            req.modes = try modes.map(parseModes)
+            let report = try benchmark(s.file, req)
+            if json { print(report.json) } else { printReport(report) }
+            if let path = plot {
+                try writing(path) { try report.svg.write(toFile: path, atomically: true, encoding: .utf8) }
+                if !json { print("wrote \(path)") }
+            }
+        }
+    }
+
+    func printReport(_ r: BenchReport) {
+        let sizeText = r.sizes.keys.sorted().map { "\($0)=\(r.sizes[$0]!)" }.joined(separator: " ")
+        print("\(r.fn)  \(sizeText)")
+        print("compile: " + r.compileMs.map { "\($0.0) \(String(format: "%.3f", $0.1)) ms" }.joined(separator: ", "))
+        print("mode      first ms    median ms    min ms    elements/s    GB/s   peak RSS MB")
+        for (m, t) in r.modes {
+            let eps = Double(r.outputElements) / (t.medianMs / 1e3), gbs = Double(r.bytesMoved) / (t.medianMs / 1e3) / 1e9
+            print(String(format: "%-6@ %11.3f %12.3f %9.3f %13.3g %7.2f %12.1f", m.rawValue as NSString, t.firstMs, t.medianMs, t.minMs,
+                         eps, gbs, Double(t.peakRSSBytes ?? 0) / 1e6))
+        }
+        if let jit = r.modes.first(where: { $0.0 == .jit })?.1 {
+            for (m, t) in r.modes where m != .jit {
+                print(String(format: "jit is %.1f× faster than %@", t.medianMs / jit.medianMs, m.rawValue as NSString))
+            }
+        }
+    }
+}
+
+/// Parses `jit,eager,loop`.
+func parseModes(_ text: String) throws -> [BenchMode] {
+    try text.split(separator: ",").map {
+        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, eager, loop") }
+        return m
+    }
+}
+
+/// Parses `NAME=VALUE` arguments.
+func parseArgs(_ args: [String]) throws -> [String: ArgValue] {
+    var out: [String: ArgValue] = [:]
+    for a in args {
+        guard let eq = a.firstIndex(of: "="), eq != a.startIndex else { throw ValidationError("--arg expects NAME=VALUE, got '\(a)'") }
+        out[String(a[..<eq])] = ArgValue(parsing: String(a[a.index(after: eq)...]))
+    }
+    return out
+}
+
+/// Parses `n=1000` size bindings.
+func parseSizes(_ sizes: [String]) throws -> [String: Int] {
+    var out: [String: Int] = [:]
+    for s in sizes {
+        let parts = s.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let k = Int(parts[1]), k >= 0 else { throw ValidationError("--size expects NAME=N with N ≥ 0, got '\(s)'") }
+        out[String(parts[0])] = k
+    }
+    return out
+}
+
+/// A short stable hash (FNV-1a, 64 bit) of the source text, for the emitted header.
+func sourceHash(_ text: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return String(format: "%016llx", h)
+}
+
+// Exit code 2 for usage errors (ArgumentParser would use 64).
+do {
+    var command = try Axc.parseAsRoot()
+    try command.run()
+} catch let e as ExitCode {
+    exit(e.rawValue)
+} catch {
+    let code = Axc.exitCode(for: error)
+    if code == .success {
+        print(Axc.fullMessage(for: error))
+        exit(0)
+    }
+    printError(Axc.fullMessage(for: error) + "\n")
+    exit(2)
+}

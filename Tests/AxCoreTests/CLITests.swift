@@ -1,0 +1,449 @@
+// End-to-end tests of the `axc` command line (SPEC §3): runs the debug binary `.build/debug/axc`
+// (`make test` builds it first) and checks exit codes, stdout, stderr and written files.
+import Foundation
+import Testing
+@testable import AxCore
+
+/// The result of one `axc` invocation.
+struct AxcResult: CustomStringConvertible {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+}
+
+/// A failure to run the binary at all (missing, or timed out).
+struct CLIHarnessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A temporary directory removed when the test finishes.
+final class TempDir {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("axc-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    /// Writes `text` to `name` and returns its path.
+    func write(_ name: String, _ text: String) throws -> String {
+        try text.write(toFile: path(name), atomically: true, encoding: .utf8)
+        return path(name)
+    }
+    /// Writes an f32 vector as `.npy` and returns its path.
+    func npy(_ name: String, _ xs: [Double], shape: [Int]? = nil, dtype: DType = .f32) throws -> String {
+        try writeNPY(Tensor(dtype, shape: shape ?? [xs.count], doubles: xs), path: path(name))
+        return path(name)
+    }
+}
+
+@Suite struct CLITests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let binary = repoRoot.appendingPathComponent(".build/debug/axc")
+
+    static func sample(_ name: String) -> String { repoRoot.appendingPathComponent("Samples/\(name).ax").path }
+
+    /// Runs `axc args` in `cwd` with a timeout; stdout and stderr go through files (no pipe deadlocks).
+    static func axc(_ args: [String], in cwd: TempDir? = nil, timeout: Double = 60) throws -> AxcResult {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw CLIHarnessError(description: "\(binary.path) is missing: build it with `swift build --product axc` (make test does)")
+        }
+        let dir = try cwd ?? TempDir()
+        let outPath = dir.path(".stdout-\(UUID().uuidString)"), errPath = dir.path(".stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer {
+            try? outHandle.close(); try? errHandle.close()
+            try? FileManager.default.removeItem(atPath: outPath); try? FileManager.default.removeItem(atPath: errPath)
+        }
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = dir.url
+        p.standardOutput = outHandle
+        p.standardError = errHandle
+        let done = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in done.signal() }
+        try p.run()
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            p.terminate()
+            done.wait()
+            throw CLIHarnessError(description: "axc \(args.joined(separator: " ")) timed out after \(timeout) s")
+        }
+        let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
+        return AxcResult(status: p.terminationStatus, stdout: read(outPath), stderr: read(errPath))
+    }
+
+    /// The printed outputs of `axc run`: (header line, array text) per output.
+    static func printedOutputs(_ stdout: String) -> [(header: String, body: String)] {
+        var out: [(String, String)] = []
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.range(of: #"^out\d+: "#, options: .regularExpression) != nil { out.append((line, "")) }
+            else if !out.isEmpty, !line.isEmpty {
+                out[out.count - 1].1 += (out[out.count - 1].1.isEmpty ? "" : "\n") + line
+            }
+        }
+        return out
+    }
+
+    static func expectClose(_ a: [Double], _ b: [Double], rtol: Double = 1e-5, atol: Double = 1e-5,
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.count == b.count, "lengths \(a.count) and \(b.count)", sourceLocation: sourceLocation)
+        for (x, y) in zip(a, b) where abs(x - y) > atol + rtol * abs(y) {
+            Issue.record("\(x) != \(y) (in \(a) vs \(b))", sourceLocation: sourceLocation)
+            return
+        }
+    }
+
+    // MARK: - check, ir
+
+    @Test(arguments: IRGoldenTests.samples) func checkEverySample(_ sample: String) throws {
+        let r = try Self.axc(["check", Self.sample(sample)])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("OK"), "\(r)")
+        #expect(r.stderr.isEmpty, "\(r)")
+    }
+
+    @Test func checkListsEntriesWithTypes() throws {
+        let r = try Self.axc(["check", Self.sample("neuron")])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("batched [jit]: (x: f32[n,5], W: f32[5,3], b: f32[3]) -> (f32[n])"), "\(r)")
+        #expect(r.stdout.contains("3 entries OK"), "\(r)")
+    }
+
+    @Test func irMatchesGoldens() throws {
+        let golden = IRGoldenTests.goldenDir
+        for (entry, stage, flag) in [("batched", "optimized", [String]()), ("neuron_manual", "parsed", ["--stage", "parsed"]),
+                                     ("neuron", "optimized", ["--stage", "optimized"])] {
+            let r = try Self.axc(["ir", Self.sample("neuron"), "--fn", entry] + flag)
+            #expect(r.status == 0, "\(r)")
+            let want = try String(contentsOf: golden.appendingPathComponent("neuron/\(entry).\(stage).txt"), encoding: .utf8)
+            #expect(r.stdout == want)
+        }
+        let t = try Self.axc(["ir", Self.sample("linear"), "--fn", "per_example_grads", "--stage", "transformed"])
+        #expect(t.status == 0, "\(t)")
+        #expect(t.stdout.hasPrefix("{ lambda ; a:f32[] b:f32[] c:f32[n] d:f32[n]. let"), "\(t)")
+    }
+
+    // MARK: - run
+
+    @Test func runNumbersPrintsNumPyStyle() throws {
+        let r = try Self.axc(["run", Self.sample("add"), "--fn", "jit_vmapped_add", "--arg", "x=1.5", "--arg", "y=2", "--size", "n=5"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "out0: f32[5]\n[3.5 3.5 3.5 3.5 3.5]\n", "\(r)")
+        let scalar = try Self.axc(["run", Self.sample("add"), "--fn", "scalar_add", "--arg", "x=0.25", "--arg", "y=-1"])
+        #expect(scalar.stdout == "out0: f32[]\n-0.75\n", "\(scalar)")
+    }
+
+    @Test func runLongArraysAreElided() throws {
+        let r = try Self.axc(["run", Self.sample("add"), "--fn", "jit_vmapped_add", "--size", "n=2000"])
+        #expect(r.status == 0, "\(r)")
+        let outs = Self.printedOutputs(r.stdout)
+        #expect(outs.count == 1)
+        #expect(outs.first?.header == "out0: f32[2000]")
+        #expect(outs.first?.body.contains("...") == true, "\(r)")
+        #expect(r.stdout.count < 400, "elided output should be short: \(r)")
+    }
+
+    /// Per-example gradients of linear.ax from .npy inputs, checked against the closed form
+    /// d/dw (w x + b − y)² = 2 (w x + b − y) x and d/db = 2 (w x + b − y); printed values match out*.npy.
+    @Test(arguments: ["jit", "eager"]) func runNpyInputsAndOut(_ mode: String) throws {
+        let tmp = try TempDir()
+        let xs = [0.5, -1.25, 2, 3.5, 0], ys = [1, 0.75, -2, 4, 0.5]
+        let (w, b) = (2.0, 1.0)
+        let r = try Self.axc(["run", Self.sample("linear"), "--fn", "per_example_grads", "--mode", mode,
+                              "--arg", "params.0=2", "--arg", "params.1=1",
+                              "--arg", "x=\(try tmp.npy("xs.npy", xs))", "--arg", "y=\(try tmp.npy("ys.npy", ys))",
+                              "--out", tmp.path("out")], in: tmp)
+        #expect(r.status == 0, "\(r)")
+        let residual = zip(xs, ys).map { x, y in w * x + b - y }
+        let dw = zip(residual, xs).map { 2 * $0 * $1 }, db = residual.map { 2 * $0 }
+        let out0 = try readNPY(path: tmp.path("out/out0.npy")), out1 = try readNPY(path: tmp.path("out/out1.npy"))
+        #expect(out0.dtype == .f32 && out0.shape == [5] && out1.shape == [5])
+        Self.expectClose(out0.doubles, dw)
+        Self.expectClose(out1.doubles, db)
+        #expect(!FileManager.default.fileExists(atPath: tmp.path("out/out2.npy")))
+        let printed = Self.printedOutputs(r.stdout)
+        #expect(printed.map(\.header) == ["out0: f32[5]", "out1: f32[5]"])
+        #expect(printed.map(\.body) == [formatTensor(out0), formatTensor(out1)])
+    }
+
+    /// The mean gradient sizes `n` from the files; scalar outputs are written as 0-d arrays.
+    @Test func runMeanGradFromFiles() throws {
+        let tmp = try TempDir()
+        let xs = [1.0, 2, 3], ys = [2.0, 3, 7]
+        let (w, b) = (0.5, -1.0)
+        let r = try Self.axc(["run", Self.sample("linear"), "--fn", "mean_grad", "--arg", "params.0=0.5", "--arg", "params.1=-1",
+                              "--arg", "xs=\(try tmp.npy("xs.npy", xs))", "--arg", "ys=\(try tmp.npy("ys.npy", ys))",
+                              "--out", tmp.path("o")], in: tmp)
+        #expect(r.status == 0, "\(r)")
+        let residual = zip(xs, ys).map { x, y in w * x + b - y }
+        let dw = zip(residual, xs).map { 2 * $0 * $1 }.reduce(0, +) / 3, db = residual.map { 2 * $0 }.reduce(0, +) / 3
+        let g0 = try readNPY(path: tmp.path("o/out0.npy")), g1 = try readNPY(path: tmp.path("o/out1.npy"))
+        #expect(g0.shape == [] && g1.shape == [])
+        Self.expectClose(g0.doubles + g1.doubles, [dw, db])
+        #expect(Self.printedOutputs(r.stdout).map(\.header) == ["out0: f32[]", "out1: f32[]"])
+    }
+
+    /// jit and eager agree on random inputs, for a vmapped higher-order derivative and a tuple-output entry.
+    @Test(arguments: [("higher_order", "batched_d2f"), ("higher_order", "value_and_slope"), ("neuron", "batched"),
+                      ("seed001", "loss_and_grad"), ("mlp", "predict")])
+    func jitAgreesWithEager(_ sample: String, _ fn: String) throws {
+        let tmp = try TempDir()
+        var outs: [[Tensor]] = []
+        for mode in ["jit", "eager"] {
+            let r = try Self.axc(["run", Self.sample(sample), "--fn", fn, "--size", "n=7", "--seed", "3",
+                                  "--mode", mode, "--out", tmp.path(mode)], in: tmp)
+            #expect(r.status == 0, "\(r)")
+            let count = Self.printedOutputs(r.stdout).count
+            outs.append(try (0..<count).map { try readNPY(path: tmp.path("\(mode)/out\($0).npy")) })
+        }
+        #expect(outs[0].count == outs[1].count && !outs[0].isEmpty)
+        for (a, b) in zip(outs[0], outs[1]) {
+            #expect(a.shape == b.shape)
+            Self.expectClose(a.doubles, b.doubles, rtol: 1e-4, atol: 1e-5)
+        }
+    }
+
+    @Test func seedMakesRandomInputsDeterministic() throws {
+        let args = ["run", Self.sample("add"), "--fn", "vmapped_add", "--size", "n=6"]
+        let a = try Self.axc(args + ["--seed", "5"]), b = try Self.axc(args + ["--seed", "5"])
+        let c = try Self.axc(args + ["--seed", "6"]), d = try Self.axc(args)
+        let e = try Self.axc(args + ["--seed", "0", "--arg", "y=random"])
+        #expect(a.status == 0 && c.status == 0 && d.status == 0, "\(a)\(c)\(d)")
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout != c.stdout)
+        #expect(d.stdout == e.stdout, "the default seed is 0 and unnamed arguments are random")
+        // A number fixes one argument; the other stays random from the seed: x + 0 shows the random x.
+        let f = try Self.axc(args + ["--seed", "5", "--arg", "y=0"])
+        #expect(f.status == 0 && f.stdout != a.stdout)
+    }
+
+    @Test func runTupleParametersOfMLP() throws {
+        let r = try Self.axc(["run", Self.sample("mlp"), "--fn", "per_example_grads", "--size", "n=2",
+                              "--arg", "params.1.1=0.5"])
+        #expect(r.status == 0, "\(r)")
+        #expect(Self.printedOutputs(r.stdout).map(\.header) ==
+                ["out0: f32[2,784,128]", "out1: f32[2,128]", "out2: f32[2,128,10]", "out3: f32[2,10]"])
+    }
+
+    /// i32, f64 and bool inputs from `.npy` and outputs to `.npy`, printed like NumPy, in both modes.
+    @Test(arguments: ["jit", "eager"]) func runAllDTypes(_ mode: String) throws {
+        let tmp = try TempDir()
+        let file = try tmp.write("dt.ax", """
+            def pick(m: bool[n], x: i32[n], y: f64[n]) -> (i32[n], f64[n], bool[n]):
+                return where(m, x, 0), y * 2.0, x > 4
+
+            jit_pick = jit(pick)
+
+            """)
+        let m = try tmp.npy("m.npy", [1, 0, 1], dtype: .bool), x = try tmp.npy("x.npy", [3, 7, 9], dtype: .i32)
+        let y = try tmp.npy("y.npy", [0.5, 1.5, -2], dtype: .f64)
+        let r = try Self.axc(["run", file, "--fn", "jit_pick", "--mode", mode, "--arg", "m=\(m)", "--arg", "x=\(x)",
+                              "--arg", "y=\(y)", "--out", tmp.path("o")], in: tmp)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "out0: i32[3]\n[3 0 9]\nout1: f64[3]\n[ 1.  3. -4.]\nout2: bool[3]\n[False  True  True]\n", "\(r)")
+        let outs = try (0..<3).map { try readNPY(path: tmp.path("o/out\($0).npy")) }
+        #expect(outs.map(\.dtype) == [.i32, .f64, .bool])
+        #expect(outs.map(\.doubles) == [[3, 0, 9], [1, 3, -4], [0, 1, 1]])
+    }
+
+    // MARK: - compile, bench
+
+    @Test func compileWritesCAndHeader() throws {
+        let tmp = try TempDir()
+        let r = try Self.axc(["compile", Self.sample("linear"), "--fn", "per_example_grads", "-o", tmp.path("linear.c")], in: tmp)
+        #expect(r.status == 0, "\(r)")
+        let c = try String(contentsOfFile: tmp.path("linear.c"), encoding: .utf8)
+        let h = try String(contentsOfFile: tmp.path("linear.h"), encoding: .utf8)
+        #expect(c.contains("per_example_grads") && h.contains("per_example_grads"))
+        #expect(c.contains("#include \"linear.h\""), "the C file includes its header by name")
+        // Embedding: a C compiler builds the kernel with a small main; its outputs match the closed form.
+        let cc = ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/tcc"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        if let cc {
+            let main = try tmp.write("main.c", """
+                #include <stdio.h>
+                #include "linear.h"
+                int main(void) {
+                    float w = 2, b = 1, x[3] = {0.5f, -1, 3}, y[3] = {1, 2, 0}, gw[3], gb[3];
+                    if (per_example_grads_scratch_bytes(3) != 0) return 5;
+                    if (per_example_grads(3, &w, &b, x, y, gw, gb, NULL) != 0) return 4;
+                    for (int i = 0; i < 3; i++) printf("%.6f %.6f\\n", gw[i], gb[i]);
+                    return 0;
+                }
+                """)
+            let build = Process()
+            build.executableURL = URL(fileURLWithPath: cc)
+            build.arguments = [main, tmp.path("linear.c"), "-o", tmp.path("embed"), "-lm"]
+            try build.run()
+            build.waitUntilExit()
+            #expect(build.terminationStatus == 0, "\(cc) could not build the emitted C")
+            if build.terminationStatus == 0 {
+                let run = Process(), pipe = Pipe()
+                run.executableURL = URL(fileURLWithPath: tmp.path("embed"))
+                run.standardOutput = pipe
+                try run.run()
+                let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                run.waitUntilExit()
+                #expect(run.terminationStatus == 0)
+                let got = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
+                // residuals 2*0.5+1-1 = 1, 2*(-1)+1-2 = -3, 2*3+1-0 = 7
+                Self.expectClose(got, [2 * 1 * 0.5, 2 * 1, 2 * -3 * -1, 2 * -3, 2 * 7 * 3, 2 * 7])
+            }
+        }
+        // Every entry by default.
+        let all = try Self.axc(["compile", Self.sample("add"), "-o", tmp.path("add.c")], in: tmp)
+        #expect(all.status == 0, "\(all)")
+        let addC = try String(contentsOfFile: tmp.path("add.c"), encoding: .utf8)
+        for e in ["manual_vectorized_add", "scalar_add", "vmapped_add", "jit_vmapped_add", "jit_manual_add"] {
+            #expect(addC.contains(e), "add.c lacks \(e)")
+        }
+    }
+
+    @Test func benchJSONHasSpecKeys() throws {
+        let tmp = try TempDir()
+        let r = try Self.axc(["bench", Self.sample("add"), "--fn", "jit_vmapped_add", "--runs", "2", "--size", "n=1000",
+                              "--json", "--plot", tmp.path("x.svg")], in: tmp)
+        #expect(r.status == 0, "\(r)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 1, "one JSON object on one line: \(r)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(obj?["fn"] as? String == "jit_vmapped_add")
+        #expect((obj?["sizes"] as? [String: Any])?["n"] as? Int == 1000)
+        let compile = obj?["compile_ms"] as? [String: Any] ?? [:]
+        for k in ["parse", "transform", "fuse", "emit", "tcc", "total"] {
+            #expect((compile[k] as? Double).map { $0 >= 0 } == true, "compile_ms.\(k) missing: \(r.stdout)")
+        }
+        let modes = obj?["modes"] as? [String: Any] ?? [:]
+        let jit = modes["jit"] as? [String: Any] ?? [:]
+        for k in ["first_ms", "median_ms", "min_ms", "peak_rss_bytes"] {
+            #expect((jit[k] as? Double).map { $0 >= 0 } == true, "modes.jit.\(k) missing: \(r.stdout)")
+        }
+        #expect(modes["eager"] != nil && modes["loop"] != nil, "a jit(vmap) entry benches every mode by default")
+        let svg = try String(contentsOfFile: tmp.path("x.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("</svg>"))
+    }
+
+    @Test func benchModesSelectsModes() throws {
+        let r = try Self.axc(["bench", Self.sample("neuron"), "--fn", "batched", "--runs", "1", "--size", "n=50",
+                              "--modes", "jit", "--json"])
+        #expect(r.status == 0, "\(r)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect((obj?["modes"] as? [String: Any]).map { Array($0.keys) } == ["jit"])
+        let text = try Self.axc(["bench", Self.sample("neuron"), "--fn", "batched", "--runs", "1", "--size", "n=50"])
+        #expect(text.status == 0 && text.stdout.contains("compile:"), "\(text)")
+    }
+
+    // MARK: - errors
+
+    @Test func syntaxErrorShowsLocationSourceLineAndCaret() throws {
+        let tmp = try TempDir()
+        let file = try tmp.write("bad.ax", "def f(x: f32) -> f32:\n    return x +\n")
+        let r = try Self.axc(["check", file], in: tmp)
+        #expect(r.status == 1, "\(r)")
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count >= 3, "\(r)")
+        guard lines.count >= 3 else { return }
+        #expect(lines[0].range(of: #"^.*bad\.ax:2:\d+: error: "#, options: .regularExpression) != nil, "\(r)")
+        #expect(lines[1] == "    return x +")
+        let col = Int(lines[0].split(separator: ":")[2]) ?? 0
+        #expect(lines[2].hasSuffix("^") && lines[2].count == col, "caret under column \(col): \(r)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func typeErrorExitsOne() throws {
+        let tmp = try TempDir()
+        let file = try tmp.write("ty.ax", "def f(x: f32[3], y: f32[4]) -> f32[3]:\n    return x + y\n")
+        for args in [["check", file], ["ir", file, "--fn", "f"], ["run", file, "--fn", "f"]] {
+            let r = try Self.axc(args, in: tmp)
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.contains("ty.ax:2:12: error:") && r.stderr.contains("return x + y\n"), "\(r)")
+        }
+    }
+
+    @Test func unknownEntryListsEntries() throws {
+        let r = try Self.axc(["run", Self.sample("neuron"), "--fn", "nope"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("nope") && r.stderr.contains("neuron_manual") && r.stderr.contains("batched"), "\(r)")
+    }
+
+    @Test func missingFileExitsOne() throws {
+        let r = try Self.axc(["check", "/nonexistent/nothing.ax"])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("nothing.ax"), "\(r)")
+    }
+
+    @Test func badNpyNamesTheArgument() throws {
+        let tmp = try TempDir()
+        let garbage = try tmp.write("garbage.npy", "this is not a numpy file")
+        let f64 = try tmp.npy("f64.npy", [1, 2, 3], dtype: .f64)
+        let matrix = try tmp.npy("m.npy", [1, 2, 3, 4], shape: [2, 2])
+        let wrongLength = try tmp.npy("four.npy", [1, 2, 3, 4])
+        let three = try tmp.npy("three.npy", [1, 2, 3])
+        let cases: [([String], String)] = [
+            (["--arg", "x=\(garbage)"], "garbage.npy"), (["--arg", "x=\(f64)"], "f64"), (["--arg", "x=\(matrix)"], "[2,2]"),
+            (["--arg", "x=\(tmp.path("missing.npy"))"], "missing.npy"),
+            (["--arg", "x=\(three)", "--arg", "y=\(wrongLength)"], "'y'"),  // n is 3 from x but 4 from y
+            (["--arg", "x=\(three)", "--size", "n=4"], "n=4"),
+        ]
+        for (args, mention) in cases {
+            let r = try Self.axc(["run", Self.sample("add"), "--fn", "jit_vmapped_add"] + args, in: tmp)
+            #expect(r.status == 1, "\(args): \(r)")
+            #expect(r.stderr.contains("'x'") || r.stderr.contains("'y'"), "names the argument: \(r)")
+            #expect(r.stderr.contains(mention), "\(args): \(r)")
+        }
+    }
+
+    @Test func unknownArgumentNameAndUnboundSize() throws {
+        let bad = try Self.axc(["run", Self.sample("add"), "--fn", "vmapped_add", "--size", "n=3", "--arg", "z=1"])
+        #expect(bad.status == 1, "\(bad)")
+        #expect(bad.stderr.contains("'z'") && bad.stderr.contains("x, y"), "\(bad)")
+        let unbound = try Self.axc(["run", Self.sample("add"), "--fn", "vmapped_add"])
+        #expect(unbound.status == 1, "\(unbound)")
+        #expect(unbound.stderr.contains("size variable n"), "\(unbound)")
+    }
+
+    /// Outputs that cannot be written are bad input (exit 1, naming the path), not internal errors.
+    @Test func unwritableOutputsExitOne() throws {
+        let tmp = try TempDir()
+        let file = try tmp.write("afile", "")
+        let missing = tmp.path("no/such/dir")
+        let cases: [([String], String)] = [
+            (["run", Self.sample("add"), "--fn", "vmapped_add", "--size", "n=2", "--out", file], file),
+            (["compile", Self.sample("add"), "-o", missing + "/x.c"], missing),
+            (["bench", Self.sample("add"), "--fn", "jit_vmapped_add", "--runs", "1", "--size", "n=10", "--modes", "jit",
+              "--plot", missing + "/x.svg"], missing),
+        ]
+        for (args, mention) in cases {
+            let r = try Self.axc(args, in: tmp)
+            #expect(r.status == 1, "\(args): \(r)")
+            #expect(r.stderr.contains("cannot write '\(mention)"), "\(args): \(r)")
+        }
+    }
+
+    @Test func badUsageExitsTwo() throws {
+        let add = Self.sample("add")
+        for args in [["run", add, "--fn", "vmapped_add", "--bogus"], ["run", add, "--fn", "vmapped_add", "--size", "n=abc"],
+                     ["ir", add, "--fn", "vmapped_add", "--stage", "nope"], ["run", add], ["ir", add],
+                     ["run", add, "--fn", "vmapped_add", "--mode", "fast"], ["frobnicate"],
+                     ["bench", add, "--fn", "jit_vmapped_add", "--runs", "0"],
+                     ["bench", add, "--fn", "jit_vmapped_add", "--modes", "jit,warp"],
+                     ["run", add, "--fn", "vmapped_add", "--arg", "noequals"]] {
+            let r = try Self.axc(args)
+            #expect(r.status == 2, "\(args): \(r)")
+            #expect(!r.stderr.isEmpty, "\(args): \(r)")
+        }
+    }
+
+    @Test func helpExitsZero() throws {
+        for args in [["--help"], ["run", "--help"], ["bench", "--help"]] {
+            let r = try Self.axc(args)
+            #expect(r.status == 0, "\(args): \(r)")
+            #expect(r.stdout.contains("USAGE") || r.stdout.contains("Usage"), "\(args): \(r)")
+        }
+    }
+}

@@ -1,0 +1,174 @@
+// Sanitizer tests: every jit entry of every sample, emitted as standalone C, is compiled with
+// AddressSanitizer and UBSan together with a generated driver that calls it on exactly-sized buffers.
+import Foundation
+import Testing
+@testable import AxCore
+
+/// The repository's Samples directory.
+private let samplesDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Samples")
+
+/// Runs `exe` with `args`; returns the exit status and the combined stdout and stderr.
+func runProcess(_ exe: String, _ args: [String], cwd: URL? = nil) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: exe)
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = cwd }
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The first of `names` found on PATH.
+func findTool(_ names: [String]) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for n in names {
+        for dir in path.split(separator: ":") {
+            let f = "\(dir)/\(n)"
+            if FileManager.default.isExecutableFile(atPath: f) { return f }
+        }
+    }
+    return nil
+}
+
+/// A sanitizing C compiler (clang, else gcc) whose ASan and UBSan runtimes link and catch an overread.
+private let sanitizingCompiler: (path: String, flags: [String])? = {
+    let flags = ["-std=c99", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-asan-probe-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let probe = dir.appendingPathComponent("probe.c")
+    try? "#include <stdlib.h>\nint main(int c, char **v) { (void)v; int *p = malloc(4 * sizeof(int)); int s = p[3 + c]; free(p); return s & 0; }\n"
+        .write(to: probe, atomically: true, encoding: .utf8)
+    for cc in ["clang", "gcc", "cc"] {
+        guard let path = findTool([cc]) else { continue }
+        let exe = dir.appendingPathComponent("probe-\(cc)").path
+        guard let (rc, _) = try? runProcess(path, flags + [probe.path, "-o", exe]), rc == 0 else { continue }
+        // The probe reads one past the end: working sanitizers report it (UBSan may be first) and fail.
+        if let (rc2, out) = try? runProcess(exe, []), rc2 != 0,
+           out.contains("AddressSanitizer") || out.contains("runtime error") { return (path, flags) }
+    }
+    return nil
+}()
+
+/// A C expression computing the element count of `t` from the size variables (named `sz_<var>`).
+private func cCount(_ t: TensorType) -> String {
+    t.shape.isEmpty ? "(size_t)1" : t.shape.map { d -> String in
+        switch d { case .const(let k): return "(size_t)\(k)"; case .sym(let s): return "(size_t)sz_\(s)" }
+    }.joined(separator: " * ")
+}
+
+/// A C driver calling each kernel for size sets including 0, 1 and 7, on inputs and outputs malloc'ed to
+/// exactly their size (so ASan catches any overread or overwrite), plus a call with a negative size.
+private func sanitizerDriver(_ entries: [(cname: String, program: Program)], header: String, seed: UInt64) -> String {
+    var c = """
+    #include <stdint.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include "\(header)"
+    static uint64_t rng = \(seed)ULL;
+    static uint64_t next(void) { rng = rng * 6364136223846793005ULL + 1442695040888963407ULL; return rng >> 11; }
+    static double unif(void) { return (double)(next() & 0xFFFFFF) / 16777216.0; }
+    static void *buf(size_t count, size_t elem) { void *p = malloc(count * elem ? count * elem : 1); if (!p) exit(20); return p; }
+    static float *rf32(size_t n) { float *p = buf(n, 4); for (size_t i = 0; i < n; i++) p[i] = (float)(unif() * 4 - 2); return p; }
+    static double *rf64(size_t n) { double *p = buf(n, 8); for (size_t i = 0; i < n; i++) p[i] = unif() * 4 - 2; return p; }
+    static int32_t *ri32(size_t n) { int32_t *p = buf(n, 4); for (size_t i = 0; i < n; i++) p[i] = (int32_t)(next() % 5); return p; }
+    static uint8_t *rbool(size_t n) { uint8_t *p = buf(n, 1); for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(next() & 1); return p; }
+
+    """
+    var calls: [String] = []
+    for (cname, p) in entries {
+        let svars = p.sizeVars
+        let params = svars.map { "int64_t sz_\($0)" }.joined(separator: ", ")
+        c += "static int run_\(cname)(\(params.isEmpty ? "void" : params)) {\n"
+        var args = svars.map { "sz_\($0)" }
+        for (k, v) in p.inputs.enumerated() {
+            c += "    \(v.type.dtype.cType) *in\(k) = r\(v.type.dtype)(\(cCount(v.type)));\n"
+            args.append("in\(k)")
+        }
+        for (k, a) in p.outputs.enumerated() {
+            c += "    \(a.type.dtype.cType) *out\(k) = buf(\(cCount(a.type)), sizeof(\(a.type.dtype.cType)));\n"
+            args.append("out\(k)")
+        }
+        let sargs = svars.map { "sz_\($0)" }.joined(separator: ", ")
+        c += "    size_t sb = \(cname)_scratch_bytes(\(sargs));\n"
+        c += "    void *scr = sb ? malloc(sb) : NULL;\n"
+        c += "    int rc = \(cname)(\((args + ["scr"]).joined(separator: ", ")));\n"
+        for (k, a) in p.outputs.enumerated() {
+            // Read every output element so an unwritten-but-allocated output at least gets touched.
+            c += "    { volatile double acc = 0; for (size_t i = 0; i < \(cCount(a.type)); i++) acc += (double)out\(k)[i]; (void)acc; }\n"
+        }
+        for k in p.inputs.indices { c += "    free(in\(k));\n" }
+        for k in p.outputs.indices { c += "    free(out\(k));\n" }
+        c += "    free(scr);\n    return rc;\n}\n"
+        var sets: [[Int64]] = [Array(repeating: 0, count: svars.count), Array(repeating: 1, count: svars.count),
+                               Array(repeating: 7, count: svars.count)]
+        var r = SeededRandom(seed: seed &+ UInt64(calls.count))
+        for _ in 0..<2 { sets.append(svars.map { _ in Int64(r.next() % 12) }) }
+        if svars.isEmpty { sets = [[]] }
+        for s in sets {
+            let list = s.map(String.init).joined(separator: ", ")
+            calls.append("    if ((rc = run_\(cname)(\(list))) != 0) { fprintf(stderr, \"\(cname)(\(list)) returned %d\\n\", rc); return 1; }")
+        }
+        if !svars.isEmpty {
+            // A negative size must be rejected before any pointer is touched.
+            let neg = (["-1"] + Array(repeating: "3", count: svars.count - 1)).joined(separator: ", ")
+            let nulls = Array(repeating: "NULL", count: p.inputs.count + p.outputs.count + 1).joined(separator: ", ")
+            calls.append("    if (\(cname)(\(neg), \(nulls)) == 0) { fprintf(stderr, \"\(cname) accepted a negative size\\n\"); return 1; }")
+            calls.append("    if (\(cname)_scratch_bytes(\(neg)) != 0) { fprintf(stderr, \"\(cname)_scratch_bytes of a negative size is not 0\\n\"); return 1; }")
+        }
+    }
+    c += "int main(void) {\n    int rc = 0; (void)rc;\n" + calls.joined(separator: "\n") + "\n    return 0;\n}\n"
+    return c
+}
+
+/// The samples that have jit entries.
+private let sampleFiles: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: samplesDir.path)) ?? [])
+    .filter { $0.hasSuffix(".ax") }.sorted()
+
+@Suite("Sanitizers")
+struct SanitizerTests {
+    @Test("emitted kernels of every sample run clean under ASan and UBSan", arguments: sampleFiles)
+    func sampleUnderSanitizers(_ file: String) throws {
+        let s = try CompilerSession(path: samplesDir.appendingPathComponent(file).path)
+        let jitEntries = try s.checkAll().filter(\.jit)
+        if jitEntries.isEmpty { return }
+        guard let cc = sanitizingCompiler else {
+            // Recorded, not silently passed: the test reports that it could not run.
+            withKnownIssue("no C compiler with a working AddressSanitizer runtime (clang or gcc); sanitizer test of \(file) skipped") {
+                Issue.record("sanitizer test of \(file) skipped: no sanitizing C compiler")
+            }
+            return
+        }
+        var taken = Set<String>()
+        var entries: [(name: String, program: Program, chain: String)] = []
+        var cnames: [(cname: String, program: Program)] = []
+        for e in jitEntries {
+            let p = simplify(try s.entry(e.name).program)
+            let cname = cIdentifier(e.name, taken: taken)
+            taken.insert(cname); taken.insert(cname + "_scratch_bytes")
+            entries.append((e.name, p, e.chain))
+            cnames.append((cname, p))
+        }
+        let base = (file as NSString).deletingPathExtension
+        let (csrc, hsrc) = try emitStandalone(entries: entries, sourceHash: "sanitizer-test", headerName: "\(base).h")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-asan-\(base)-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try csrc.write(to: dir.appendingPathComponent("\(base).c"), atomically: true, encoding: .utf8)
+        try hsrc.write(to: dir.appendingPathComponent("\(base).h"), atomically: true, encoding: .utf8)
+        try sanitizerDriver(cnames, header: "\(base).h", seed: 42)
+            .write(to: dir.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("driver").path
+        let (crc, cout) = try runProcess(cc.path, cc.flags + ["\(base).c", "driver.c", "-o", exe, "-lm"], cwd: dir)
+        try #require(crc == 0, "compiling \(file)'s kernels with sanitizers failed:\n\(cout)")
+        let (rc, out) = try runProcess(exe, [], cwd: dir)
+        #expect(rc == 0, "\(file): the sanitized driver exited \(rc):\n\(out.prefix(4000))")
+        #expect(!out.contains("runtime error") && !out.contains("Sanitizer"), "\(file): sanitizer report:\n\(out.prefix(4000))")
+    }
+}

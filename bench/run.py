@@ -1,0 +1,79 @@
+"""make bench: the same workloads in JAX and in axc, on this machine, in one run; prints one table.
+
+For each workload: JAX first call (trace + XLA compile + run) and steady state (median), axc first call
+(source → result: parse, transforms, fusion, C emission, tcc, first run) and steady state (median), the
+ratios, and peak memory of both. Also the machine's memory bandwidth (bench/stream.c). Writes
+bench/out/results.json. Usage: python3 bench/run.py [--axc PATH] [--only SUBSTRING]"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from workloads import WORKLOADS  # noqa: E402
+
+
+def run_json(cmd, timeout=900):
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        return {"error": (p.stderr or p.stdout).strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def stream():
+    exe = os.path.join(HERE, "out", "stream")
+    subprocess.run(["cc", "-O3", "-march=native", os.path.join(HERE, "stream.c"), "-o", exe], check=True)
+    return run_json([exe, "10000000"])
+
+
+def fmt_ms(x):
+    return "—" if x is None else (f"{x:.3g}" if x < 100 else f"{x:.0f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--axc", default=os.path.join(ROOT, ".build/release/axc"))
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
+    bw = stream()
+    print(f"memory bandwidth (STREAM-like, gcc -O3): copy {bw.get('copy_gbs')} GB/s, add {bw.get('add_gbs')} GB/s "
+          f"(add 1e7 f32 in {bw.get('add_ms')} ms)", flush=True)
+    rows = []
+    for name, sample, entry, sizes, runs in WORKLOADS:
+        if a.only and a.only not in name:
+            continue
+        print(f"  running {name} ...", file=sys.stderr, flush=True)
+        jx = run_json([sys.executable, os.path.join(HERE, "jax_bench.py"), name])
+        size_args = [f"--size={k}={v}" for k, v in sizes.items()]
+        ax = run_json([a.axc, "bench", sample, "--fn", entry, *size_args, "--runs", str(runs), "--json", "--modes", "jit"])
+        jit = ax.get("modes", {}).get("jit", {})
+        ax_first = None if "error" in ax else ax["compile_ms"]["total"] + jit["first_ms"]
+        rows.append({"workload": name, "jax": jx, "axc": ax, "axc_first_ms": ax_first})
+    print()
+    hdr = f"{'workload':28} {'JAX first':>10} {'axc first':>10} {'ratio':>7} {'JAX steady':>11} {'axc steady':>11} {'ratio':>7} {'JAX MB':>8} {'axc MB':>8}"
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        jx, ax = r["jax"], r["axc"]
+        jf, js = jx.get("first_ms"), jx.get("median_ms")
+        af = r["axc_first_ms"]
+        as_ = ax.get("modes", {}).get("jit", {}).get("median_ms")
+        rf = f"{jf / af:.0f}×" if jf and af else "—"
+        rs = f"{js / as_:.2f}×" if js and as_ else "—"
+        jm = jx.get("peak_rss_bytes", 0) / 1e6
+        am = ax.get("modes", {}).get("jit", {}).get("peak_rss_bytes", 0) / 1e6
+        print(f"{r['workload']:28} {fmt_ms(jf):>10} {fmt_ms(af):>10} {rf:>7} {fmt_ms(js):>11} {fmt_ms(as_):>11} {rs:>7} {jm:8.0f} {am:8.0f}")
+        for side in ("jax", "axc"):
+            if "error" in r[side]:
+                print(f"    {side} failed: {r[side]['error']}")
+    print("\ntimes in ms (first: one call from nothing; steady: median after warm-up); ratio = JAX / axc (higher is better for axc)")
+    with open(os.path.join(HERE, "out", "results.json"), "w") as f:
+        json.dump({"bandwidth": bw, "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# make demo: the flagship samples with the release build of axc — check, IR, run, and timings.
+set -euo pipefail
+AXC=${1:-.build/release/axc}
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+step "$AXC" check Samples/linear.ax
+# seed 002: vmap of the one-example neuron gives the same primitives as the hand-batched einsum
+step "$AXC" ir Samples/neuron.ax --fn batched
+step "$AXC" ir Samples/neuron.ax --fn neuron_manual
+# seed 001: per-example gradients, compiled to one kernel, for w=2, b=1 on five examples
+step "$AXC" run Samples/linear.ax --fn per_example_grads --size n=5 --arg params.0=2 --arg params.1=1
+step "$AXC" run Samples/linear.ax --fn mean_grad --size n=5 --arg params.0=2 --arg params.1=1
+step "$AXC" run Samples/higher_order.ax --fn d3f --arg x=0.5
+# seed 000: the fused kernel against op-by-op execution and the per-example loop
+step "$AXC" bench Samples/add.ax --fn jit_vmapped_add --size n=1000000 --runs 20 --plot demo-add.svg
+step "$AXC" bench Samples/linear.ax --fn per_example_grads --size n=1000000 --runs 20

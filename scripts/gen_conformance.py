@@ -1,0 +1,158 @@
+"""Generates JAX reference outputs for every entry of the samples (Tests/AxCoreTests/Data/conformance/).
+
+For each case: seeded random inputs (one .npy per input leaf, named like axc's leaves: params.0, x, ...),
+the same computation written in JAX, and its outputs (out0.npy, out1.npy, ... in depth-first order).
+manifest.json lists the cases. CI does not need JAX: the data is committed.
+Run: python3 scripts/gen_conformance.py"""
+import json
+import os
+import shutil
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+jax.config.update("jax_platform_name", "cpu")
+ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests/AxCoreTests/Data/conformance")
+
+
+def predict(params, x):
+    w, b = params
+    return w * x + b
+
+
+def squared_error(params, x, y):
+    return (predict(params, x) - y) ** 2
+
+
+def mean_squared_error(params, xs, ys):
+    preds = jax.vmap(predict, in_axes=(None, 0))(params, xs)
+    return jnp.mean((preds - ys) ** 2)
+
+
+def neuron(x, W, b):
+    return jnp.sum(jnp.tanh(x @ W + b))
+
+
+def neuron_manual(X, W, b):
+    return jnp.sum(jnp.tanh(jnp.einsum("ni,ij->nj", X, W) + b), axis=1)
+
+
+def mlp(params, x):
+    (W1, b1), (W2, b2) = params
+    h = jnp.tanh(x @ W1 + b1)
+    return h @ W2 + b2
+
+
+def cross_entropy(params, x, y):
+    logits = mlp(params, x)
+    return jax.nn.logsumexp(logits) - jnp.sum(logits * y)
+
+
+def mean_loss(params, xs, ys):
+    return jnp.mean(jax.vmap(cross_entropy, in_axes=(None, 0, 0))(params, xs, ys))
+
+
+def f_ho(x):
+    return jnp.sin(x) * x ** 3
+
+
+def outer_sum(x, y):
+    return jnp.sum(jnp.outer(x, y))
+
+
+rng = np.random.default_rng(0)
+
+
+def normal(*shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def lin_params():
+    return (normal(), normal())
+
+
+def mlp_params():
+    return ((normal(784, 128, scale=0.05), normal(128, scale=0.1)), (normal(128, 10, scale=0.1), normal(10, scale=0.1)))
+
+
+def onehot(n):
+    y = np.zeros((n, 10), np.float32)
+    y[np.arange(n), rng.integers(0, 10, n)] = 1
+    return y
+
+
+N = 7
+CASES = [
+    # sample, entry, function, args (pytree of numpy arrays), parameter names
+    ("linear.ax", "predict", predict, (lin_params(), normal()), ["params", "x"]),
+    ("linear.ax", "squared_error", squared_error, (lin_params(), normal(), normal()), ["params", "x", "y"]),
+    ("linear.ax", "mean_squared_error", mean_squared_error, (lin_params(), normal(N), normal(N)), ["params", "xs", "ys"]),
+    ("linear.ax", "per_example_grads", jax.vmap(jax.grad(squared_error), in_axes=(None, 0, 0)), (lin_params(), normal(N), normal(N)), ["params", "x", "y"]),
+    ("linear.ax", "mean_grad", jax.grad(mean_squared_error), (lin_params(), normal(N), normal(N)), ["params", "xs", "ys"]),
+    ("linear.ax", "batched_predict", jax.vmap(predict, in_axes=(None, 0)), (lin_params(), normal(N)), ["params", "x"]),
+    ("seed001.ax", "jitted_batched_predict", jax.vmap(predict, in_axes=(None, 0)), (lin_params(), normal(N)), ["params", "x"]),
+    ("seed001.ax", "grad_loss_single", jax.grad(squared_error), (lin_params(), normal(), normal()), ["params", "x", "y_true"]),
+    ("seed001.ax", "grad_loss_batch", jax.vmap(jax.grad(squared_error), in_axes=(None, 0, 0)), (lin_params(), normal(N), normal(N)), ["params", "x", "y_true"]),
+    ("seed001.ax", "jit_vmap_grad_loss", jax.vmap(jax.grad(squared_error), in_axes=(None, 0, 0)), (lin_params(), normal(N), normal(N)), ["params", "x", "y_true"]),
+    ("seed001.ax", "grad_mean_loss", jax.grad(mean_squared_error), (lin_params(), normal(N), normal(N)), ["params", "batch_x", "batch_y_true"]),
+    ("seed001.ax", "loss_and_grad", jax.value_and_grad(mean_squared_error), (lin_params(), normal(N), normal(N)), ["params", "batch_x", "batch_y_true"]),
+    ("neuron.ax", "neuron", neuron, (normal(5), normal(5, 3), normal(3)), ["x", "W", "b"]),
+    ("neuron.ax", "neuron_manual", neuron_manual, (normal(N, 5), normal(5, 3), normal(3)), ["X", "W", "b"]),
+    ("neuron.ax", "batched", jax.vmap(neuron, in_axes=(0, None, None)), (normal(N, 5), normal(5, 3), normal(3)), ["x", "W", "b"]),
+    ("add.ax", "manual_vectorized_add", jnp.add, (normal(N), normal(N)), ["x_batch", "y_batch"]),
+    ("add.ax", "vmapped_add", jax.vmap(jnp.add), (normal(N), normal(N)), ["x", "y"]),
+    ("add.ax", "jit_vmapped_add", jax.vmap(jnp.add), (normal(N), normal(N)), ["x", "y"]),
+    ("add.ax", "jit_manual_add", jnp.add, (normal(N), normal(N)), ["x_batch", "y_batch"]),
+    ("mlp.ax", "mlp", mlp, (mlp_params(), normal(784)), ["params", "x"]),
+    ("mlp.ax", "cross_entropy", cross_entropy, (mlp_params(), normal(784), onehot(1)[0]), ["params", "x", "y"]),
+    ("mlp.ax", "mean_loss", mean_loss, (mlp_params(), normal(3, 784), onehot(3)), ["params", "xs", "ys"]),
+    ("mlp.ax", "per_example_grads", jax.vmap(jax.grad(cross_entropy), in_axes=(None, 0, 0)), (mlp_params(), normal(2, 784), onehot(2)), ["params", "x", "y"]),
+    ("mlp.ax", "mean_grad", jax.grad(mean_loss), (mlp_params(), normal(3, 784), onehot(3)), ["params", "xs", "ys"]),
+    ("mlp.ax", "predict", jax.vmap(mlp, in_axes=(None, 0)), (mlp_params(), normal(3, 784)), ["params", "x"]),
+    ("higher_order.ax", "f", f_ho, (normal(),), ["x"]),
+    ("higher_order.ax", "df", jax.grad(f_ho), (normal(),), ["x"]),
+    ("higher_order.ax", "d2f", jax.grad(jax.grad(f_ho)), (normal(),), ["x"]),
+    ("higher_order.ax", "d3f", jax.grad(jax.grad(jax.grad(f_ho))), (normal(),), ["x"]),
+    ("higher_order.ax", "batched_d2f", jax.vmap(jax.grad(jax.grad(f_ho))), (normal(N),), ["x"]),
+    ("higher_order.ax", "value_and_slope", jax.vmap(jax.value_and_grad(f_ho)), (normal(N),), ["x"]),
+    ("outer.ax", "outer_sum", outer_sum, (normal(512), normal(512)), ["x", "y"]),
+    ("outer.ax", "batched_outer_sum", jax.vmap(outer_sum), (normal(3, 512), normal(3, 512)), ["x", "y"]),
+]
+
+
+def leaves_with_names(name, tree):
+    if isinstance(tree, (tuple, list)):
+        out = []
+        for i, t in enumerate(tree):
+            out += leaves_with_names(f"{name}.{i}", t)
+        return out
+    return [(name, tree)]
+
+
+def main():
+    shutil.rmtree(ROOT, ignore_errors=True)
+    os.makedirs(ROOT)
+    manifest = []
+    for sample, entry, fn, args, names in CASES:
+        case = f"{sample[:-3]}__{entry}"
+        d = os.path.join(ROOT, case)
+        os.makedirs(d)
+        inputs = {}
+        for pname, a in zip(names, args):
+            for leaf, arr in leaves_with_names(pname, a):
+                np.save(os.path.join(d, f"in_{leaf}.npy"), np.asarray(arr))
+                inputs[leaf] = f"in_{leaf}.npy"
+        outs = jax.tree_util.tree_leaves(jax.jit(fn)(*args))
+        files = []
+        for i, o in enumerate(outs):
+            np.save(os.path.join(d, f"out{i}.npy"), np.asarray(o))
+            files.append(f"out{i}.npy")
+        manifest.append({"case": case, "sample": sample, "entry": entry, "inputs": inputs, "outputs": files})
+    with open(os.path.join(ROOT, "manifest.json"), "w") as f:
+        json.dump({"jax": jax.__version__, "rtol": 1e-5, "atol": 1e-6, "cases": manifest}, f, indent=1)
+    print(f"wrote {len(manifest)} cases to {ROOT}")
+
+
+if __name__ == "__main__":
+    main()
