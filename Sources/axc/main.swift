@@ -220,7 +220,9 @@ struct Bench: ParsableCommand {
         }
         if let jit = r.modes.first(where: { $0.0 == .jit })?.1 {
             for (m, t) in r.modes where m != .jit {
-                print(String(format: "jit is %.1f× faster than %@", t.medianMs / jit.medianMs, m.rawValue as NSString))
+                let ratio = t.medianMs / jit.medianMs
+                print(String(format: ratio >= 1 ? "jit is %.1f× faster than %@ (medians)" : "jit is %.1f× slower than %@ (medians)",
+                             ratio >= 1 ? ratio : 1 / ratio, m.rawValue as NSString))
             }
         }
     }

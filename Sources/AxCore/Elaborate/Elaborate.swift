@@ -89,9 +89,7 @@ final class Elaborator {
             var p = try programFor(fv, sizeNames: vmapSizeNames(fv, used: sizeVars(of: fv)))
             let chain = chainText(expr) ?? describe(fv)
             p.name = name; p.origin = chain
-            var jit = false
-            if case .jit = fv { jit = true }
-            return Entry(name: name, program: p, jit: jit, chain: chain, range: range)
+            return Entry(name: name, program: p, jit: containsJit(fv), chain: chain, range: range)
         }
         let names = entryNames(module)
         throw Diagnostic("no entry named '\(name)' in \(module.file.path); entries: " + (names.isEmpty ? "(none)" : names.joined(separator: ", ")))
@@ -281,6 +279,16 @@ final class Elaborator {
             k += 1
         }
         return names
+    }
+
+    /// Whether `jit` appears anywhere in the chain: `vmap(jit(f))` compiles to one kernel too, as JAX
+    /// compiles an inner `jit` under an outer transform.
+    func containsJit(_ fv: FunctionValue) -> Bool {
+        switch fv {
+        case .def: return false
+        case .jit: return true
+        case .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _): return containsJit(g)
+        }
     }
 
     /// The size variables of the annotations of the def at the root of `fv`.

@@ -574,7 +574,7 @@ private struct Parser {
         case .op:
             switch t.text {
             case "(": return try parseParenthesized()
-            case "[": throw fail("list literals are not supported; use a tuple '(a, b)'")
+            case "[": return try parseList()
             case "{": throw fail("dict and set literals are not supported")
             case ")", "]", "}": throw fail("unexpected '\(t.text)'")
             case "~": throw fail("operator '~' is not supported")
@@ -612,6 +612,22 @@ private struct Parser {
             height = max(height, e.height)
         }
         try expectOp(")", "expected ',' or ')'")
+        return Parsed(Expr(.tuple(items), span(open.range)), height + 1)
+    }
+
+    /// `[a, b, ...]`: a list literal, which is a tuple (as in `concatenate([x, y])` or `zeros([3, 4])`).
+    private mutating func parseList() throws -> Parsed {
+        let open = advance()
+        var items: [Expr] = []
+        var height = 0
+        while !isOp("]") {
+            let e = try parseExpr()
+            items.append(e.expr)
+            height = max(height, e.height)
+            if !isOp(",") { break }
+            advance()
+        }
+        try expectOp("]", "expected ',' or ']'")
         return Parsed(Expr(.tuple(items), span(open.range)), height + 1)
     }
 }
