@@ -89,6 +89,15 @@ batched_predict = vmap(predict, in_axes=(None, 0))
         for e in all { try e.program.verify() }
     }
 
+    @Test func innerJitCompilesTheWholeChainAndListsAreTuples() throws {
+        let src = "def f(x: f32[3], y: f32[2]) -> f32[5]:\n    return concatenate([x, y], axis=0)\n\n" +
+            "a = vmap(jit(f))\nb = vmap(f)\n"
+        let m = try module(src)
+        let all = try elaborateAll(m)
+        #expect(all.map(\.jit) == [false, true, false])
+        #expect(all[1].program.outputs.map(\.type.description) == ["f32[n,5]"])
+    }
+
     @Test func vmapInsideDefUsesCallersSize() throws {
         // The vmap in `mse` gets its own size name, unified with the caller's `n`.
         #expect(try ir(linear, "mse") == """
