@@ -396,7 +396,8 @@ extension CodegenTests {
 }
 
 extension CodegenTests {
-    /// Every entry of every sample (vmap, grad and their compositions) compiled and compared with the interpreter.
+    /// Every entry of every sample (vmap, grad and their compositions) compiled and compared with the interpreter,
+    /// for batch sizes 0, 1, 7 and large.
     @Test func samplesAgainstInterpreter() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Samples")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".ax") }.sorted()
@@ -406,9 +407,22 @@ extension CodegenTests {
             let module = try parseModule(SourceFile(path: f, text: text))
             for entry in try elaborateAll(module) {
                 let p = simplify(entry.program)
-                let sizes = Dictionary(uniqueKeysWithValues: p.sizeVars.map { ($0, 3) })
-                try checkAgainstInterpreter(p, [sizes], rtol: 1e-4, atol: 1e-5)
+                // Batch sizes 0, 1, 7 and large: as many examples as fit ~4M interpreter operations.
+                let perExample = max(1, interpreterWork(p, 2) - interpreterWork(p, 1))
+                let large = min(2_000, max(12, 4_000_000 / perExample))
+                let sets = [0, 1, 7, large].map { k in Dictionary(uniqueKeysWithValues: p.sizeVars.map { ($0, k) }) }
+                try checkAgainstInterpreter(p, p.sizeVars.isEmpty ? [[:]] : sets, rtol: 1e-4, atol: 1e-5)
             }
         }
     }
+}
+
+/// Elements computed by `p` with every size variable `k` (a contraction counts its multiply-adds).
+private func interpreterWork(_ p: Program, _ k: Int) -> Int {
+    let sizes = Dictionary(uniqueKeysWithValues: p.sizeVars.map { ($0, k) })
+    return p.eqns.map { e -> Int in
+        let out = e.out.type.elementCount(sizes) ?? 0
+        guard case .dotGeneral(let d) = e.prim, let lhs = e.inputs.first?.type.concreteShape(sizes) else { return out }
+        return out * d.lhsContract.map { lhs[$0] }.reduce(1, *)
+    }.reduce(0, +)
 }
