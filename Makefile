@@ -35,19 +35,16 @@ fuzz: deps
 EMBED := Samples/embed
 EMBED_BUILD := $(EMBED)/build
 EMBED_CFLAGS := -std=c99 -Wall -Wextra -pedantic -Werror -O2
-# linear.ax and mlp.ax both have an entry `per_example_grads`: the mlp one is renamed (see kernels.h).
-EMBED_MLP_RENAME := -Dper_example_grads=mlp_per_example_grads \
-  -Dper_example_grads_scratch_bytes=mlp_per_example_grads_scratch_bytes
 embed-demo: deps
 	$(SWIFT) build --product axc
 	@mkdir -p $(EMBED_BUILD)
 	.build/debug/axc compile Samples/linear.ax --fn per_example_grads -o $(EMBED_BUILD)/linear_kernels.c
 	.build/debug/axc compile Samples/neuron.ax --fn batched -o $(EMBED_BUILD)/neuron_kernels.c
-	.build/debug/axc compile Samples/mlp.ax --fn per_example_grads -o $(EMBED_BUILD)/mlp_kernels.c
+	.build/debug/axc compile Samples/mlp.ax --fn per_example_grads --prefix mlp_ -o $(EMBED_BUILD)/mlp_kernels.c
 	$(CC) $(EMBED_CFLAGS) -I$(EMBED_BUILD) -c $(EMBED)/main.c -o $(EMBED_BUILD)/main.o
 	$(CC) $(EMBED_CFLAGS) -c $(EMBED_BUILD)/linear_kernels.c -o $(EMBED_BUILD)/linear_kernels.o
 	$(CC) $(EMBED_CFLAGS) -c $(EMBED_BUILD)/neuron_kernels.c -o $(EMBED_BUILD)/neuron_kernels.o
-	$(CC) $(EMBED_CFLAGS) $(EMBED_MLP_RENAME) -c $(EMBED_BUILD)/mlp_kernels.c -o $(EMBED_BUILD)/mlp_kernels.o
+	$(CC) $(EMBED_CFLAGS) -c $(EMBED_BUILD)/mlp_kernels.c -o $(EMBED_BUILD)/mlp_kernels.o
 	$(CC) -o $(EMBED_BUILD)/embed $(EMBED_BUILD)/main.o $(EMBED_BUILD)/linear_kernels.o \
 	  $(EMBED_BUILD)/neuron_kernels.o $(EMBED_BUILD)/mlp_kernels.o -lm
 	./$(EMBED_BUILD)/embed

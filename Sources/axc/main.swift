@@ -146,6 +146,14 @@ struct Compile: ParsableCommand {
     @Argument(help: "The .ax file.") var file: String
     @Option(name: .customLong("fn"), help: "An entry to compile (repeatable; default: every entry).") var fns: [String] = []
     @Option(name: .short, help: "Output C file; the header goes beside it as .h") var o: String = "out.c"
+    @Option(help: "A prefix for every C name (e.g. mlp_ gives mlp_NAME and mlp_NAME_scratch_bytes).") var prefix: String = ""
+
+    func validate() throws {
+        let ok = prefix.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }
+        guard ok, !(prefix.first?.isNumber ?? false) else {
+            throw ValidationError("--prefix must be letters, digits and '_', not starting with a digit; got '\(prefix)'")
+        }
+    }
 
     func run() throws {
         let s = try load(file)
@@ -158,7 +166,8 @@ struct Compile: ParsableCommand {
             }
             let base = o.hasSuffix(".c") ? String(o.dropLast(2)) : o
             let headerName = URL(fileURLWithPath: base + ".h").lastPathComponent
-            let (c, h) = try emitStandalone(entries: entries, sourceHash: sourceHash(s.file.text), headerName: headerName)
+            let (c, h) = try emitStandalone(entries: entries, sourceHash: sourceHash(s.file.text), headerName: headerName,
+                                            prefix: prefix)
             try writing(base + ".c") { try c.write(toFile: base + ".c", atomically: true, encoding: .utf8) }
             try writing(base + ".h") { try h.write(toFile: base + ".h", atomically: true, encoding: .utf8) }
             print("wrote \(base).c and \(base).h (\(entries.count) kernel\(entries.count == 1 ? "" : "s"))")

@@ -8,24 +8,22 @@ import Testing
 private let embedRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
-/// The kernels the embed program calls: (sample, entry, generated file base name, -D options for its .c).
-private let embedKernels: [(sample: String, entry: String, base: String, defines: [String])] = [
-    ("linear.ax", "per_example_grads", "linear_kernels", []),
-    ("neuron.ax", "batched", "neuron_kernels", []),
-    ("mlp.ax", "per_example_grads", "mlp_kernels",
-     ["-Dper_example_grads=mlp_per_example_grads",
-      "-Dper_example_grads_scratch_bytes=mlp_per_example_grads_scratch_bytes"]),
+/// The kernels the embed program calls: (sample, entry, generated file base name, C name prefix).
+private let embedKernels: [(sample: String, entry: String, base: String, prefix: String)] = [
+    ("linear.ax", "per_example_grads", "linear_kernels", ""),
+    ("neuron.ax", "batched", "neuron_kernels", ""),
+    ("mlp.ax", "per_example_grads", "mlp_kernels", "mlp_"),
 ]
 
 /// The flags of `make embed-demo`.
 private let strictFlags = ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-O2"]
 
-/// Emits `entry` of `sample` as `dir/base.c` and `dir/base.h`, as `axc compile SAMPLE --fn ENTRY -o base.c` does.
-private func emitSample(_ sample: String, entry: String, base: String, into dir: URL) throws {
+/// Emits `entry` of `sample` as `dir/base.c` and `dir/base.h`, as `axc compile SAMPLE --fn ENTRY -o base.c --prefix P` does.
+private func emitSample(_ sample: String, entry: String, base: String, prefix: String, into dir: URL) throws {
     let session = try CompilerSession(path: embedRoot.appendingPathComponent("Samples/\(sample)").path)
     let e = try session.entry(entry)
     let (c, h) = try emitStandalone(entries: [(entry, simplify(e.program), e.chain)], sourceHash: "test",
-                                    headerName: base + ".h")
+                                    headerName: base + ".h", prefix: prefix)
     try c.write(to: dir.appendingPathComponent(base + ".c"), atomically: true, encoding: .utf8)
     try h.write(to: dir.appendingPathComponent(base + ".h"), atomically: true, encoding: .utf8)
 }
@@ -35,7 +33,7 @@ private func generatedKernels(_ tag: String) throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-embed-\(tag)-\(getpid())")
     try? FileManager.default.removeItem(at: dir)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    for k in embedKernels { try emitSample(k.sample, entry: k.entry, base: k.base, into: dir) }
+    for k in embedKernels { try emitSample(k.sample, entry: k.entry, base: k.base, prefix: k.prefix, into: dir) }
     return dir
 }
 
@@ -50,9 +48,9 @@ private let compilers: [String] = ["cc", "clang"].filter { findTool([$0]) != nil
         defer { try? FileManager.default.removeItem(at: dir) }
         let main = embedRoot.appendingPathComponent("Samples/embed/main.c").path
         var objects: [String] = []
-        for (source, defines) in [(main, [])] + embedKernels.map({ (dir.appendingPathComponent($0.base + ".c").path, $0.defines) }) {
+        for source in [main] + embedKernels.map({ dir.appendingPathComponent($0.base + ".c").path }) {
             let obj = dir.appendingPathComponent(URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent + ".o").path
-            let (rc, out) = try runProcess(cc, strictFlags + defines + ["-I", dir.path, "-c", source, "-o", obj])
+            let (rc, out) = try runProcess(cc, strictFlags + ["-I", dir.path, "-c", source, "-o", obj])
             #expect(rc == 0, "\(compiler) -c \(source):\n\(out)")
             guard rc == 0 else { return }
             objects.append(obj)
@@ -84,7 +82,7 @@ private let compilers: [String] = ["cc", "clang"].filter { findTool([$0]) != nil
         #expect(header.contains(" *   out0: output 0: f32[n]"))
         let nm = try #require(findTool(["nm"]))
         let cc = try #require(findTool(["cc"]))
-        for (base, entry) in [("neuron_kernels", "batched"), ("mlp_kernels", "per_example_grads")] {
+        for (base, entry) in [("neuron_kernels", "batched"), ("mlp_kernels", "mlp_per_example_grads")] {
             let obj = dir.appendingPathComponent(base + ".o").path
             let (rc, out) = try runProcess(cc, strictFlags + ["-I", dir.path, "-c", dir.appendingPathComponent(base + ".c").path, "-o", obj])
             #expect(rc == 0, "\(out)")

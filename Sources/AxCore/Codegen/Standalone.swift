@@ -5,13 +5,14 @@
 private func commentSafe(_ s: String) -> String { s.replacingOccurrences(of: "*/", with: "* /") }
 
 /// The C file and header for `entries` (each fused and emitted as `int NAME(...)` and `NAME_scratch_bytes`).
-/// `chain` is the entry's transform chain, documented in the header with `sourceHash`.
+/// `chain` is the entry's transform chain, documented in the header with `sourceHash`. `prefix` is put
+/// before every C name (`mlp_` makes `mlp_per_example_grads`), so files from different sources link together.
 public func emitStandalone(entries: [(name: String, program: Program, chain: String)], sourceHash: String,
-                           headerName: String) throws -> (c: String, h: String) {
+                           headerName: String, prefix: String = "") throws -> (c: String, h: String) {
     var kernels: [(name: String, chain: String, k: EmittedKernel)] = []
     var taken = Set<String>()
     for e in entries {
-        let cname = cIdentifier(e.name, taken: taken)
+        let cname = cIdentifier(prefix + e.name, taken: taken)
         taken.insert(cname); taken.insert(cname + "_scratch_bytes")
         let k = emitKernel(try fuse(e.program), name: cname)
         if let f = k.failure { throw f }
