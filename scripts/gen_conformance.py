@@ -61,6 +61,78 @@ def outer_sum(x, y):
     return jnp.sum(jnp.outer(x, y))
 
 
+# language.ax: the forms of SPEC §2 (a data-dependent `if` is a select, as jnp.where).
+def views(x, i):
+    return x[:, 0], x.T, x[-1, -2], x[1:3, -2:], x[i]
+
+
+def piecewise(x):
+    return jnp.where(x > 1.0, x * x, jnp.where(x > -1.0, jnp.sin(x), -x))
+
+
+def horner(coeffs, x):
+    acc = coeffs[0]
+    for i in range(3):
+        acc = acc * x + coeffs[i + 1]
+    return acc
+
+
+def build_f32(x):
+    m = jnp.eye(3) * x + jnp.full((3, 3), 0.5)
+    s = jnp.stack([x, 2 * x], axis=0)
+    c = jnp.concatenate((x, jnp.arange(3, dtype=jnp.float32)), axis=-1)
+    return m, s, c
+
+
+def build(x):
+    # JAX without x64 has no f64 arrays: the f64 output (a constant) comes from NumPy.
+    return (*jax.jit(build_f32)(x), np.ones(3, dtype=np.float64) + np.arange(3, dtype=np.float64))
+
+
+build.no_jit = True
+
+
+def layer(x, W, b):
+    return jax.nn.relu(x @ W + b)
+
+
+def head(x, W, b):
+    h = layer(b=b, x=x, W=W)
+    return jax.nn.softmax(h, axis=-1), jax.nn.logsumexp(h, axis=0) + jnp.sum(h, axis=-1, keepdims=True)
+
+
+def affine(a, p):
+    s, v = p
+    return a * s + v
+
+
+def cell(x):
+    return jnp.sum(x * x, axis=0)
+
+
+def pair(x, y):
+    return x * jnp.sin(y) + y ** 3
+
+
+def loopy(x):
+    acc = x
+    for i in range(3):
+        acc = jnp.where(acc > 1.0, acc * 0.5 + x, acc * x + 1.0)
+    return acc
+
+
+def kinks(x):
+    return jnp.sum(jax.nn.relu(x)) + jnp.maximum(x[0], x[0]) + jnp.max(x) + jnp.min(x) + jnp.sum(jnp.abs(x))
+
+
+def loss(w, x, y):
+    return (jnp.sum(w * x) - y) ** 2
+
+
+def mean_loss_lin(w, xs, ys):
+    return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0))(w, xs, ys))
+
+
 rng = np.random.default_rng(0)
 
 
@@ -117,7 +189,27 @@ CASES = [
     ("higher_order.ax", "batched_d2f", jax.vmap(jax.grad(jax.grad(f_ho))), (normal(N),), ["x"]),
     ("higher_order.ax", "value_and_slope", jax.vmap(jax.value_and_grad(f_ho)), (normal(N),), ["x"]),
     ("outer.ax", "outer_sum", outer_sum, (normal(512), normal(512)), ["x", "y"]),
-    ("outer.ax", "batched_outer_sum", jax.vmap(outer_sum), (normal(3, 512), normal(3, 512)), ["x", "y"]),
+    ("outer.ax", "batched_outer_sum", jax.vmap(outer_sum), (normal(3, 512), normal(3, 512)), ["x", "y"]),    # language.ax: appended last so that the random draws of the cases above stay the same.
+    ("language.ax", "views", views, (normal(3, 4), np.int32(-2)), ["x", "i"]),
+    ("language.ax", "piecewise", piecewise, (normal(),), ["x"]),
+    ("language.ax", "horner", horner, (normal(4), normal()), ["coeffs", "x"]),
+    ("language.ax", "build", build, (normal(3),), ["x"]),
+    ("language.ax", "layer", layer, (normal(4), normal(4, 3), normal(3)), ["x", "W", "b"]),
+    ("language.ax", "head", head, (normal(4), normal(4, 3), normal(3)), ["x", "W", "b"]),
+    ("language.ax", "by_tuple_axes", jax.vmap(affine, in_axes=(0, (None, 0))), (normal(N, 3), (normal(), normal(N, 3))), ["a", "p"]),
+    ("language.ax", "by_negative_axes", jax.vmap(affine, in_axes=(-1, (None, -1)), out_axes=1), (normal(3, N), (normal(), normal(3, N))), ["a", "p"]),
+    ("language.ax", "by_axis_size", jax.vmap(affine, in_axes=(None, None), axis_size=2), (normal(3), (normal(), normal(3))), ["a", "p"]),
+    ("language.ax", "nested_vmap", jax.vmap(jax.vmap(cell), in_axes=1), (normal(2, 5, 4, 3),), ["x"]),
+    ("language.ax", "batched_piecewise", jax.vmap(piecewise), (np.array([-2.5, -1, -0.5, 0, 0.75, 1, 1.5, 3], np.float32),), ["x"]),
+    ("language.ax", "batched_loopy_slope", jax.vmap(jax.grad(loopy)), (normal(N) * 1.5,), ["x"]),
+    ("language.ax", "grad_both", jax.grad(pair, argnums=(0, 1)), (normal(), normal()), ["x", "y"]),
+    ("language.ax", "value_and_grad_swapped", jax.value_and_grad(pair, argnums=(1, 0)), (normal(), normal()), ["x", "y"]),
+    ("language.ax", "third", jax.grad(jax.grad(jax.grad(loopy))), (normal(),), ["x"]),
+    ("language.ax", "batched_value_and_grad", jax.vmap(jax.value_and_grad(pair)), (normal(N), normal(N)), ["x", "y"]),
+    ("language.ax", "grad_through_vmap", jax.grad(mean_loss_lin), (normal(3), normal(N, 3), normal(N)), ["w", "xs", "ys"]),
+    ("language.ax", "per_example", jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)), (normal(3), normal(N, 3), normal(N)), ["w", "x", "y"]),
+    # Kinks: relu and abs at 0, maximum(x, x), ties of max and of min.
+    ("language.ax", "kink_grad", jax.grad(kinks), (np.array([0, 2, 2, 0], np.float32),), ["x"]),
 ]
 
 
@@ -143,7 +235,7 @@ def main():
             for leaf, arr in leaves_with_names(pname, a):
                 np.save(os.path.join(d, f"in_{leaf}.npy"), np.asarray(arr))
                 inputs[leaf] = f"in_{leaf}.npy"
-        outs = jax.tree_util.tree_leaves(jax.jit(fn)(*args))
+        outs = jax.tree_util.tree_leaves(fn(*args) if getattr(fn, "no_jit", False) else jax.jit(fn)(*args))
         files = []
         for i, o in enumerate(outs):
             np.save(os.path.join(d, f"out{i}.npy"), np.asarray(o))
