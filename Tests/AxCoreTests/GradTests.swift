@@ -145,6 +145,12 @@ private let cases: [Case] = [
     Case(name: "select-literal-branch", types: [f64(5)]) { b, x in
         try b.emit(.select, [b.emit(.binary(.lt), [x[0], lit(0.3)]), lit(2), b.emit(.unary(.exp), [x[0]])])
     },
+    // Comparisons and logic carry no gradient but must pass through grad (zero cotangent to their operands).
+    Case(name: "logic-in-select", types: [f64(2, 3), f64(2, 3)]) { b, x in
+        let p = try b.emit(.binary(.and), [b.emit(.binary(.le), [x[0], lit(0.5)]), b.emit(.unary(.not), [b.emit(.binary(.eq), [x[0], x[1]])])])
+        let q = try b.emit(.binary(.or), [p, b.emit(.binary(.ne), [x[1], b.emit(.binary(.ge), [x[1], lit(1)]).asF64(b)])])
+        return try b.emit(.select, [q, b.emit(.unary(.cos), [x[1]]), b.emit(.binary(.mul), [x[0], x[1]])])
+    },
     Case(name: "reduce_sum-axis1", types: [f64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [1]), x) },
     Case(name: "reduce_sum-all", types: [f64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [0, 1]), x) },
     Case(name: "reduce_max-axis0", types: [f64(3, 4)], secondOrder: false) { b, x in try b.emit(.reduceMax(axes: [0]), x) },
@@ -207,6 +213,11 @@ private let cases: [Case] = [
     },
 ]
 
+private extension Atom {
+    /// `convert_element_type` to f64 (a bool as 0/1).
+    func asF64(_ b: Builder) throws -> Atom { try b.emit(.convert(.f64), [self]) }
+}
+
 /// `sum(f(x) * w)` for a random weight input `w` of `f`'s output type (appended as the last parameter).
 private func weighted(_ c: Case) throws -> Program {
     try buildProgram(c.name, c.types + [try buildProgram("probe", c.types, c.body).outputs[0].type]) { b, x in
@@ -232,6 +243,16 @@ private func weighted(_ c: Case) throws -> Program {
             let vs = argnums.map { rng.tensor(p.inputs[$0].type, -1, 1, sizes: c.sizes) }
             try checkGradient(h, argnums: argnums, inputs + vs, sizes: c.sizes, "\(c.name) (second order)")
         }
+    }
+
+    /// Every primitive of the enum appears in the table (a guard against a primitive without a tested VJP rule).
+    @Test func tableCoversEveryPrimitive() throws {
+        var names = Set<String>()
+        for c in cases { for e in try weighted(c).eqns { names.insert(e.prim.name) } }
+        let all = UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
+            + ["integer_pow", "convert_element_type", "select_n", "reduce_sum", "reduce_max", "reduce_min",
+               "broadcast_in_dim", "reshape", "transpose", "slice", "pad", "concatenate", "dot_general", "iota"]
+        #expect(Set(all).subtracting(names).isEmpty, "missing: \(Set(all).subtracting(names).sorted())")
     }
 
     /// vmap(grad(f)) over a batch of 3 equals stacking grad(f) per example: every primitive the VJP rules
