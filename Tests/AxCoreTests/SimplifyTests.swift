@@ -33,6 +33,10 @@ private let goldenCases: [GoldenCase] = [
     GoldenCase(name: "neg_neg") { b, x in
         try bin(b, .add, un(b, .unary(.neg), un(b, .unary(.neg), x[0])), un(b, .unary(.neg), x[0]))
     },
+    GoldenCase(name: "neg_broadcast_literal") { b, x in
+        let ones = try b.emit(.broadcastInDim(shape: [.const(3)], dims: []), [flit(1)])
+        return try b.emit(.select, [bin(b, .ge, x[0], flit(0)), un(b, .unary(.neg), ones), ones])
+    },
     GoldenCase(name: "integer_pow_one") { b, x in try un(b, .integerPow(2), un(b, .integerPow(1), x[0])) },
     GoldenCase(name: "convert_same_dtype") { b, x in
         try un(b, .convert(.f64), un(b, .convert(.f32), x[0]))

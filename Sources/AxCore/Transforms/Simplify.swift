@@ -128,6 +128,10 @@ private func fold(_ e: Eqn, _ defs: [Int: Eqn]) -> Fold {
     case .unary(.neg):
         if case .lit(let a, let t) = x[0] { return .replace(.lit(-a, t)) }
         if let inner = producer(x[0]), inner.prim == .unary(.neg) { return .replace(inner.inputs[0]) }
+        // -broadcast(c) is broadcast(-c), which element-wise consumers then take as the literal -c.
+        if let inner = producer(x[0]), case .broadcastInDim = inner.prim, case .lit(let a, let t) = inner.inputs[0] {
+            return rewritten(inner.prim, [.lit(-a, t)])
+        }
         return .keep
     case .integerPow(1):
         return .replace(x[0])
