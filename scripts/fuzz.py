@@ -92,7 +92,7 @@ TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+\.\d*(?:e-?\d+)?|\d+|\*\*|->|<
 def mutate(rng, text):
     lines = text.split("\n")
     for _ in range(rng.randint(1, 4)):
-        op = rng.randrange(9)
+        op = rng.randrange(10)
         if not lines:
             lines = [""]
         i = rng.randrange(len(lines))
@@ -130,6 +130,12 @@ def mutate(rng, text):
                 lines[i] = lines[i][:m.start()] + word + lines[i][m.end():]
         elif op == 7:  # indentation damage
             lines[i] = rng.choice(["", " ", "\t", "        ", "  "]) + lines[i].lstrip()
+        elif op == 9:  # a transform of an existing def with an absurd axis_size / axes
+            defs = re.findall(r"^def\s+([A-Za-z_][A-Za-z0-9_]*)", "\n".join(lines), re.M)
+            if defs:
+                lines.append("fz = %s(vmap(%s, in_axes=%s, axis_size=%s%s))" % (
+                    rng.choice(["jit", "grad", "value_and_grad"]), rng.choice(defs), rng.choice(["None", "0", "-1", "5"]),
+                    rng.choice(["0", "1", "100000", "100000000000", "-3"]), rng.choice(["", ", out_axes=None", ", out_axes=-1"])))
         else:  # truncate the file at a random byte
             joined = "\n".join(lines)
             cut = rng.randrange(len(joined) + 1)
@@ -143,11 +149,18 @@ def classify(cmd, data, axc, workdir):
     with open(path, "wb") as f:
         f.write(data)
     argv = [axc] + [path if a == "{file}" else a for a in cmd]
-    try:
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=TIMEOUT, cwd=workdir)
-    except subprocess.TimeoutExpired:
-        return ("hang", "timeout after %gs: %s" % (TIMEOUT, " ".join(argv[1:])))
+    for attempt in range(20):
+        try:
+            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=TIMEOUT, cwd=workdir)
+            break
+        except subprocess.TimeoutExpired:
+            return ("hang", "timeout after %gs: %s" % (TIMEOUT, " ".join(argv[1:])))
+        except OSError as e:  # the binary is being rebuilt (ETXTBSY) or briefly missing: wait for it
+            if attempt == 19:
+                raise
+            print("fuzz: cannot start %s (%s); retrying" % (axc, e.strerror), flush=True)
+            time.sleep(1)
     err = r.stderr.decode(errors="replace")
     if r.returncode < 0:
         return ("crash", "signal %d: %s\n%s" % (-r.returncode, " ".join(argv[1:]), err[-2000:]))
@@ -166,6 +179,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "Tests/AxCoreTests/Data/regressions"))
     ap.add_argument("--samples", default=os.path.join(ROOT, "Samples"))
     args = ap.parse_args()
+    args.axc = os.path.abspath(args.axc)  # commands run in a scratch directory
     if not os.access(args.axc, os.X_OK):
         print("fuzz: %s is not an executable; build axc first" % args.axc, file=sys.stderr)
         return 2
