@@ -84,6 +84,14 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
             throw Diagnostic("vmap: out_axes \(axis) is out of range for output \(i) of type \(a.type) "
                              + "(batched rank \(rank), axes \(-rank)...\(rank - 1))")
         }
+        if x.bdim == nil {
+            // A not-mapped output is broadcast along the batch axis: with a large axis_size that can be too big.
+            var shape = a.type.shape
+            shape.insert(size, at: d)
+            if let problem = a.type.with(shape: shape).fixedSizeProblem {
+                throw Diagnostic("vmap: output \(i) of type \(a.type) is not mapped; broadcast along the batch axis, \(problem)")
+            }
+        }
         do { outputs.append(try batcher.materialize(x, at: d)) } catch let e as ShapeError {
             throw InternalError("vmap output \(i): \(e.message)")
         }
