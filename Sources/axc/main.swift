@@ -32,7 +32,15 @@ func writing(_ path: String, _ body: () throws -> Void) throws {
     do { try body() } catch let d as Diagnostic { throw d } catch {
         let ns = error as NSError
         let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
-        let reason = posix.map { String(cString: strerror(Int32($0.code))) } ?? ns.localizedDescription
+        let parent = (path as NSString).deletingLastPathComponent
+        var isDir: ObjCBool = false
+        let reason: String
+        if let posix { reason = String(cString: strerror(Int32(posix.code))) }
+        else if !parent.isEmpty && !FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) {
+            reason = "the directory '\(parent)' does not exist"
+        } else if !parent.isEmpty && !isDir.boolValue {
+            reason = "'\(parent)' is not a directory"
+        } else { reason = ns.localizedDescription }
         throw Diagnostic("cannot write '\(path)': \(reason)")
     }
 }
@@ -111,7 +119,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
         _ = try parseArgs(args)
-        _ = try parseSizes(sizes)
+        try validateSizes(sizes)
     }
 
     func run() throws {
@@ -189,7 +197,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         _ = try parseArgs(args)
-        _ = try parseSizes(sizes)
+        try validateSizes(sizes)
         guard runs >= 1 && runs <= 100_000 else { throw ValidationError("--runs must be between 1 and 100000") }
         if let m = modes { _ = try parseModes(m) }
     }
@@ -255,15 +263,25 @@ func parseArgs(_ args: [String]) throws -> [String: ArgValue] {
     return out
 }
 
-/// Parses `n=1000` size bindings.
+/// Parses `n=1000` size bindings. Text that is not `NAME=INTEGER` is bad usage (exit 2); an integer that does
+/// not fit in 64 bits is bad input (a `Diagnostic`, exit 1), and so is a negative one (bindInputs rejects it).
 func parseSizes(_ sizes: [String]) throws -> [String: Int] {
     var out: [String: Int] = [:]
     for s in sizes {
-        let parts = s.split(separator: "=", maxSplits: 1)
-        guard parts.count == 2, let k = Int(parts[1]), k >= 0 else { throw ValidationError("--size expects NAME=N with N ≥ 0, got '\(s)'") }
+        let parts = s.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let digits = parts.count == 2 ? (parts[1].first == "-" ? parts[1].dropFirst() : parts[1][...]) : ""
+        guard parts.count == 2, !parts[0].isEmpty, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ValidationError("--size expects NAME=N with an integer N, got '\(s)'")
+        }
+        guard let k = Int(parts[1]) else { throw Diagnostic("--size \(s) is out of range (0 to \(maxSizeValue))") }
         out[String(parts[0])] = k
     }
     return out
+}
+
+/// Checks the syntax of `--size` bindings only (values out of range are reported when running, exit 1).
+func validateSizes(_ sizes: [String]) throws {
+    do { _ = try parseSizes(sizes) } catch is Diagnostic {}
 }
 
 /// A short stable hash (FNV-1a, 64 bit) of the source text, for the emitted header.

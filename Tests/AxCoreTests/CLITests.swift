@@ -41,7 +41,17 @@ final class TempDir {
 @Suite struct CLITests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let binary = repoRoot.appendingPathComponent(".build/debug/axc")
+    /// `$AXC_BINARY`, else the `axc` built beside this test bundle (so `swift test --scratch-path X` tests X's
+    /// binary), else `.build/debug/axc`.
+    static let binary: URL = {
+        if let env = ProcessInfo.processInfo.environment["AXC_BINARY"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        let here = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        for dir in [here, here.deletingLastPathComponent()] {
+            let sibling = dir.appendingPathComponent("axc")
+            if FileManager.default.isExecutableFile(atPath: sibling.path) { return sibling }
+        }
+        return repoRoot.appendingPathComponent(".build/debug/axc")
+    }()
 
     static func sample(_ name: String) -> String { repoRoot.appendingPathComponent("Samples/\(name).ax").path }
 
@@ -396,6 +406,50 @@ final class TempDir {
             #expect(r.stderr.contains("'x'") || r.stderr.contains("'y'"), "names the argument: \(r)")
             #expect(r.stderr.contains(mention), "\(args): \(r)")
         }
+    }
+
+    /// Golden messages of run-time input errors (captured from the tool; see docs/diagnostics.md): each names the
+    /// argument, the expected type and what it got, and exits 1.
+    @Test func runTimeInputErrorsAreGolden() throws {
+        let tmp = try TempDir()
+        _ = try tmp.write("mse.ax", "def mse(w: f32, xs: f32[n], ys: f32[n]) -> f32:\n    return mean((w * xs - ys) ** 2)\n\ng = jit(mse)\n")
+        _ = try tmp.npy("f64.npy", [1, 2, 3], dtype: .f64)
+        _ = try tmp.npy("m.npy", [1, 2, 3, 4, 5, 6], shape: [3, 2])
+        _ = try tmp.npy("three.npy", [1, 2, 3])
+        _ = try tmp.npy("four.npy", [1, 2, 3, 4])
+        let good = npyBytes(Tensor(.f32, shape: [3], doubles: [1, 2, 3]))
+        try Data(good.dropLast(3)).write(to: URL(fileURLWithPath: tmp.path("cut.npy")))
+        try Data(good.prefix(40)).write(to: URL(fileURLWithPath: tmp.path("hdr.npy")))
+        let run = ["run", "mse.ax", "--fn", "g"]
+        let cases: [([String], String)] = [
+            (["--arg", "xs=f64.npy"], "mse.ax: error: argument 'xs': expected f32[n], got a f64 array of shape [3] from 'f64.npy'\n"),
+            (["--arg", "xs=m.npy"], "mse.ax: error: argument 'xs': expected f32[n], got shape [3,2] from 'm.npy'\n"),
+            (["--arg", "w=three.npy", "--size", "n=2"], "mse.ax: error: argument 'w': expected f32[], got shape [3] from 'three.npy'\n"),
+            (["--arg", "xs=three.npy", "--arg", "ys=four.npy"],
+             "mse.ax: error: size variable n is 3 from 'xs' but 4 from 'ys' (shape [4])\n"),
+            (["--arg", "xs=three.npy", "--size", "n=4"], "mse.ax: error: --size n=4 conflicts with n=3 from argument 'xs'\n"),
+            (["--arg", "xs=cut.npy"],
+             "mse.ax: error: argument 'xs': 'cut.npy': the data is truncated: shape [3] of f32 needs 12 bytes, the file has 9\n"),
+            (["--arg", "xs=hdr.npy"], "mse.ax: error: argument 'xs': 'hdr.npy' is not a valid .npy file: the header is truncated\n"),
+            (["--size", "n=-1"], "mse.ax: error: --size n=-1 is out of range (0 to 2147483648)\n"),
+            (["--size", "n=99999999999"], "mse.ax: error: --size n=99999999999 is out of range (0 to 2147483648)\n"),
+            (["--size", "n=99999999999999999999"], "mse.ax: error: --size n=99999999999999999999 is out of range (0 to 2147483648)\n"),
+        ]
+        for (args, want) in cases {
+            for mode in ["jit", "eager"] {
+                let r = try Self.axc(run + args + ["--mode", mode], in: tmp)
+                #expect(r.status == 1 && r.stderr == want && r.stdout.isEmpty, "\(args) --mode \(mode): \(r)")
+            }
+        }
+    }
+
+    /// A size too large to generate names the argument and the sizes, in a stable order.
+    @Test func hugeRandomArgumentIsRefused() throws {
+        let tmp = try TempDir()
+        _ = try tmp.write("ab.ax", "def f(x: f32[a, b]) -> f32:\n    return sum(x)\n")
+        let r = try Self.axc(["run", "ab.ax", "--fn", "f", "--size", "b=100000", "--size", "a=100000"], in: tmp)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr == "ab.ax: error: argument 'x': f32[a,b] with a=100000, b=100000 has more than 2^31 elements, too many to generate\n", "\(r)")
     }
 
     @Test func unknownArgumentNameAndUnboundSize() throws {

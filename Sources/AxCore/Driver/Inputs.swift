@@ -39,16 +39,19 @@ public struct SeededRandom {
 /// The largest array a `random` or number argument may create (elements).
 let maxGeneratedElements = 1 << 31
 
+/// The largest value a size variable may take on the command line (`--size n=...`).
+public let maxSizeValue = maxGeneratedElements
+
 /// Binds arguments to `p`'s input leaves. Leaves not named in `args` are `random`. Size variables are
 /// fixed by `.npy` shapes first, then by `sizes`; unbound ones are an error naming them.
 /// Returns the input tensors (in `p.inputs` order) and the size bindings.
 public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [String: Int], seed: UInt64) throws -> ([Tensor], [String: Int]) {
     let names = p.inputLeafNames
-    for key in args.keys where !names.contains(key) {
+    for key in args.keys.sorted() where !names.contains(key) {
         throw Diagnostic("no input named '\(key)'; the inputs of \(p.name) are: \(names.joined(separator: ", "))")
     }
-    for (k, v) in given where v < 0 || v > maxGeneratedElements {
-        throw Diagnostic("--size \(k)=\(v) is out of range (0 to \(maxGeneratedElements))")
+    for k in given.keys.sorted() where given[k]! < 0 || given[k]! > maxSizeValue {
+        throw Diagnostic("--size \(k)=\(given[k]!) is out of range (0 to \(maxSizeValue))")
     }
     var sizes: [String: Int] = [:]
     var boundBy: [String: String] = [:]
@@ -81,7 +84,7 @@ public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [Str
         loaded[i] = t
     }
     // 2. --size fixes the rest; it must agree with the files.
-    for (s, k) in given {
+    for (s, k) in given.sorted(by: { $0.key < $1.key }) {
         if let prev = sizes[s], prev != k {
             throw Diagnostic("--size \(s)=\(k) conflicts with \(s)=\(prev) from argument '\(boundBy[s]!)'")
         }
@@ -101,7 +104,11 @@ public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [Str
         var count = 1
         for k in shape {
             let (m, o) = count.multipliedReportingOverflow(by: k)
-            if o || m > maxGeneratedElements { throw Diagnostic("argument '\(name)': \(v.type) with \(sizes) is too large") }
+            if o || m > maxGeneratedElements {
+                var seen = Set<String>()
+                let bound = v.type.sizeVars.filter { seen.insert($0).inserted }.map { "\($0)=\(sizes[$0]!)" }.joined(separator: ", ")
+                throw Diagnostic("argument '\(name)': \(v.type) with \(bound) has more than 2^31 elements, too many to generate")
+            }
             count = m
         }
         switch args[name] ?? .random {
