@@ -157,6 +157,23 @@ struct RobustnessTests {
         if let s { expectNoInternalError("check") { _ = try s.checkAll() } }
     }
 
+    /// Found by `make fuzz` (`x ** 1e308` in higher_order.ax): an f32 literal that is finite as a Double but
+    /// overflows f32 is emitted as `inf.0f`, which no C compiler accepts, so jit is an internal error (exit 3)
+    /// while eager gives inf. The fix belongs in Codegen (`cLiteral` in CTemplates.swift must test infinity
+    /// after rounding to Float); remove `withKnownIssue` when it lands.
+    @Test func f32LiteralThatOverflowsToInfinityCompiles() throws {
+        let s = try session("def f(x: f32) -> f32:\n    return x * 1e300\n\ng = jit(f)\n")
+        let e = try s.entry("g")
+        let x = Tensor(scalar: 2, .f32)
+        let eager = try evaluate(e.program, inputs: [x], sizes: [:])
+        #expect(eager[0].element(0) == .infinity)
+        withKnownIssue("Codegen: cLiteral emits 'inf.0f' for an f32 literal that rounds to infinity") {
+            let k = try CompiledKernel(program: simplify(e.program), name: "g")
+            let out = try k.run(inputs: [x], sizes: [:])
+            #expect(bits(out[0]) == bits(eager[0]))
+        }
+    }
+
     // MARK: run-time inputs
 
     static let linear = "def mse(w: f32, xs: f32[n], ys: f32[n]) -> f32:\n    return mean((w * xs - ys) ** 2)\n\ng = jit(mse)\n"
@@ -314,7 +331,8 @@ struct RobustnessTests {
     /// (file, entry): vmapped jit entries whose mapped inputs and outputs all have the batch axis first.
     @Test(arguments: [("linear.ax", "per_example_grads"), ("neuron.ax", "batched"), ("higher_order.ax", "batched_d2f"),
                       ("higher_order.ax", "value_and_slope"), ("mlp.ax", "predict"), ("add.ax", "jit_vmapped_add"),
-                      ("outer.ax", "batched_outer_sum")])
+                      ("outer.ax", "batched_outer_sum"), ("add.ax", "jit_manual_add"), ("mlp.ax", "per_example_grads"),
+                      ("seed001.ax", "jitted_batched_predict"), ("seed001.ax", "jit_vmap_grad_loss")])
     func batchSizeDoesNotChangeAnExample(_ file: String, _ name: String) throws {
         let s = try CompilerSession(path: samplesPath + "/" + file)
         let e = try s.entry(name)
@@ -341,9 +359,12 @@ struct RobustnessTests {
                 let idx = (0..<b).map { (offset + $0 * 3) % 64 }
                 let ins = zip(big, mapped).map { $1 ? rows($0, idx) : $0 }
                 let out = try k.run(inputs: ins, sizes: [sizeVar: b])
-                for (o, f) in zip(out, full) where o.shape.first == b {
+                var compared = 0
+                for (j, (o, f)) in zip(out, full).enumerated() where p.outputs[j].type.shape.first == .sym(sizeVar) {
                     #expect(bits(o) == bits(rows(f, idx)), "\(file):\(name): batch of \(b) at \(idx) differs from the batch of 64")
+                    compared += 1
                 }
+                #expect(compared > 0, "\(file):\(name) has no output batched along its first axis")
             }
         }
     }

@@ -1,5 +1,6 @@
-// Sanitizer tests: every jit entry of every sample, emitted as standalone C, is compiled with
-// AddressSanitizer and UBSan together with a generated driver that calls it on exactly-sized buffers.
+// Sanitizer tests: every entry of every sample (jit or not: `axc compile` emits them all), emitted as standalone
+// C, is compiled with AddressSanitizer and UBSan together with a generated driver that calls it on
+// exactly-sized buffers for sizes 0, 1, 7 and random ones, and with a negative size that it must reject.
 import Foundation
 import Testing
 @testable import AxCore
@@ -127,17 +128,21 @@ private func sanitizerDriver(_ entries: [(cname: String, program: Program)], hea
     return c
 }
 
-/// The samples that have jit entries.
+/// The sample files.
 private let sampleFiles: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: samplesDir.path)) ?? [])
     .filter { $0.hasSuffix(".ax") }.sorted()
 
 @Suite("Sanitizers")
 struct SanitizerTests {
+    @Test func everySampleIsCovered() {
+        #expect(sampleFiles.count >= 7, "Samples/*.ax not found from \(samplesDir.path)")
+    }
+
     @Test("emitted kernels of every sample run clean under ASan and UBSan", arguments: sampleFiles)
     func sampleUnderSanitizers(_ file: String) throws {
         let s = try CompilerSession(path: samplesDir.appendingPathComponent(file).path)
-        let jitEntries = try s.checkAll().filter(\.jit)
-        if jitEntries.isEmpty { return }
+        let allEntries = try s.checkAll()
+        try #require(!allEntries.isEmpty, "\(file) has no entries")
         guard let cc = sanitizingCompiler else {
             // Recorded, not silently passed: the test reports that it could not run.
             withKnownIssue("no C compiler with a working AddressSanitizer runtime (clang or gcc); sanitizer test of \(file) skipped") {
@@ -148,7 +153,7 @@ struct SanitizerTests {
         var taken = Set<String>()
         var entries: [(name: String, program: Program, chain: String)] = []
         var cnames: [(cname: String, program: Program)] = []
-        for e in jitEntries {
+        for e in allEntries {
             let p = simplify(try s.entry(e.name).program)
             let cname = cIdentifier(e.name, taken: taken)
             taken.insert(cname); taken.insert(cname + "_scratch_bytes")
