@@ -18,7 +18,7 @@ let package = Package(
         .target(
             name: "AxRuntime",
             path: "Sources/AxRuntime",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
         ),
         // The whole compiler as a library: no print(), no exit().
         .target(

@@ -1,13 +1,30 @@
-/* axruntime.c — vectorizable loops compiled with -O3; the kernels libtcc compiles call these.
-   Each definition below is also emitted verbatim (as a static function) into standalone C: keep it
-   identical to Sources/AxCore/Codegen/RuntimeTable.swift (CodegenTests checks). */
+/* axruntime.c — GENERATED from Sources/AxCore/Codegen/RuntimeTable.swift (UPDATE_GOLDEN=1 swift test --filter
+   runtimeSource rewrites it). Compiled with -O3; the kernels libtcc compiles call these functions, and standalone
+   C carries the same definitions as static functions. */
+#include <math.h>
 #include "axruntime.h"
+
+/* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
+   (-ffp-contract=off keeps both clones' results identical to the portable twins'). */
+#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__))
+#define AX_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define AX_CLONES
+#endif
 
 double ax_rt_version(void) { return 1.0; }
 
-void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t sam, int64_t sak,
+AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t sam, int64_t sak,
                  const float *b, int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn) {
     int64_t i, j, p;
+    if (k == 1 && sbn == 1 && scn == 1) {
+        for (i = 0; i < m; i++) {
+            const float av = a[i * sam];
+            float *cp = c + i * scm;
+            for (j = 0; j < n; j++) cp[j] = (float)((double)av * b[j]);
+        }
+        return;
+    }
     if (sbn == 1 && scn == 1 && n > 1) {
         double acc[256];
         int64_t j0, nb;
@@ -42,9 +59,17 @@ void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t sam, i
     }
 }
 
-void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t sam, int64_t sak,
+AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t sam, int64_t sak,
                  const double *b, int64_t sbk, int64_t sbn, double *c, int64_t scm, int64_t scn) {
     int64_t i, j, p;
+    if (k == 1 && sbn == 1 && scn == 1) {
+        for (i = 0; i < m; i++) {
+            const double av = a[i * sam];
+            double *cp = c + i * scm;
+            for (j = 0; j < n; j++) cp[j] = (double)((double)av * b[j]);
+        }
+        return;
+    }
     if (sbn == 1 && scn == 1 && n > 1) {
         double acc[256];
         int64_t j0, nb;
@@ -78,3 +103,334 @@ void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t sam, 
         }
     }
 }
+
+static double ax_exp_core(double x) {
+    union { double d; uint64_t i; } u;
+    double kd = x * 1.4426950408889634 + 6755399441055744.0, r, p;
+    u.d = kd + 1023.0;
+    kd -= 6755399441055744.0;
+    r = (x - kd * 0.693147180369123816490) - kd * 1.90821492927058770002e-10;
+    p = 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0; p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0; p = p * r + 1.0;
+    u.i <<= 52;
+    return p * u.d;
+}
+
+static double ax_log_core(double x) {
+    union { double d; uint64_t i; } u, v;
+    double e, m, s, z, p;
+    u.d = x;
+    v.i = (u.i >> 52) | 0x4330000000000000u;
+    e = v.d - 4503599627370496.0 - 1023.0;
+    u.i = (u.i & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    m = u.d;
+    e = m > 1.4142135623730951 ? e + 1.0 : e;
+    m = m > 1.4142135623730951 ? m * 0.5 : m;
+    s = (m - 1.0) / (m + 1.0);
+    z = s * s;
+    p = 1.0 / 17.0;
+    p = p * z + 1.0 / 15.0; p = p * z + 1.0 / 13.0; p = p * z + 1.0 / 11.0; p = p * z + 1.0 / 9.0;
+    p = p * z + 1.0 / 7.0; p = p * z + 1.0 / 5.0; p = p * z + 1.0 / 3.0; p = p * z + 1.0;
+    return e * 0.6931471805599453 + 2.0 * s * p;
+}
+
+static double ax_sin_poly(double r) {
+    double z = r * r, p = -1.0 / 1307674368000.0;
+    p = p * z + 1.0 / 6227020800.0; p = p * z - 1.0 / 39916800.0; p = p * z + 1.0 / 362880.0;
+    p = p * z - 1.0 / 5040.0; p = p * z + 1.0 / 120.0; p = p * z - 1.0 / 6.0;
+    return r + r * z * p;
+}
+static double ax_cos_poly(double r) {
+    double z = r * r, p = 1.0 / 87178291200.0;
+    p = p * z - 1.0 / 479001600.0; p = p * z + 1.0 / 3628800.0; p = p * z - 1.0 / 40320.0;
+    p = p * z + 1.0 / 720.0; p = p * z - 1.0 / 24.0; p = p * z + 0.5;
+    return 1.0 - z * p;
+}
+
+AX_CLONES void ax_vadd_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] + b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x + b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] + y; }
+    else { const float r = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vdiv_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] / b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x / b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] / y; }
+    else { const float r = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vmax_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] > b[i] || a[i] != a[i]) ? a[i] : ((a[i] < b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? a[i] + b[i] : a[i]))); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = ((x > b[i] || x != x) ? x : ((x < b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? x + b[i] : x))); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] > y || a[i] != a[i]) ? a[i] : ((a[i] < y || y != y) ? y : (a[i] == 0 ? a[i] + y : a[i]))); }
+    else { const float r = ((a[0] > b[0] || a[0] != a[0]) ? a[0] : ((a[0] < b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? a[0] + b[0] : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vmin_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] < b[i] || a[i] != a[i]) ? a[i] : ((a[i] > b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? -(-a[i] - b[i]) : a[i]))); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = ((x < b[i] || x != x) ? x : ((x > b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? -(-x - b[i]) : x))); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] < y || a[i] != a[i]) ? a[i] : ((a[i] > y || y != y) ? y : (a[i] == 0 ? -(-a[i] - y) : a[i]))); }
+    else { const float r = ((a[0] < b[0] || a[0] != a[0]) ? a[0] : ((a[0] > b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? -(-a[0] - b[0]) : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vmul_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] * b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x * b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] * y; }
+    else { const float r = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vpow_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = powf(a[i], b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = powf(x, b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = powf(a[i], y); }
+    else { const float r = powf(a[0], b[0]); for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vsub_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] - b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x - b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] - y; }
+    else { const float r = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES double ax_vsum_f32(int64_t n, const float *a) {
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0, j;
+    for (; i + 8 <= n; i += 8) for (j = 0; j < 8; j++) s[j] += a[i + j];
+    for (; i < n; i++) s[0] += a[i];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+AX_CLONES void ax_vadd_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] + b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x + b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] + y; }
+    else { const double r = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vdiv_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] / b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x / b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] / y; }
+    else { const double r = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vmax_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] > b[i] || a[i] != a[i]) ? a[i] : ((a[i] < b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? a[i] + b[i] : a[i]))); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = ((x > b[i] || x != x) ? x : ((x < b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? x + b[i] : x))); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] > y || a[i] != a[i]) ? a[i] : ((a[i] < y || y != y) ? y : (a[i] == 0 ? a[i] + y : a[i]))); }
+    else { const double r = ((a[0] > b[0] || a[0] != a[0]) ? a[0] : ((a[0] < b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? a[0] + b[0] : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vmin_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] < b[i] || a[i] != a[i]) ? a[i] : ((a[i] > b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? -(-a[i] - b[i]) : a[i]))); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = ((x < b[i] || x != x) ? x : ((x > b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? -(-x - b[i]) : x))); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] < y || a[i] != a[i]) ? a[i] : ((a[i] > y || y != y) ? y : (a[i] == 0 ? -(-a[i] - y) : a[i]))); }
+    else { const double r = ((a[0] < b[0] || a[0] != a[0]) ? a[0] : ((a[0] > b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? -(-a[0] - b[0]) : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vmul_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] * b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x * b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] * y; }
+    else { const double r = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vpow_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = pow(a[i], b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = pow(x, b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = pow(a[i], y); }
+    else { const double r = pow(a[0], b[0]); for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES void ax_vsub_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] - b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x - b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] - y; }
+    else { const double r = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = r; }
+}
+
+AX_CLONES double ax_vsum_f64(int64_t n, const double *a) {
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0, j;
+    for (; i + 8 <= n; i += 8) for (j = 0; j < 8; j++) s[j] += a[i + j];
+    for (; i < n; i++) s[0] += a[i];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+AX_CLONES void ax_vneg_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = -a[i]; }
+}
+
+AX_CLONES void ax_vabs_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = fabsf(a[i]); }
+}
+
+AX_CLONES void ax_vsqrt_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = sqrtf(a[i]); }
+}
+
+AX_CLONES void ax_vsign_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = a[i] > 0 ? (float)1 : (a[i] < 0 ? (float)-1 : a[i]); }
+}
+
+AX_CLONES void ax_vexp_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { double x = a[i] < -104.0f ? -104.0 : (a[i] > 89.0f ? 89.0 : (a[i] != a[i] ? 0.0 : (double)a[i])); o[i] = a[i] != a[i] ? a[i] : (float)ax_exp_core(x); }
+}
+
+AX_CLONES void ax_vlogistic_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { double x = a[i] < -150.0f ? 150.0 : (a[i] > 150.0f ? -150.0 : (a[i] != a[i] ? 0.0 : -(double)a[i])); o[i] = a[i] != a[i] ? a[i] : (float)(1.0 / (1.0 + ax_exp_core(x))); }
+}
+
+AX_CLONES void ax_vtanh_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { double x = fabs((double)a[i]), e = ax_exp_core(2.0 * (x > 20.0 || x != x ? 20.0 : x)), y = (e - 1.0) / (e + 1.0); o[i] = a[i] != a[i] ? a[i] : (float)(x < 0.01 ? (double)a[i] * (1.0 - x * x * (1.0 / 3.0)) : (a[i] < 0 ? -y : y)); }
+}
+
+AX_CLONES void ax_vlog_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { double x = (a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (double)a[i] : 1.0; o[i] = (a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (float)ax_log_core(x) : (a[i] == 0 ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN)); }
+}
+
+AX_CLONES void ax_vlog1p_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { double u = (a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? 1.0 + (double)a[i] : 2.0; o[i] = (a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? (float)(u == 1.0 ? (double)a[i] : ax_log_core(u) * ((double)a[i] / (u - 1.0))) : (a[i] == -1.0f ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN)); }
+}
+
+AX_CLONES void ax_vsin_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { union { double d; uint64_t i; } u; double x = fabs((double)a[i]) <= 1e5 ? (double)a[i] : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s; uint64_t q; u.d = k; q = (u.i) & 3; k -= 6755399441055744.0; r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21; s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r); o[i] = a[i] == 0 ? a[i] : (float)((q & 2) ? -s : s); }
+    for (i = 0; i < n; i++) if (!(fabs((double)a[i]) <= 1e5)) o[i] = (float)sin((double)a[i]);
+}
+
+AX_CLONES void ax_vcos_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { union { double d; uint64_t i; } u; double x = fabs((double)a[i]) <= 1e5 ? (double)a[i] : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s; uint64_t q; u.d = k; q = (u.i + 1) & 3; k -= 6755399441055744.0; r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21; s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r); o[i] = (float)((q & 2) ? -s : s); }
+    for (i = 0; i < n; i++) if (!(fabs((double)a[i]) <= 1e5)) o[i] = (float)cos((double)a[i]);
+}
+
+AX_CLONES void ax_vneg_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = -a[i]; }
+}
+
+AX_CLONES void ax_vabs_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = fabs(a[i]); }
+}
+
+AX_CLONES void ax_vsqrt_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = sqrt(a[i]); }
+}
+
+AX_CLONES void ax_vsign_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = a[i] > 0 ? (double)1 : (a[i] < 0 ? (double)-1 : a[i]); }
+}
+
+AX_CLONES void ax_vexp_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = exp(a[i]); }
+}
+
+AX_CLONES void ax_vlog_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = log(a[i]); }
+}
+
+AX_CLONES void ax_vlog1p_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = log1p(a[i]); }
+}
+
+AX_CLONES void ax_vsin_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = sin(a[i]); }
+}
+
+AX_CLONES void ax_vcos_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = cos(a[i]); }
+}
+
+AX_CLONES void ax_vtanh_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = tanh(a[i]); }
+}
+
+AX_CLONES void ax_vlogistic_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) { o[i] = 1.0 / (1.0 + exp(-a[i])); }
+}
+
+static const ax_rt_symbol ax_rt_table[] = {
+    {"ax_gemm_f32", (void *)ax_gemm_f32},
+    {"ax_gemm_f64", (void *)ax_gemm_f64},
+    {"ax_vadd_f32", (void *)ax_vadd_f32},
+    {"ax_vdiv_f32", (void *)ax_vdiv_f32},
+    {"ax_vmax_f32", (void *)ax_vmax_f32},
+    {"ax_vmin_f32", (void *)ax_vmin_f32},
+    {"ax_vmul_f32", (void *)ax_vmul_f32},
+    {"ax_vpow_f32", (void *)ax_vpow_f32},
+    {"ax_vsub_f32", (void *)ax_vsub_f32},
+    {"ax_vsum_f32", (void *)ax_vsum_f32},
+    {"ax_vadd_f64", (void *)ax_vadd_f64},
+    {"ax_vdiv_f64", (void *)ax_vdiv_f64},
+    {"ax_vmax_f64", (void *)ax_vmax_f64},
+    {"ax_vmin_f64", (void *)ax_vmin_f64},
+    {"ax_vmul_f64", (void *)ax_vmul_f64},
+    {"ax_vpow_f64", (void *)ax_vpow_f64},
+    {"ax_vsub_f64", (void *)ax_vsub_f64},
+    {"ax_vsum_f64", (void *)ax_vsum_f64},
+    {"ax_vneg_f32", (void *)ax_vneg_f32},
+    {"ax_vabs_f32", (void *)ax_vabs_f32},
+    {"ax_vsqrt_f32", (void *)ax_vsqrt_f32},
+    {"ax_vsign_f32", (void *)ax_vsign_f32},
+    {"ax_vexp_f32", (void *)ax_vexp_f32},
+    {"ax_vlogistic_f32", (void *)ax_vlogistic_f32},
+    {"ax_vtanh_f32", (void *)ax_vtanh_f32},
+    {"ax_vlog_f32", (void *)ax_vlog_f32},
+    {"ax_vlog1p_f32", (void *)ax_vlog1p_f32},
+    {"ax_vsin_f32", (void *)ax_vsin_f32},
+    {"ax_vcos_f32", (void *)ax_vcos_f32},
+    {"ax_vneg_f64", (void *)ax_vneg_f64},
+    {"ax_vabs_f64", (void *)ax_vabs_f64},
+    {"ax_vsqrt_f64", (void *)ax_vsqrt_f64},
+    {"ax_vsign_f64", (void *)ax_vsign_f64},
+    {"ax_vexp_f64", (void *)ax_vexp_f64},
+    {"ax_vlog_f64", (void *)ax_vlog_f64},
+    {"ax_vlog1p_f64", (void *)ax_vlog1p_f64},
+    {"ax_vsin_f64", (void *)ax_vsin_f64},
+    {"ax_vcos_f64", (void *)ax_vcos_f64},
+    {"ax_vtanh_f64", (void *)ax_vtanh_f64},
+    {"ax_vlogistic_f64", (void *)ax_vlogistic_f64},
+    {0, 0}
+};
+
+const ax_rt_symbol *ax_rt_symbols(void) { return ax_rt_table; }

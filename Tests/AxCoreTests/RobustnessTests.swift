@@ -158,20 +158,16 @@ struct RobustnessTests {
     }
 
     /// Found by `make fuzz` (`x ** 1e308` in higher_order.ax): an f32 literal that is finite as a Double but
-    /// overflows f32 is emitted as `inf.0f`, which no C compiler accepts, so jit is an internal error (exit 3)
-    /// while eager gives inf. The fix belongs in Codegen (`cLiteral` in CTemplates.swift must test infinity
-    /// after rounding to Float); remove `withKnownIssue` when it lands.
+    /// overflows f32 was emitted as `inf.0f`, which no C compiler accepts (jit exited 3 while eager gave inf).
     @Test func f32LiteralThatOverflowsToInfinityCompiles() throws {
         let s = try session("def f(x: f32) -> f32:\n    return x * 1e300\n\ng = jit(f)\n")
         let e = try s.entry("g")
         let x = Tensor(scalar: 2, .f32)
         let eager = try evaluate(e.program, inputs: [x], sizes: [:])
         #expect(eager[0].element(0) == .infinity)
-        withKnownIssue("Codegen: cLiteral emits 'inf.0f' for an f32 literal that rounds to infinity") {
-            let k = try CompiledKernel(program: simplify(e.program), name: "g")
-            let out = try k.run(inputs: [x], sizes: [:])
-            #expect(bits(out[0]) == bits(eager[0]))
-        }
+        let k = try CompiledKernel(program: simplify(e.program), name: "g")
+        let out = try k.run(inputs: [x], sizes: [:])
+        #expect(bits(out[0]) == bits(eager[0]))
     }
 
     // MARK: run-time inputs

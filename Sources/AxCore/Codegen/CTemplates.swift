@@ -23,6 +23,8 @@ func cLiteral(_ x: Double, _ t: DType) -> String {
     switch t {
     case .f32, .f64:
         let suffix = t == .f32 ? "f" : ""
+        // An f32 literal rounds first: 1e300 is f32 infinity.
+        let x = t == .f32 ? Double(Float(x)) : x
         if x.isNaN { return "(0.0\(suffix)/0.0\(suffix))" }
         if x.isInfinite { return x > 0 ? "(1.0\(suffix)/0.0\(suffix))" : "(-1.0\(suffix)/0.0\(suffix))" }
         var s = t == .f32 ? "\(Float(x))" : "\(x)"

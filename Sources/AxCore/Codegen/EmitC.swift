@@ -14,7 +14,7 @@ let tccPrelude: String = {
     s += "typedef int int32_t;\ntypedef unsigned int uint32_t;\ntypedef long long int64_t;\n"
     s += "typedef unsigned char uint8_t;\ntypedef unsigned long size_t;\n"
     s += libmPrototypes.map(\.proto).joined(separator: "\n") + "\n"
-    s += runtimeFunctions.map(\.proto).joined(separator: "\n") + "\n"
+    s += runtimeFunctions.map(\.proto).filter { !$0.isEmpty }.joined(separator: "\n") + "\n"
     return s
 }()
 
@@ -372,6 +372,20 @@ final class KernelEmitter {
         let axes = axes0.sorted()
         let kept = (0..<shape.count).filter { !axes.contains($0) }
         let trailing = !axes.isEmpty && axes == Array((shape.count - axes.count)..<shape.count)
+        if case .reduceSum = e.prim, t.isFloat, isUniform(a) {
+            // A sum of one value repeated R times is that value times R (exact for the 1s of `mean`).
+            try block("") {
+                let c = bind(t.cType, try gen(a, a.type.rank == 0 ? .multi([]) : .flat("0")))
+                let total = bind("double", "(double)\(c) * (double)\(count(axes.map { shape[$0] }))")
+                try emitMap(target: target, shape: kept.map { shape[$0] }, flat: true) { _ in "(\(t.cType))\(total)" }
+            }
+            return
+        }
+        if trailing && flatOK(a), case .reduceSum = e.prim {
+            let reduced = axes.map { shape[$0] }
+            if reduced.contains(where: { $0.constValue == nil }) || reduced.compactMap(\.constValue).reduce(1, *) >= 64,
+               try emitTiledSum(a, outer: count(kept.map { shape[$0] }), reduced: count(reduced), target: target, dtype: t) { return }
+        }
         if trailing && flatOK(a) {
             // Trailing axes over a flat producer: out[o] = combine over r of a[o*R + r].
             try block("") {
@@ -539,6 +553,7 @@ final class KernelEmitter {
                 switch nest {
                 case .map(let e):
                     let target = bufferName(e.out)!
+                    if try emitTiledMap(e, target: target) { break }
                     try emitMap(target: target, shape: e.out.type.shape, flat: flatOK(e)) { try genEqn(e, $0) }
                 case .reduce(let e): try emitReduce(e, target: bufferName(e.out)!)
                 case .dot(let e): try emitDot(e, target: bufferName(e.out)!)

@@ -1,19 +1,32 @@
-// The runtime functions kernels may call: prototype and portable C twin of each. The twin text is
-// exactly the definition in Sources/AxRuntime/axruntime.c (a test checks it), so standalone C computes
-// what the -O3 runtime computes.
+// The runtime the kernels call, as C source: one table that is both the -O3 AxRuntime target (axruntime.c is
+// generated from it; a test checks the file) and the static portable twins written into standalone C.
+// Vector functions work on tiles; f32 transcendentals are evaluated in double, so they round correctly but rarely.
 
-/// A runtime function: its name, C prototype and portable definition (made `static` in standalone files).
+/// A runtime function: its name, C prototype, portable definition, and the helpers its definition calls.
 struct RuntimeFunction {
     var name: String
     var proto: String
     var source: String
+    var deps: [String] = []
 }
 
-private func gemm(_ t: String, _ acc: String) -> String {
-    """
+/// The C type of a float dtype name.
+private func cType(_ t: String) -> String { t == "f32" ? "float" : "double" }
+
+private func gemm(_ t: String) -> String {
+    let acc = cType(t)
+    return """
     void ax_gemm_\(t)(int64_t m, int64_t n, int64_t k, const \(acc) *a, int64_t sam, int64_t sak,
                      const \(acc) *b, int64_t sbk, int64_t sbn, \(acc) *c, int64_t scm, int64_t scn) {
         int64_t i, j, p;
+        if (k == 1 && sbn == 1 && scn == 1) {
+            for (i = 0; i < m; i++) {
+                const \(acc) av = a[i * sam];
+                \(acc) *cp = c + i * scm;
+                for (j = 0; j < n; j++) cp[j] = (\(acc))((double)av * b[j]);
+            }
+            return;
+        }
         if (sbn == 1 && scn == 1 && n > 1) {
             double acc[256];
             int64_t j0, nb;
@@ -50,12 +63,232 @@ private func gemm(_ t: String, _ acc: String) -> String {
     """
 }
 
-private func gemmProto(_ t: String, _ c: String) -> String {
-    "void ax_gemm_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, const \(c) *, int64_t, int64_t, \(c) *, int64_t, int64_t);"
+private func gemmProto(_ t: String) -> String {
+    let c = cType(t)
+    return "void ax_gemm_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, const \(c) *, int64_t, int64_t, \(c) *, int64_t, int64_t);"
 }
 
-/// Every runtime function, in the order of axruntime.c.
-let runtimeFunctions: [RuntimeFunction] = [
-    RuntimeFunction(name: "ax_gemm_f32", proto: gemmProto("f32", "float"), source: gemm("f32", "float")),
-    RuntimeFunction(name: "ax_gemm_f64", proto: gemmProto("f64", "double"), source: gemm("f64", "double")),
+// MARK: double-precision cores of the f32 transcendentals (branch-free, so -O3 vectorizes the loops that call them)
+
+/// exp(x) for |x| <= 700: x = k ln2 + r, a degree-11 Taylor polynomial of exp(r), times 2^k built from bits
+/// (k + 1023 is read off the low mantissa bits of x/ln2 + 1.5*2^52, so no float-to-int conversion is needed).
+private let expCore = """
+static double ax_exp_core(double x) {
+    union { double d; uint64_t i; } u;
+    double kd = x * 1.4426950408889634 + 6755399441055744.0, r, p;
+    u.d = kd + 1023.0;
+    kd -= 6755399441055744.0;
+    r = (x - kd * 0.693147180369123816490) - kd * 1.90821492927058770002e-10;
+    p = 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0; p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0; p = p * r + 1.0;
+    u.i <<= 52;
+    return p * u.d;
+}
+"""
+
+/// log(x) for finite x > 0 (double, normal): x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh((m-1)/(m+1)).
+private let logCore = """
+static double ax_log_core(double x) {
+    union { double d; uint64_t i; } u, v;
+    double e, m, s, z, p;
+    u.d = x;
+    v.i = (u.i >> 52) | 0x4330000000000000u;
+    e = v.d - 4503599627370496.0 - 1023.0;
+    u.i = (u.i & 0x000fffffffffffffu) | 0x3ff0000000000000u;
+    m = u.d;
+    e = m > 1.4142135623730951 ? e + 1.0 : e;
+    m = m > 1.4142135623730951 ? m * 0.5 : m;
+    s = (m - 1.0) / (m + 1.0);
+    z = s * s;
+    p = 1.0 / 17.0;
+    p = p * z + 1.0 / 15.0; p = p * z + 1.0 / 13.0; p = p * z + 1.0 / 11.0; p = p * z + 1.0 / 9.0;
+    p = p * z + 1.0 / 7.0; p = p * z + 1.0 / 5.0; p = p * z + 1.0 / 3.0; p = p * z + 1.0;
+    return e * 0.6931471805599453 + 2.0 * s * p;
+}
+"""
+
+/// sin(r) and cos(r) for |r| <= pi/4 (Taylor to degree 15/14).
+private let sinCosCore = """
+static double ax_sin_poly(double r) {
+    double z = r * r, p = -1.0 / 1307674368000.0;
+    p = p * z + 1.0 / 6227020800.0; p = p * z - 1.0 / 39916800.0; p = p * z + 1.0 / 362880.0;
+    p = p * z - 1.0 / 5040.0; p = p * z + 1.0 / 120.0; p = p * z - 1.0 / 6.0;
+    return r + r * z * p;
+}
+static double ax_cos_poly(double r) {
+    double z = r * r, p = 1.0 / 87178291200.0;
+    p = p * z - 1.0 / 479001600.0; p = p * z + 1.0 / 3628800.0; p = p * z - 1.0 / 40320.0;
+    p = p * z + 1.0 / 720.0; p = p * z - 1.0 / 24.0; p = p * z + 0.5;
+    return 1.0 - z * p;
+}
+"""
+
+// MARK: tile functions
+
+/// A binary element-wise tile op: `o[i] = a[i*sa] OP b[i*sb]`, strides 0 (a scalar) or 1.
+private func vbinary(_ op: String, _ t: String, _ expr: String) -> RuntimeFunction {
+    let c = cType(t)
+    let name = "ax_v\(op)_\(t)"
+    func body(_ x: String, _ y: String) -> String {
+        expr.replacingOccurrences(of: "X", with: x).replacingOccurrences(of: "Y", with: y)
+    }
+    return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);", source: """
+    void \(name)(int64_t n, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(c) *o) {
+        int64_t i;
+        if (sa && sb) { for (i = 0; i < n; i++) o[i] = \(body("a[i]", "b[i]")); }
+        else if (sb) { const \(c) x = a[0]; for (i = 0; i < n; i++) o[i] = \(body("x", "b[i]")); }
+        else if (sa) { const \(c) y = b[0]; for (i = 0; i < n; i++) o[i] = \(body("a[i]", "y")); }
+        else { const \(c) r = \(body("a[0]", "b[0]")); for (i = 0; i < n; i++) o[i] = r; }
+    }
+    """)
+}
+
+/// A unary element-wise tile op `o[i] = f(a[i])` (o must not alias a); `fixup` re-does some elements after the loop.
+private func vunary(_ op: String, _ t: String, _ expr: String, locals: String = "", fixup: String = "",
+                    deps: [String] = []) -> RuntimeFunction {
+    let c = cType(t)
+    let name = "ax_v\(op)_\(t)"
+    let loop = "for (i = 0; i < n; i++) {\(locals.isEmpty ? "" : " " + locals) o[i] = \(expr); }"
+    return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const \(c) *, \(c) *);", source: """
+    void \(name)(int64_t n, const \(c) *a, \(c) *o) {
+        int64_t i;
+        \(loop)\(fixup.isEmpty ? "" : "\n    for (i = 0; i < n; i++) \(fixup)")
+    }
+    """, deps: deps)
+}
+
+/// sin or cos of f32 tiles: x = k pi/2 + r (three-part Cody-Waite reduction, exact for |x| <= 1e5), the polynomial
+/// of the quadrant; larger or non-finite |x| are redone with libm's double sin/cos.
+private func vsinCos(_ op: String) -> RuntimeFunction {
+    let quadrant = op == "sin" ? "u.i" : "u.i + 1"
+    let value = op == "sin" ? "a[i] == 0 ? a[i] : (float)((q & 2) ? -s : s)" : "(float)((q & 2) ? -s : s)"
+    return vunary(op, "f32", value, locals: """
+    union { double d; uint64_t i; } u; \
+    double x = fabs((double)a[i]) <= 1e5 ? (double)a[i] : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s; \
+    uint64_t q; u.d = k; q = (\(quadrant)) & 3; k -= 6755399441055744.0; \
+    r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21; \
+    s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r);
+    """, fixup: "if (!(fabs((double)a[i]) <= 1e5)) o[i] = (float)\(op)((double)a[i]);", deps: ["ax_sin_poly", "ax_cos_poly"])
+}
+
+/// A sum of a tile in double, with eight accumulators.
+private func vsum(_ t: String) -> RuntimeFunction {
+    let c = cType(t)
+    return RuntimeFunction(name: "ax_vsum_\(t)", proto: "double ax_vsum_\(t)(int64_t, const \(c) *);", source: """
+    double ax_vsum_\(t)(int64_t n, const \(c) *a) {
+        double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t i = 0, j;
+        for (; i + 8 <= n; i += 8) for (j = 0; j < 8; j++) s[j] += a[i + j];
+        for (; i < n; i++) s[0] += a[i];
+        return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    }
+    """)
+}
+
+/// The binary ops with tile functions, and their C expression over X and Y (max/min as XLA: NaN wins, ±0 ordered).
+let vectorBinaryOps: [BinaryOp: (f32: String, f64: String)] = [
+    .add: ("X + Y", "X + Y"), .sub: ("X - Y", "X - Y"), .mul: ("X * Y", "X * Y"), .div: ("X / Y", "X / Y"),
+    .pow: ("powf(X, Y)", "pow(X, Y)"),
+    .max: ("((X > Y || X != X) ? X : ((X < Y || Y != Y) ? Y : (X == 0 ? X + Y : X)))",
+           "((X > Y || X != X) ? X : ((X < Y || Y != Y) ? Y : (X == 0 ? X + Y : X)))"),
+    .min: ("((X < Y || X != X) ? X : ((X > Y || Y != Y) ? Y : (X == 0 ? -(-X - Y) : X)))",
+           "((X < Y || X != X) ? X : ((X > Y || Y != Y) ? Y : (X == 0 ? -(-X - Y) : X)))"),
 ]
+
+/// The unary ops with tile functions.
+let vectorUnaryOps: Set<UnaryOp> = [.neg, .exp, .log, .log1p, .sqrt, .abs, .sin, .cos, .tanh, .logistic, .sign]
+
+private func unaryFunctions() -> [RuntimeFunction] {
+    var out: [RuntimeFunction] = []
+    for t in ["f32", "f64"] {
+        let c = cType(t), f = t == "f32" ? "f" : ""
+        out.append(vunary("neg", t, "-a[i]"))
+        out.append(vunary("abs", t, "fabs\(f)(a[i])"))
+        out.append(vunary("sqrt", t, "sqrt\(f)(a[i])"))
+        out.append(vunary("sign", t, "a[i] > 0 ? (\(c))1 : (a[i] < 0 ? (\(c))-1 : a[i])"))
+        if t == "f64" {
+            for op in ["exp", "log", "log1p", "sin", "cos", "tanh"] { out.append(vunary(op, t, "\(op)(a[i])")) }
+            out.append(vunary("logistic", t, "1.0 / (1.0 + exp(-a[i]))"))
+            continue
+        }
+        // f32 in double: clamped so the exponent of 2^k stays in range; NaN and the domain edges are selected after.
+        out.append(vunary("exp", t, "a[i] != a[i] ? a[i] : (float)ax_exp_core(x)",
+                          locals: "double x = a[i] < -104.0f ? -104.0 : (a[i] > 89.0f ? 89.0 : (a[i] != a[i] ? 0.0 : (double)a[i]));",
+                          deps: ["ax_exp_core"]))
+        out.append(vunary("logistic", t, "a[i] != a[i] ? a[i] : (float)(1.0 / (1.0 + ax_exp_core(x)))",
+                          locals: "double x = a[i] < -150.0f ? 150.0 : (a[i] > 150.0f ? -150.0 : (a[i] != a[i] ? 0.0 : -(double)a[i]));",
+                          deps: ["ax_exp_core"]))
+        out.append(vunary("tanh", t, "a[i] != a[i] ? a[i] : (float)(x < 0.01 ? (double)a[i] * (1.0 - x * x * (1.0 / 3.0)) : (a[i] < 0 ? -y : y))",
+                          locals: "double x = fabs((double)a[i]), e = ax_exp_core(2.0 * (x > 20.0 || x != x ? 20.0 : x)), y = (e - 1.0) / (e + 1.0);",
+                          deps: ["ax_exp_core"]))
+        out.append(vunary("log", t, "(a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (float)ax_log_core(x) : (a[i] == 0 ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN))",
+                          locals: "double x = (a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (double)a[i] : 1.0;",
+                          deps: ["ax_log_core"]))
+        out.append(vunary("log1p", t, "(a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? (float)(u == 1.0 ? (double)a[i] : ax_log_core(u) * ((double)a[i] / (u - 1.0))) : (a[i] == -1.0f ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN))",
+                          locals: "double u = (a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? 1.0 + (double)a[i] : 2.0;",
+                          deps: ["ax_log_core"]))
+        out.append(vsinCos("sin"))
+        out.append(vsinCos("cos"))
+    }
+    return out
+}
+
+/// Every runtime function, in the order of axruntime.c (helpers before their callers).
+let runtimeFunctions: [RuntimeFunction] = {
+    var out = [
+        RuntimeFunction(name: "ax_gemm_f32", proto: gemmProto("f32"), source: gemm("f32")),
+        RuntimeFunction(name: "ax_gemm_f64", proto: gemmProto("f64"), source: gemm("f64")),
+        RuntimeFunction(name: "ax_exp_core", proto: "", source: expCore),
+        RuntimeFunction(name: "ax_log_core", proto: "", source: logCore),
+        RuntimeFunction(name: "ax_sin_poly", proto: "", source: sinCosCore),
+        RuntimeFunction(name: "ax_cos_poly", proto: "", source: ""),
+    ]
+    for t in ["f32", "f64"] {
+        for (op, e) in vectorBinaryOps.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            out.append(vbinary(op.rawValue, t, t == "f32" ? e.f32 : e.f64))
+        }
+        out.append(vsum(t))
+    }
+    out += unaryFunctions()
+    return out
+}()
+
+/// The functions among `names` and every helper they call, in table order.
+func runtimeClosure(_ names: Set<String>) -> [RuntimeFunction] {
+    var want = names
+    for f in runtimeFunctions.reversed() where want.contains(f.name) { want.formUnion(f.deps) }
+    return runtimeFunctions.filter { want.contains($0.name) && !$0.source.isEmpty }
+}
+
+/// The text of Sources/AxRuntime/axruntime.c: every runtime function, and the symbol table the host registers
+/// with libtcc. (`UPDATE_GOLDEN=1 swift test --filter runtimeSource` rewrites the file.)
+func runtimeSourceFile() -> String {
+    var s = """
+    /* axruntime.c — GENERATED from Sources/AxCore/Codegen/RuntimeTable.swift (UPDATE_GOLDEN=1 swift test --filter
+       runtimeSource rewrites it). Compiled with -O3; the kernels libtcc compiles call these functions, and standalone
+       C carries the same definitions as static functions. */
+    #include <math.h>
+    #include "axruntime.h"
+
+    /* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
+       (-ffp-contract=off keeps both clones' results identical to the portable twins'). */
+    #if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__))
+    #define AX_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #else
+    #define AX_CLONES
+    #endif
+
+    double ax_rt_version(void) { return 1.0; }
+
+
+    """
+    for f in runtimeFunctions where !f.source.isEmpty {
+        s += (f.source.hasPrefix("static ") ? "" : "AX_CLONES ") + f.source + "\n\n"
+    }
+    s += "static const ax_rt_symbol ax_rt_table[] = {\n"
+    for f in runtimeFunctions where !f.proto.isEmpty { s += "    {\"\(f.name)\", (void *)\(f.name)},\n" }
+    s += "    {0, 0}\n};\n\nconst ax_rt_symbol *ax_rt_symbols(void) { return ax_rt_table; }\n"
+    return s
+}

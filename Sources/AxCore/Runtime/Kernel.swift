@@ -10,13 +10,11 @@ private let kernelSymbols: [(String, UnsafeRawPointer)] = {
     for (name, _) in libmPrototypes {
         if let p = dlsym(handle, name) { out.append((name, UnsafeRawPointer(p))) }
     }
-    typealias Gemm32 = @convention(c) (Int64, Int64, Int64, UnsafePointer<Float>?, Int64, Int64,
-                                       UnsafePointer<Float>?, Int64, Int64, UnsafeMutablePointer<Float>?, Int64, Int64) -> Void
-    typealias Gemm64 = @convention(c) (Int64, Int64, Int64, UnsafePointer<Double>?, Int64, Int64,
-                                       UnsafePointer<Double>?, Int64, Int64, UnsafeMutablePointer<Double>?, Int64, Int64) -> Void
-    out.append(("ax_gemm_f32", unsafeBitCast(ax_gemm_f32 as Gemm32, to: UnsafeRawPointer.self)))
-    out.append(("ax_gemm_f64", unsafeBitCast(ax_gemm_f64 as Gemm64, to: UnsafeRawPointer.self)))
-    out.append(contentsOf: tileSymbols())
+    var entry = ax_rt_symbols()!
+    while let name = entry.pointee.name {
+        if let fn = entry.pointee.fn { out.append((String(cString: name), UnsafeRawPointer(fn))) }
+        entry += 1
+    }
     return out
 }()
 
@@ -168,5 +166,3 @@ public final class CompiledKernel: @unchecked Sendable {
     }
 }
 
-/// The tile functions of the runtime (none yet).
-private func tileSymbols() -> [(String, UnsafeRawPointer)] { [] }
