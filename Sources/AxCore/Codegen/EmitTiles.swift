@@ -160,7 +160,7 @@ extension KernelEmitter {
             let offset = "\(o)*\(rN) + \(i)"
             let r = try planTile(a, t, offset: offset, steps: &steps, memo: &memo)
             if !steps.isEmpty { line("\(t.cType) " + steps.indices.map { "ax_T\($0)[\(tileElements)]" }.joined(separator: ", ") + ";") }
-            try block("for (int64_t \(o) = 0; \(o) < \(oN); \(o)++)") {
+            block("for (int64_t \(o) = 0; \(o) < \(oN); \(o)++)") {
                 line("double \(acc) = 0.0;")
                 block("for (int64_t \(i) = 0; \(i) < \(rN); \(i) += \(tileElements))") {
                     line("int64_t \(tn) = \(rN) - \(i) < \(tileElements) ? \(rN) - \(i) : \(tileElements);")

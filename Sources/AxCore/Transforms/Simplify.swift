@@ -9,6 +9,8 @@ public func simplify(_ p: Program) -> Program {
         q = next
         if !changed { break }
     }
+    // Contraction rewrites see folded operands, and leave broadcasts for another round of folding.
+    if let r = rewriteContractions(q) { return simplify(r) }
     return q
 }
 

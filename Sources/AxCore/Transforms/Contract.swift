@@ -1,0 +1,74 @@
+// Contraction rewrites that change how much work a program does, not what it computes: a sum of a product of
+// broadcasts is factored (sum_ij x_i y_j = sum_i x_i * sum_j y_j), and a transposed dot_general swaps operands.
+
+/// `p` with sums of products of broadcasts factored and transposes of dot_general outputs folded into the
+/// contraction. Returns nil when nothing applies.
+func rewriteContractions(_ p: Program) -> Program? {
+    var defs: [Int: Eqn] = [:], uses: [Int: Int] = [:]
+    for e in p.eqns {
+        defs[e.out.id] = e
+        for a in e.inputs { if let v = a.variable { uses[v.id, default: 0] += 1 } }
+    }
+    for a in p.outputs { if let v = a.variable { uses[v.id, default: 0] += 1 } }
+    let b = Builder(startingAfter: p.maxId)
+    var env: [Int: Atom] = [:]
+    var changed = false
+    func sub(_ a: Atom) -> Atom { a.variable.flatMap { env[$0.id] } ?? a }
+    for var e in p.eqns {
+        e.inputs = e.inputs.map(sub)
+        b.loc = e.loc
+        if let r = try? factorSum(e, defs, b) ?? swapTransposedDot(e, defs, uses, b) {
+            env[e.out.id] = r
+            changed = true
+        } else {
+            b.append(e)
+        }
+    }
+    guard changed else { return nil }
+    var q = p
+    q.eqns = b.take()
+    q.outputs = p.outputs.map(sub)
+    return eliminateDeadCode(q)
+}
+
+/// How `a` covers the dimensions of `shape`: broadcast_in_dim's operand and dims, or `a` itself on every dim.
+private func broadcastSource(_ a: Atom, _ defs: [Int: Eqn]) -> (Atom, [Int]) {
+    if let v = a.variable, let e = defs[v.id], case .broadcastInDim(let shape, let dims) = e.prim,
+       zip(e.inputs[0].type.shape, dims).allSatisfy({ $0.0 == shape[$0.1] }) {
+        return (e.inputs[0], dims)
+    }
+    return (a, Array(0..<a.type.rank))
+}
+
+/// reduce_sum[axes](mul(bcast x, bcast y)) when every summed axis belongs to exactly one of x and y:
+/// sum x over its summed axes, y over its own, and multiply the broadcast results.
+private func factorSum(_ e: Eqn, _ defs: [Int: Eqn], _ b: Builder) throws -> Atom? {
+    guard case .reduceSum(let axes) = e.prim, e.out.type.dtype.isFloat, let m = e.inputs[0].variable,
+          let mul = defs[m.id], mul.prim == .binary(.mul), !mul.inputs.contains(where: \.isLiteral) else { return nil }
+    let shape = m.type.shape
+    let (x, dx) = broadcastSource(mul.inputs[0], defs), (y, dy) = broadcastSource(mul.inputs[1], defs)
+    guard axes.allSatisfy({ dx.contains($0) != dy.contains($0) }) else { return nil }
+    let kept = (0..<shape.count).filter { !axes.contains($0) }
+    let outShape = kept.map { shape[$0] }
+    func factor(_ a: Atom, _ dims: [Int]) throws -> Atom {
+        let summed = dims.indices.filter { axes.contains(dims[$0]) }
+        let r = summed.isEmpty ? a : try b.emit(.reduceSum(axes: summed), [a])
+        let rest = dims.filter { !axes.contains($0) }.map { kept.firstIndex(of: $0)! }
+        return try b.emit(.broadcastInDim(shape: outShape, dims: rest), [r])
+    }
+    return try b.emit(.binary(.mul), [try factor(x, dx), try factor(y, dy)])
+}
+
+/// transpose(dot_general(a, b)) that swaps the lhs-free and rhs-free blocks (keeping batch dims first) is
+/// dot_general(b, a): the contraction writes the transposed layout directly, with no transposed copy.
+private func swapTransposedDot(_ e: Eqn, _ defs: [Int: Eqn], _ uses: [Int: Int], _ b: Builder) throws -> Atom? {
+    guard case .transpose(let perm) = e.prim, let v = e.inputs[0].variable, uses[v.id] == 1,
+          let dot = defs[v.id], case .dotGeneral(let d) = dot.prim else { return nil }
+    let (l, r) = (dot.inputs[0].type.rank, dot.inputs[1].type.rank)
+    let nb = d.lhsBatch.count
+    let nl = l - nb - d.lhsContract.count, nr = r - nb - d.rhsContract.count
+    let swapped = Array(0..<nb) + Array((nb + nl)..<(nb + nl + nr)) + Array(nb..<(nb + nl))
+    guard perm == swapped else { return nil }
+    let dims = DotDims(lhsContract: d.rhsContract, rhsContract: d.lhsContract, lhsBatch: d.rhsBatch, rhsBatch: d.lhsBatch)
+    return try b.emit(.dotGeneral(dims), [dot.inputs[1], dot.inputs[0]])
+}
