@@ -338,6 +338,20 @@ final class TempDir {
         #expect(svg.hasPrefix("<svg") && svg.contains("</svg>"))
     }
 
+    /// The jit mode reads inputs in place and random inputs are generated without a Double copy, so peak
+    /// memory grows by about inputs + outputs (an input copy, or doubles on the way, would add 2/3 or more).
+    @Test func benchJitPeakMemoryIsInputsPlusOutputs() throws {
+        func peak(_ n: Int) throws -> Double {
+            let r = try Self.axc(["bench", Self.sample("add"), "--fn", "jit_vmapped_add", "--runs", "1", "--size", "n=\(n)",
+                                  "--modes", "jit", "--json"])
+            let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return try #require(((obj?["modes"] as? [String: Any])?["jit"] as? [String: Any])?["peak_rss_bytes"] as? Double)
+        }
+        let n = 8_000_000, data = Double(3 * n * 4)  // x, y and the output, f32
+        let grown = try peak(n) - peak(1)
+        #expect(grown < 1.25 * data, "peak RSS grew by \(grown / 1e6) MB for \(data / 1e6) MB of inputs and outputs")
+    }
+
     @Test func benchModesSelectsModes() throws {
         let r = try Self.axc(["bench", Self.sample("neuron"), "--fn", "batched", "--runs", "1", "--size", "n=50",
                               "--modes", "jit", "--json"])

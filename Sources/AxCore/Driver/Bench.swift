@@ -90,16 +90,6 @@ final class AlignedBuffer {
         self.bytes = bytes
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
     }
-    /// A copy of `t`'s elements.
-    convenience init(_ t: Tensor) {
-        self.init(bytes: t.count * t.dtype.byteSize)
-        switch t.storage {
-        case .f32(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        case .f64(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        case .i32(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        case .bool(let a): a.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        }
-    }
     deinit { pointer.deallocate() }
 }
 
@@ -147,16 +137,17 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     for mode in modes {
         switch mode {
         case .jit:
-            let ins = inputs.map(AlignedBuffer.init)
+            // Inputs are read in place (no copy), so peak memory is inputs + outputs + scratch.
             let outs = outBytes.map { AlignedBuffer(bytes: $0) }
             let sizeArgs = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
             let scratch = AlignedBuffer(bytes: kernel.scratchBytes(sizes: sizeArgs))
             var rc: Int32 = 0
-            var times = timeRuns(runs: req.runs) {
-                rc = kernel.callRaw(sizes: sizeArgs, inputs: ins.map { UnsafeRawPointer($0.pointer) },
-                                    outputs: outs.map(\.pointer), scratch: scratch.pointer)
+            var times = withKernelInputs(inputs) { ins in
+                timeRuns(runs: req.runs) {  // `outs` used inside, so it lives as long as the runs
+                    rc = kernel.callRaw(sizes: sizeArgs, inputs: ins, outputs: outs.map(\.pointer), scratch: scratch.pointer)
+                }
             }
-            if rc != 0 { throw Diagnostic("kernel \(req.fn) rejected the sizes \(sizes) (code \(rc))") }
+            if rc != 0 { throw Diagnostic("kernel '\(req.fn)' rejected the sizes \(sizesDescription(sizes)) (code \(rc))") }
             times.peakRSSBytes = peakRSSBytes()
             results.append((.jit, times))
         case .eager:

@@ -111,17 +111,29 @@ public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [Str
             }
             count = m
         }
+        let dtype = v.type.dtype
         switch args[name] ?? .random {
-        case .number(let x): out.append(Tensor(v.type.dtype, shape: shape, doubles: Array(repeating: x, count: count)))
+        case .number(let x): out.append(generated(dtype, shape: shape, count: count) { x })
         default:
-            var xs = [Double](repeating: 0, count: count)
-            switch v.type.dtype {
-            case .f32, .f64: for j in 0..<count { xs[j] = rng.normal() }
-            case .i32: for j in 0..<count { xs[j] = Double(rng.next() % 10) }
-            case .bool: for j in 0..<count { xs[j] = Double(rng.next() & 1) }
-            }
-            out.append(Tensor(v.type.dtype, shape: shape, doubles: xs))
+            out.append(generated(dtype, shape: shape, count: count) {
+                switch dtype {
+                case .f32, .f64: return rng.normal()
+                case .i32: return Double(rng.next() % 10)
+                case .bool: return Double(rng.next() & 1)
+                }
+            })
         }
     }
     return (out, sizes)
+}
+
+/// A tensor of `count` values of `gen()` rounded to `dtype` as `Tensor(_:shape:doubles:)` rounds them, built
+/// without an array of doubles on the way (which for f32 would triple the peak memory of large inputs).
+private func generated(_ dtype: DType, shape: [Int], count: Int, _ gen: () -> Double) -> Tensor {
+    switch dtype {
+    case .f32: return Tensor(shape: shape, storage: .f32((0..<count).map { _ in Float(gen()) }))
+    case .f64: return Tensor(shape: shape, storage: .f64((0..<count).map { _ in gen() }))
+    case .i32: return Tensor(shape: shape, storage: .i32((0..<count).map { _ in Tensor.toInt32(gen()) }))
+    case .bool: return Tensor(shape: shape, storage: .bool((0..<count).map { _ in gen() != 0 }))
+    }
 }

@@ -18,17 +18,20 @@ final class PerExampleLoop {
     /// Runs the unbatched kernel for every example of `inputs` (the batched entry's inputs).
     func run(inputs: [Tensor], sizes: [String: Int]) throws {
         let n = sizes[sizeName] ?? 0
-        let ins = inputs.map(AlignedBuffer.init)
         let inner = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
         let outBytes = program.outputs.map { ($0.type.elementCount(sizes) ?? 0) * $0.type.dtype.byteSize }
         let outs = outBytes.map { AlignedBuffer(bytes: $0 * n) }
         let scratch = AlignedBuffer(bytes: kernel.scratchBytes(sizes: inner))
         let strides = zip(inputs, inAxes).map { t, a in a == nil ? 0 : t.count / max(n, 1) * t.dtype.byteSize }
-        for i in 0..<n {
-            let args = zip(ins, strides).map { UnsafeRawPointer($0.pointer + i * $1) }
-            let rc = kernel.callRaw(sizes: inner, inputs: args, outputs: zip(outs, outBytes).map { $0.pointer + i * $1 },
-                                    scratch: scratch.pointer)
-            if rc != 0 { throw Diagnostic("per-example kernel rejected its sizes (code \(rc))") }
+        let rc: Int32 = withKernelInputs(inputs) { ins in
+            for i in 0..<n {
+                let args = zip(ins, strides).map { $0 + i * $1 }
+                let rc = kernel.callRaw(sizes: inner, inputs: args, outputs: zip(outs, outBytes).map { $0.pointer + i * $1 },
+                                        scratch: scratch.pointer)
+                if rc != 0 { return rc }
+            }
+            return 0
         }
+        if rc != 0 { throw Diagnostic("per-example kernel rejected its sizes (code \(rc))") }
     }
 }

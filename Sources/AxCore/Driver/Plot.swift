@@ -11,7 +11,7 @@ extension BenchReport {
         let lo = floor(log10(bars.map(\.1).min() ?? 1)), hi = ceil(log10(bars.map(\.1).max() ?? 10))
         let span = max(hi - lo, 1)
         func y(_ v: Double) -> Double { top + (h - top - bottom) * (1 - (log10(v) - lo) / span) }
-        let sizeText = sizes.keys.sorted().map { "\($0)=\(sizes[$0]!)" }.joined(separator: ", ")
+        let sizeText = sizesDescription(sizes)
         var s = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" font-family="sans-serif">
             <rect width="100%" height="100%" fill="white"/>

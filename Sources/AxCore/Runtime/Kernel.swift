@@ -42,6 +42,33 @@ func packedWrappers(_ g: KernelGraph, name: String) -> String {
     """
 }
 
+/// Calls `body` with a pointer to each input's elements as the kernel reads them: the tensor's own
+/// storage (no copy; valid only inside `body`), or for bool tensors a copy as one 0/1 byte per element.
+func withKernelInputs<R>(_ inputs: [Tensor], _ body: ([UnsafeRawPointer]) -> R) -> R {
+    var ptrs: [UnsafeRawPointer] = []
+    func next(_ i: Int) -> R {
+        guard i < inputs.count else { return body(ptrs) }
+        func push(_ b: UnsafeRawBufferPointer) -> R {
+            // An empty array may have no address; the kernel reads no element, any valid one will do.
+            guard let base = b.baseAddress else { return [UInt64(0)].withUnsafeBytes(push) }
+            ptrs.append(base)
+            return next(i + 1)
+        }
+        switch inputs[i].storage {
+        case .f32(let a): return a.withUnsafeBytes(push)
+        case .f64(let a): return a.withUnsafeBytes(push)
+        case .i32(let a): return a.withUnsafeBytes(push)
+        case .bool(let a): return a.map { $0 ? 1 : 0 as UInt8 }.withUnsafeBytes(push)
+        }
+    }
+    return next(0)
+}
+
+/// Size bindings as `m=3, n=5`, sorted by name (for messages).
+func sizesDescription(_ sizes: [String: Int]) -> String {
+    sizes.keys.sorted().map { "\($0)=\(sizes[$0]!)" }.joined(separator: ", ")
+}
+
 /// A program compiled to native code by libtcc.
 public final class CompiledKernel: @unchecked Sendable {
     /// The source program, its fused graph and the kernel C.
@@ -131,17 +158,6 @@ public final class CompiledKernel: @unchecked Sendable {
             let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
             owned.append(p); return p
         }
-        var inPtrs: [UnsafeRawPointer] = []
-        for t in inputs {
-            let p = alloc(t.count * t.dtype.byteSize)
-            switch t.storage {
-            case .f32(let a): a.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            case .f64(let a): a.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            case .i32(let a): a.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            case .bool(let a): for (i, b) in a.enumerated() { p.storeBytes(of: b ? 1 : 0, toByteOffset: i, as: UInt8.self) }
-            }
-            inPtrs.append(UnsafeRawPointer(p))
-        }
         var outShapes: [[Int]] = []
         var outPtrs: [UnsafeMutableRawPointer] = []
         for a in program.outputs {
@@ -151,8 +167,8 @@ public final class CompiledKernel: @unchecked Sendable {
         }
         let scratchSize = scratchBytes(sizes: sizeArgs)
         let scratch = scratchSize > 0 ? alloc(scratchSize) : nil
-        let code = callRaw(sizes: sizeArgs, inputs: inPtrs, outputs: outPtrs, scratch: scratch)
-        if code != 0 { throw Diagnostic("kernel '\(name)' rejected the sizes \(bound) (code \(code))") }
+        let code = withKernelInputs(inputs) { callRaw(sizes: sizeArgs, inputs: $0, outputs: outPtrs, scratch: scratch) }
+        if code != 0 { throw Diagnostic("kernel '\(name)' rejected the sizes \(sizesDescription(bound)) (code \(code))") }
         return zip(program.outputs, zip(outShapes, outPtrs)).map { a, sp in
             let (shape, p) = sp
             let n = shape.reduce(1, *)
