@@ -13,5 +13,6 @@ step "$AXC" run Samples/linear.ax --fn per_example_grads --size n=5 --arg params
 step "$AXC" run Samples/linear.ax --fn mean_grad --size n=5 --arg params.0=2 --arg params.1=1
 step "$AXC" run Samples/higher_order.ax --fn d3f --arg x=0.5
 # seed 000: the fused kernel against op-by-op execution and the per-example loop
-step "$AXC" bench Samples/add.ax --fn jit_vmapped_add --size n=1000000 --runs 20 --plot demo-add.svg
+mkdir -p out   # git-ignored; axc prints "wrote out/demo-add.svg"
+step "$AXC" bench Samples/add.ax --fn jit_vmapped_add --size n=1000000 --runs 20 --plot out/demo-add.svg
 step "$AXC" bench Samples/linear.ax --fn per_example_grads --size n=1000000 --runs 20

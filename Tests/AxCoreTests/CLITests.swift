@@ -336,6 +336,10 @@ final class TempDir {
         #expect(modes["eager"] != nil && modes["loop"] != nil, "a jit(vmap) entry benches every mode by default")
         let svg = try String(contentsOfFile: tmp.path("x.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("</svg>"))
+        for label in ["jit_vmapped_add: time per call (n=1000)", "time per call (ms, log scale)", "execution mode",
+                      "per-example loop", "fused kernel (jit)", "the jit time"] {
+            #expect(svg.contains(label), "the chart lacks '\(label)'")
+        }
     }
 
     /// The jit mode reads inputs in place and random inputs are generated without a Double copy, so peak

@@ -6,9 +6,12 @@ extension BenchReport {
     public var svg: String {
         let labels: [BenchMode: String] = [.loop: "per-example loop", .eager: "op by op (eager)", .jit: "fused kernel (jit)"]
         let order: [BenchMode] = [.loop, .eager, .jit]
-        let bars = order.compactMap { m in modes.first { $0.0 == m }.map { (labels[m]!, max($0.1.medianMs, 1e-4)) } }
+        let colors: [BenchMode: String] = [.loop: "#c0504d", .eager: "#f79646", .jit: "#4f81bd"]
+        let bars = order.compactMap { m in modes.first { $0.0 == m }.map { (m, max($0.1.medianMs, 1e-4)) } }
+        let jitMs = bars.first { $0.0 == .jit }?.1
         let (w, h, left, right, top, bottom) = (640.0, 400.0, 80.0, 20.0, 60.0, 70.0)
-        let lo = floor(log10(bars.map(\.1).min() ?? 1)), hi = ceil(log10(bars.map(\.1).max() ?? 10))
+        // The axis starts at least a factor 2 below the fastest bar (so no bar is empty) and ends above the slowest.
+        let lo = floor(log10((bars.map(\.1).min() ?? 1) / 2)), hi = ceil(log10((bars.map(\.1).max() ?? 10) * 1.5))
         let span = max(hi - lo, 1)
         func y(_ v: Double) -> Double { top + (h - top - bottom) * (1 - (log10(v) - lo) / span) }
         let sizeText = sizesDescription(sizes)
@@ -28,16 +31,19 @@ extension BenchReport {
             e += 1
         }
         let slot = (w - left - right) / Double(max(bars.count, 1))
-        let colors = ["#c0504d", "#f79646", "#4f81bd"]
-        for (i, (label, v)) in bars.enumerated() {
+        for (i, (m, v)) in bars.enumerated() {
             let x = left + slot * Double(i) + slot * 0.2, bw = slot * 0.6, yy = y(v)
-            s += "<rect x=\"\(x)\" y=\"\(yy)\" width=\"\(bw)\" height=\"\(h - bottom - yy)\" fill=\"\(colors[i % 3])\"/>"
-            s += "<text x=\"\(x + bw / 2)\" y=\"\(yy - 6)\" text-anchor=\"middle\" font-size=\"12\">\(formatMs(v)) ms</text>"
-            s += "<text x=\"\(x + bw / 2)\" y=\"\(h - bottom + 20)\" text-anchor=\"middle\" font-size=\"13\">\(label)</text>\n"
+            s += "<rect x=\"\(x)\" y=\"\(yy)\" width=\"\(bw)\" height=\"\(h - bottom - yy)\" fill=\"\(colors[m]!)\"/>"
+            s += "<text x=\"\(x + bw / 2)\" y=\"\(yy - 6)\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(formatMs(v)) ms</text>"
+            s += "<text x=\"\(x + bw / 2)\" y=\"\(h - bottom + 20)\" text-anchor=\"middle\" font-size=\"13\">\(labels[m]!)</text>"
+            if let j = jitMs, m != .jit {
+                s += "<text x=\"\(x + bw / 2)\" y=\"\(h - bottom + 36)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555\">\(formatRatio(v / j)) the jit time</text>"
+            }
+            s += "\n"
         }
         s += "<line x1=\"\(left)\" x2=\"\(left)\" y1=\"\(top)\" y2=\"\(h - bottom)\" stroke=\"black\"/>"
         s += "<line x1=\"\(left)\" x2=\"\(w - right)\" y1=\"\(h - bottom)\" y2=\"\(h - bottom)\" stroke=\"black\"/>\n"
-        s += "<text x=\"\(w / 2)\" y=\"\(h - 18)\" text-anchor=\"middle\" font-size=\"13\">execution mode</text>\n</svg>\n"
+        s += "<text x=\"\(w / 2)\" y=\"\(h - 12)\" text-anchor=\"middle\" font-size=\"13\">execution mode</text>\n</svg>\n"
         return s
     }
 }
@@ -46,6 +52,9 @@ private func pow10(_ e: Double) -> Double { (0..<Int(abs(e))).reduce(1.0) { r, _
 private func log10(_ x: Double) -> Double { Foundation.log10(x) }
 private func floor(_ x: Double) -> Double { x.rounded(.down) }
 private func ceil(_ x: Double) -> Double { x.rounded(.up) }
+
+/// A ratio such as `1322×` or `1.4×`.
+private func formatRatio(_ r: Double) -> String { r >= 10 ? String(format: "%.0f×", r) : String(format: "%.2g×", r) }
 
 /// A millisecond value with a sensible number of digits.
 func formatMs(_ v: Double) -> String {
