@@ -25,6 +25,28 @@ AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
         }
         return;
     }
+    if (n <= 16 && k <= 32 && m >= 16) {
+        /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
+           loops run along rows and vectorize. */
+        double bt[32 * 16], at[32 * 64], ct[16 * 64];
+        int64_t i0, ib, q;
+        for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
+        for (i0 = 0; i0 < m; i0 += 64) {
+            ib = m - i0 < 64 ? m - i0 : 64;
+            for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
+            for (j = 0; j < n; j++) {
+                double *cj = ct + j * 64;
+                for (q = 0; q < ib; q++) cj[q] = 0;
+                for (p = 0; p < k; p++) {
+                    const double bv = bt[p * n + j];
+                    const double *ap = at + p * 64;
+                    for (q = 0; q < ib; q++) cj[q] += ap[q] * bv;
+                }
+            }
+            for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = (float)ct[j * 64 + q];
+        }
+        return;
+    }
     if (sbn == 1 && scn == 1 && n > 1) {
         double acc[256];
         int64_t j0, nb;
@@ -67,6 +89,28 @@ AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int
             const double av = a[i * sam];
             double *cp = c + i * scm;
             for (j = 0; j < n; j++) cp[j] = (double)((double)av * b[j]);
+        }
+        return;
+    }
+    if (n <= 16 && k <= 32 && m >= 16) {
+        /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
+           loops run along rows and vectorize. */
+        double bt[32 * 16], at[32 * 64], ct[16 * 64];
+        int64_t i0, ib, q;
+        for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
+        for (i0 = 0; i0 < m; i0 += 64) {
+            ib = m - i0 < 64 ? m - i0 : 64;
+            for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
+            for (j = 0; j < n; j++) {
+                double *cj = ct + j * 64;
+                for (q = 0; q < ib; q++) cj[q] = 0;
+                for (p = 0; p < k; p++) {
+                    const double bv = bt[p * n + j];
+                    const double *ap = at + p * 64;
+                    for (q = 0; q < ib; q++) cj[q] += ap[q] * bv;
+                }
+            }
+            for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = (double)ct[j * 64 + q];
         }
         return;
     }
@@ -213,6 +257,16 @@ AX_CLONES double ax_vsum_f32(int64_t n, const float *a) {
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+AX_CLONES void ax_vrowsum_f32(int64_t rows, int64_t r, const float *a, float *o) {
+    int64_t i, j;
+    for (i = 0; i < rows; i++) {
+        const float *p = a + i * r;
+        double s = 0;
+        for (j = 0; j < r; j++) s += p[j];
+        o[i] = (float)s;
+    }
+}
+
 AX_CLONES void ax_vadd_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
     int64_t i;
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] + b[i]; }
@@ -275,6 +329,16 @@ AX_CLONES double ax_vsum_f64(int64_t n, const double *a) {
     for (; i + 8 <= n; i += 8) for (j = 0; j < 8; j++) s[j] += a[i + j];
     for (; i < n; i++) s[0] += a[i];
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+AX_CLONES void ax_vrowsum_f64(int64_t rows, int64_t r, const double *a, double *o) {
+    int64_t i, j;
+    for (i = 0; i < rows; i++) {
+        const double *p = a + i * r;
+        double s = 0;
+        for (j = 0; j < r; j++) s += p[j];
+        o[i] = (double)s;
+    }
 }
 
 AX_CLONES void ax_vneg_f32(int64_t n, const float *a, float *o) {
@@ -400,6 +464,7 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vpow_f32", (void *)ax_vpow_f32},
     {"ax_vsub_f32", (void *)ax_vsub_f32},
     {"ax_vsum_f32", (void *)ax_vsum_f32},
+    {"ax_vrowsum_f32", (void *)ax_vrowsum_f32},
     {"ax_vadd_f64", (void *)ax_vadd_f64},
     {"ax_vdiv_f64", (void *)ax_vdiv_f64},
     {"ax_vmax_f64", (void *)ax_vmax_f64},
@@ -408,6 +473,7 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vpow_f64", (void *)ax_vpow_f64},
     {"ax_vsub_f64", (void *)ax_vsub_f64},
     {"ax_vsum_f64", (void *)ax_vsum_f64},
+    {"ax_vrowsum_f64", (void *)ax_vrowsum_f64},
     {"ax_vneg_f32", (void *)ax_vneg_f32},
     {"ax_vabs_f32", (void *)ax_vabs_f32},
     {"ax_vsqrt_f32", (void *)ax_vsqrt_f32},

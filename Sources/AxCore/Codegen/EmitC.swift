@@ -381,11 +381,8 @@ final class KernelEmitter {
             }
             return
         }
-        if trailing && flatOK(a), case .reduceSum = e.prim {
-            let reduced = axes.map { shape[$0] }
-            if reduced.contains(where: { $0.constValue == nil }) || reduced.compactMap(\.constValue).reduce(1, *) >= 64,
-               try emitTiledSum(a, outer: count(kept.map { shape[$0] }), reduced: count(reduced), target: target, dtype: t) { return }
-        }
+        if trailing, case .reduceSum = e.prim,
+           try emitTiledSum(a, outer: count(kept.map { shape[$0] }), reduced: axes.map { shape[$0] }, target: target, dtype: t) { return }
         if trailing && flatOK(a) {
             // Trailing axes over a flat producer: out[o] = combine over r of a[o*R + r].
             try block("") {

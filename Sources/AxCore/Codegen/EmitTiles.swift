@@ -40,9 +40,34 @@ extension KernelEmitter {
         case .reshape: return tileOK(e.inputs[0], t)
         case .broadcastInDim:
             let a = e.inputs[0]
-            return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && tileOK(a, t))
+            return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && tileOK(a, t)) || suffixPeriod(e) != nil
         default: return false
         }
+    }
+
+    /// For a broadcast of a buffer into the trailing dimensions of its output (`b[3]` to `f32[n, 3]`), the
+    /// period of its values along the flat index (3); nil for any other equation.
+    func suffixPeriod(_ e: Eqn) -> Int? {
+        guard case .broadcastInDim(let shape, let dims) = e.prim, case .v(let v) = e.inputs[0], bufferName(v) != nil,
+              v.type.rank > 0, dims == Array((shape.count - v.type.rank)..<shape.count),
+              Array(shape.suffix(v.type.rank)) == v.type.shape, v.type.shape.allSatisfy({ $0.constValue != nil }) else { return nil }
+        return v.type.shape.compactMap(\.constValue).reduce(1, *)
+    }
+
+    /// The least common multiple of the periods of the suffix broadcasts inlined into `a` (1 when none).
+    func tilePeriod(_ a: Atom) -> Int {
+        guard a.type.rank > 0, case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return 1 }
+        return tilePeriod(e)
+    }
+    func tilePeriod(_ e: Eqn) -> Int {
+        if let k = suffixPeriod(e) { return k }
+        return e.inputs.map(tilePeriod).reduce(1, lcm)
+    }
+
+    /// Elements per tile for values periodic with `period`: a multiple of it, about `tileElements`; nil when the
+    /// period is too long for a stack tile.
+    func tileStep(_ period: Int) -> Int? {
+        period > 4096 ? nil : (period >= tileElements ? period : (tileElements / period) * period)
     }
 
     /// Whether `a` is the same value at every element (a scalar, possibly broadcast or reshaped).
@@ -57,7 +82,7 @@ extension KernelEmitter {
 
     /// Plans `a` at flat offset `offset` (+ the tile's index): hoists uniform values into scalars before the loop
     /// (emitting their C now) and appends the steps that compute the rest into `steps`, with tiles numbered from 0.
-    func planTile(_ a: Atom, _ t: DType, offset: String, steps: inout [TileStep], memo: inout [Int: TileArg]) throws -> TileArg {
+    func planTile(_ a: Atom, _ t: DType, offset: String, step: Int, steps: inout [TileStep], memo: inout [Int: TileArg]) throws -> TileArg {
         if isUniform(a) {
             let s = fresh("c")
             line("\(t.cType) \(s) = \(try gen(a, a.type.rank == 0 ? .multi([]) : .flat("0")));")
@@ -67,25 +92,25 @@ extension KernelEmitter {
         if let b = bufferName(v) { return .ptr("\(b) + \(offset)") }
         if let m = memo[v.id] { return m }
         guard let e = g.defs[v.id] else { throw InternalError("codegen: variable #\(v.id) has no definition") }
-        let r = try planTile(e, t, offset: offset, steps: &steps, memo: &memo)
+        let r = try planTile(e, t, offset: offset, step: step, steps: &steps, memo: &memo)
         memo[v.id] = r
         return r
     }
 
     /// Plans equation `e`'s value (see `planTile(_ a:...)`); its last step computes it.
-    func planTile(_ e: Eqn, _ t: DType, offset: String, steps: inout [TileStep], memo: inout [Int: TileArg]) throws -> TileArg {
-        func step(_ fn: String, _ args: [TileArg]) -> TileArg {
+    func planTile(_ e: Eqn, _ t: DType, offset: String, step: Int, steps: inout [TileStep], memo: inout [Int: TileArg]) throws -> TileArg {
+        func call(_ fn: String, _ args: [TileArg]) -> TileArg {
             steps.append(TileStep(fn: fn, args: args, out: steps.count))
             return .ptr("ax_T\(steps.count - 1)")
         }
         let r: TileArg
         switch e.prim {
         case .unary(let op):
-            r = step("ax_v\(op.rawValue)_\(t)", [try planTile(e.inputs[0], t, offset: offset, steps: &steps, memo: &memo)])
+            r = call("ax_v\(op.rawValue)_\(t)", [try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)])
         case .binary(let op):
-            let x = try planTile(e.inputs[0], t, offset: offset, steps: &steps, memo: &memo)
-            let y = try planTile(e.inputs[1], t, offset: offset, steps: &steps, memo: &memo)
-            r = step("ax_v\(op.rawValue)_\(t)", [x, y])
+            let x = try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)
+            let y = try planTile(e.inputs[1], t, offset: offset, step: step, steps: &steps, memo: &memo)
+            r = call("ax_v\(op.rawValue)_\(t)", [x, y])
         case .integerPow(let y):
             // Repeated squaring, as EmitC's integerPow.
             if y == 0 {
@@ -93,22 +118,28 @@ extension KernelEmitter {
                 line("\(t.cType) \(one) = \(cLiteral(1, t));")
                 return .scalar(one)
             }
-            var x = try planTile(e.inputs[0], t, offset: offset, steps: &steps, memo: &memo)
+            var x = try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)
             var acc: TileArg? = nil
             var k = abs(y)
             while k > 0 {
-                if k & 1 == 1 { acc = acc.map { step("ax_vmul_\(t)", [$0, x]) } ?? x }
+                if k & 1 == 1 { acc = acc.map { call("ax_vmul_\(t)", [$0, x]) } ?? x }
                 k >>= 1
-                if k > 0 { x = step("ax_vmul_\(t)", [x, x]) }
+                if k > 0 { x = call("ax_vmul_\(t)", [x, x]) }
             }
             if y < 0 {
                 let one = fresh("c")
                 line("\(t.cType) \(one) = \(cLiteral(1, t));")
-                acc = step("ax_vdiv_\(t)", [.scalar(one), acc!])
+                acc = call("ax_vdiv_\(t)", [.scalar(one), acc!])
             }
             r = acc!
+        case .broadcastInDim where suffixPeriod(e) != nil:
+            // Tiles start at multiples of the period, so every tile sees the same values: filled once, here.
+            let src = bufferName(e.inputs[0].variable!)!, tile = fresh("R"), j = fresh("j"), k = suffixPeriod(e)!
+            line("\(t.cType) \(tile)[\(step)];")
+            line("for (int64_t \(j) = 0; \(j) < \(step); \(j)++) \(tile)[\(j)] = \(src)[\(j) % \(k)];")
+            r = .ptr(tile)
         case .reshape, .broadcastInDim:
-            r = try planTile(e.inputs[0], t, offset: offset, steps: &steps, memo: &memo)
+            r = try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)
         default:
             throw InternalError("codegen: \(e.prim.name) has no tile lowering")
         }
@@ -123,47 +154,62 @@ extension KernelEmitter {
         line("\(s.fn)(\(([count] + args + [dest]).joined(separator: ", ")));")
     }
 
+    /// Declares the tiles `steps` write (all but the last, which writes the target, when `lastToTarget`).
+    func declareTiles(_ steps: [TileStep], _ t: DType, step: Int, lastToTarget: Bool) {
+        let k = lastToTarget ? steps.count - 1 : steps.count
+        if k > 0 { line("\(t.cType) " + (0..<k).map { "ax_T\($0)[\(step)]" }.joined(separator: ", ") + ";") }
+    }
+
     /// `target[i] = e(i)` over `shape` by tiles, when `e` is an element-wise chain the runtime covers.
     /// Returns false (emitting nothing) otherwise.
     func emitTiledMap(_ e: Eqn, target: String) throws -> Bool {
         let t = e.out.type.dtype
-        guard !e.out.type.shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform) else { return false }
+        guard !e.out.type.shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform),
+              let step = tileStep(tilePeriod(e)) else { return false }
         switch e.prim { case .unary, .binary, .integerPow: break; default: return false }
         try block("") {
             let n = bind("int64_t", count(e.out.type.shape))
             let i = fresh("i"), tn = fresh("n")
             var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
-            let r = try planTile(e, t, offset: i, steps: &steps, memo: &memo)
+            let r = try planTile(e, t, offset: i, step: step, steps: &steps, memo: &memo)
             if steps.isEmpty || r.pointer != "ax_T\(steps.count - 1)" {
                 // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
                 let one = fresh("c")
                 line("\(t.cType) \(one) = \(cLiteral(1, t));")
                 steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: steps.count))
             }
-            if steps.count > 1 { line("\(t.cType) " + (0..<(steps.count - 1)).map { "ax_T\($0)[\(tileElements)]" }.joined(separator: ", ") + ";") }
-            block("for (int64_t \(i) = 0; \(i) < \(n); \(i) += \(tileElements))") {
-                line("int64_t \(tn) = \(n) - \(i) < \(tileElements) ? \(n) - \(i) : \(tileElements);")
+            declareTiles(steps, t, step: step, lastToTarget: true)
+            block("for (int64_t \(i) = 0; \(i) < \(n); \(i) += \(step))") {
+                line("int64_t \(tn) = \(n) - \(i) < \(step) ? \(n) - \(i) : \(step);")
                 for s in steps { emitStep(s, count: tn, dest: s.out == steps.count - 1 ? "\(target) + \(i)" : "ax_T\(s.out)") }
             }
         }
         return true
     }
 
-    /// `target[o] = sum over r < R of a[o*R + r]` by tiles of each row, when `a` is a buffer or a chain the
-    /// runtime covers. Returns false (emitting nothing) otherwise.
-    func emitTiledSum(_ a: Atom, outer: String, reduced: String, target: String, dtype t: DType) throws -> Bool {
+    /// `target[o] = sum over r < R of a[o*R + r]` by tiles, when `a` is a buffer or a chain the runtime covers:
+    /// long rows (R symbolic or >= 64) tile each row; short rows (R constant) tile whole rows and sum each.
+    /// Returns false (emitting nothing) otherwise.
+    func emitTiledSum(_ a: Atom, outer: String, reduced: [Dim], target: String, dtype t: DType) throws -> Bool {
         guard t.isFloat, tileOK(a, t), !isUniform(a) else { return false }
+        let period = tilePeriod(a)
+        let rConst = reduced.compactMap(\.constValue).count == reduced.count ? reduced.compactMap(\.constValue).reduce(1, *) : nil
+        if let r = rConst, r < 64 {
+            guard r > 0, let step = tileStep(lcm(period, r)) else { return false }
+            return try emitTiledRowSums(a, outer: outer, rowLength: r, step: step, target: target, dtype: t)
+        }
+        // Each row starts at a multiple of R, so periodic operands stay aligned when the period divides R.
+        guard let step = tileStep(period), period == 1 || (rConst.map { $0 % period == 0 } ?? false) else { return false }
         try block("") {
-            let oN = bind("int64_t", outer), rN = bind("int64_t", reduced)
+            let oN = bind("int64_t", outer), rN = bind("int64_t", count(reduced))
             let o = fresh("o"), i = fresh("i"), tn = fresh("n"), acc = fresh("acc")
             var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
-            let offset = "\(o)*\(rN) + \(i)"
-            let r = try planTile(a, t, offset: offset, steps: &steps, memo: &memo)
-            if !steps.isEmpty { line("\(t.cType) " + steps.indices.map { "ax_T\($0)[\(tileElements)]" }.joined(separator: ", ") + ";") }
+            let r = try planTile(a, t, offset: "\(o)*\(rN) + \(i)", step: step, steps: &steps, memo: &memo)
+            declareTiles(steps, t, step: step, lastToTarget: false)
             block("for (int64_t \(o) = 0; \(o) < \(oN); \(o)++)") {
                 line("double \(acc) = 0.0;")
-                block("for (int64_t \(i) = 0; \(i) < \(rN); \(i) += \(tileElements))") {
-                    line("int64_t \(tn) = \(rN) - \(i) < \(tileElements) ? \(rN) - \(i) : \(tileElements);")
+                block("for (int64_t \(i) = 0; \(i) < \(rN); \(i) += \(step))") {
+                    line("int64_t \(tn) = \(rN) - \(i) < \(step) ? \(rN) - \(i) : \(step);")
                     for s in steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
                     runtime.insert("ax_vsum_\(t)")
                     line("\(acc) += ax_vsum_\(t)(\(tn), \(r.pointer));")
@@ -173,4 +219,26 @@ extension KernelEmitter {
         }
         return true
     }
+
+    /// Short rows: tiles of whole rows (`step` is a multiple of R), each tile's rows summed by one runtime call.
+    private func emitTiledRowSums(_ a: Atom, outer: String, rowLength r: Int, step: Int, target: String, dtype t: DType) throws -> Bool {
+        try block("") {
+            let n = bind("int64_t", "\(outer)*\(r)")
+            let i = fresh("i"), tn = fresh("n")
+            var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
+            let v = try planTile(a, t, offset: i, step: step, steps: &steps, memo: &memo)
+            declareTiles(steps, t, step: step, lastToTarget: false)
+            block("for (int64_t \(i) = 0; \(i) < \(n); \(i) += \(step))") {
+                line("int64_t \(tn) = \(n) - \(i) < \(step) ? \(n) - \(i) : \(step);")
+                for s in steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
+                runtime.insert("ax_vrowsum_\(t)")
+                line("ax_vrowsum_\(t)(\(tn) / \(r), \(r), \(v.pointer), \(target) + \(i) / \(r));")
+            }
+        }
+        return true
+    }
 }
+
+/// The greatest common divisor and least common multiple of positive integers.
+func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+func lcm(_ a: Int, _ b: Int) -> Int { a / gcd(a, b) * b }

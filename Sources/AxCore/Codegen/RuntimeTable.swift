@@ -27,6 +27,28 @@ private func gemm(_ t: String) -> String {
             }
             return;
         }
+        if (n <= 16 && k <= 32 && m >= 16) {
+            /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
+               loops run along rows and vectorize. */
+            double bt[32 * 16], at[32 * 64], ct[16 * 64];
+            int64_t i0, ib, q;
+            for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
+            for (i0 = 0; i0 < m; i0 += 64) {
+                ib = m - i0 < 64 ? m - i0 : 64;
+                for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
+                for (j = 0; j < n; j++) {
+                    double *cj = ct + j * 64;
+                    for (q = 0; q < ib; q++) cj[q] = 0;
+                    for (p = 0; p < k; p++) {
+                        const double bv = bt[p * n + j];
+                        const double *ap = at + p * 64;
+                        for (q = 0; q < ib; q++) cj[q] += ap[q] * bv;
+                    }
+                }
+                for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = (\(acc))ct[j * 64 + q];
+            }
+            return;
+        }
         if (sbn == 1 && scn == 1 && n > 1) {
             double acc[256];
             int64_t j0, nb;
@@ -187,6 +209,22 @@ private func vsum(_ t: String) -> RuntimeFunction {
     """)
 }
 
+/// Sums of the `rows` consecutive rows of length `r` of a tile, each in double.
+private func vrowsum(_ t: String) -> RuntimeFunction {
+    let c = cType(t)
+    return RuntimeFunction(name: "ax_vrowsum_\(t)", proto: "void ax_vrowsum_\(t)(int64_t, int64_t, const \(c) *, \(c) *);", source: """
+    void ax_vrowsum_\(t)(int64_t rows, int64_t r, const \(c) *a, \(c) *o) {
+        int64_t i, j;
+        for (i = 0; i < rows; i++) {
+            const \(c) *p = a + i * r;
+            double s = 0;
+            for (j = 0; j < r; j++) s += p[j];
+            o[i] = (\(c))s;
+        }
+    }
+    """)
+}
+
 /// The binary ops with tile functions, and their C expression over X and Y (max/min as XLA: NaN wins, ±0 ordered).
 let vectorBinaryOps: [BinaryOp: (f32: String, f64: String)] = [
     .add: ("X + Y", "X + Y"), .sub: ("X - Y", "X - Y"), .mul: ("X * Y", "X * Y"), .div: ("X / Y", "X / Y"),
@@ -250,6 +288,7 @@ let runtimeFunctions: [RuntimeFunction] = {
             out.append(vbinary(op.rawValue, t, t == "f32" ? e.f32 : e.f64))
         }
         out.append(vsum(t))
+        out.append(vrowsum(t))
     }
     out += unaryFunctions()
     return out
