@@ -2,6 +2,8 @@
    runtimeSource rewrites it). Compiled with -O3; the kernels libtcc compiles call these functions, and standalone
    C carries the same definitions as static functions. */
 #include <math.h>
+#include <pthread.h>
+#include <unistd.h>
 #include "axruntime.h"
 
 /* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
@@ -14,25 +16,93 @@
 
 double ax_rt_version(void) { return 1.0; }
 
-AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t sam, int64_t sak,
-                 const float *b, int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn) {
+static pthread_mutex_t ax_pool_mu = PTHREAD_MUTEX_INITIALIZER, ax_pool_busy = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ax_pool_go = PTHREAD_COND_INITIALIZER, ax_pool_done = PTHREAD_COND_INITIALIZER;
+static pthread_once_t ax_pool_once = PTHREAD_ONCE_INIT;
+static int ax_pool_workers = 0, ax_pool_parts = 1, ax_pool_finished = 0;
+static int64_t ax_pool_generation = 0, ax_pool_n = 0, ax_pool_grain = 1;
+static void (*ax_pool_body)(void *, int64_t, int64_t) = 0;
+static void *ax_pool_ctx = 0;
+
+/* Part `k` of the current loop: the k-th of ax_pool_parts runs of whole grains. */
+static void ax_pool_run(int k) {
+    int64_t grains = (ax_pool_n + ax_pool_grain - 1) / ax_pool_grain;
+    int64_t lo = grains * k / ax_pool_parts * ax_pool_grain, hi = grains * (k + 1) / ax_pool_parts * ax_pool_grain;
+    if (hi > ax_pool_n) hi = ax_pool_n;
+    if (lo < hi) ax_pool_body(ax_pool_ctx, lo, hi);
+}
+
+static void *ax_pool_worker(void *arg) {
+    int k = (int)(intptr_t)arg;
+    int64_t seen = 0;
+    pthread_mutex_lock(&ax_pool_mu);
+    for (;;) {
+        while (ax_pool_generation == seen) pthread_cond_wait(&ax_pool_go, &ax_pool_mu);
+        seen = ax_pool_generation;
+        pthread_mutex_unlock(&ax_pool_mu);
+        ax_pool_run(k);
+        pthread_mutex_lock(&ax_pool_mu);
+        if (++ax_pool_finished == ax_pool_workers) pthread_cond_signal(&ax_pool_done);
+    }
+    return 0;
+}
+
+static void ax_pool_start(void) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int k, want = cores > 8 ? 7 : (int)cores - 1;
+    for (k = 0; k < want; k++) {
+        pthread_t t;
+        if (pthread_create(&t, 0, ax_pool_worker, (void *)(intptr_t)(k + 1)) != 0) break;
+        pthread_detach(t);
+        ax_pool_workers++;
+    }
+}
+
+/* Loops of fewer than two grains, nested calls and calls while another thread's loop runs are not split. */
+void ax_parallel_for(int64_t n, int64_t grain, void (*body)(void *, int64_t, int64_t), void *ctx) {
+    if (n <= 0) return;
+    if (grain <= 0 || n < 2 * grain) { body(ctx, 0, n); return; }
+    pthread_once(&ax_pool_once, ax_pool_start);
+    if (ax_pool_workers == 0 || pthread_mutex_trylock(&ax_pool_busy) != 0) { body(ctx, 0, n); return; }
+    pthread_mutex_lock(&ax_pool_mu);
+    ax_pool_body = body; ax_pool_ctx = ctx; ax_pool_n = n; ax_pool_grain = grain;
+    ax_pool_parts = ax_pool_workers + 1; ax_pool_finished = 0; ax_pool_generation++;
+    pthread_cond_broadcast(&ax_pool_go);
+    pthread_mutex_unlock(&ax_pool_mu);
+    ax_pool_run(0);
+    pthread_mutex_lock(&ax_pool_mu);
+    while (ax_pool_finished < ax_pool_workers) pthread_cond_wait(&ax_pool_done, &ax_pool_mu);
+    pthread_mutex_unlock(&ax_pool_mu);
+    pthread_mutex_unlock(&ax_pool_busy);
+}
+
+struct ax_gemm_args_f32 {
+    int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+    const float *a, *b;
+    float *c;
+};
+AX_CLONES static void ax_gemm_rows_f32(void *ctx, int64_t lo, int64_t hi) {
+    const struct ax_gemm_args_f32 *g = (const struct ax_gemm_args_f32 *)ctx;
+    const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
+    const float *a = g->a, *b = g->b;
+    float *c = g->c;
     int64_t i, j, p;
     if (k == 1 && sbn == 1 && scn == 1) {
-        for (i = 0; i < m; i++) {
+        for (i = lo; i < hi; i++) {
             const float av = a[i * sam];
             float *cp = c + i * scm;
             for (j = 0; j < n; j++) cp[j] = (float)((double)av * b[j]);
         }
         return;
     }
-    if (n <= 16 && k <= 32 && m >= 16) {
+    if (n <= 16 && k <= 32 && hi - lo >= 16) {
         /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
            loops run along rows and vectorize. */
         double bt[32 * 16], at[32 * 64], ct[16 * 64];
         int64_t i0, ib, q;
         for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
-        for (i0 = 0; i0 < m; i0 += 64) {
-            ib = m - i0 < 64 ? m - i0 : 64;
+        for (i0 = lo; i0 < hi; i0 += 64) {
+            ib = hi - i0 < 64 ? hi - i0 : 64;
             for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
             for (j = 0; j < n; j++) {
                 double *cj = ct + j * 64;
@@ -50,7 +120,7 @@ AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
     if (sbn == 1 && scn == 1 && n > 1) {
         double acc[256];
         int64_t j0, nb;
-        for (i = 0; i < m; i++) {
+        for (i = lo; i < hi; i++) {
             for (j0 = 0; j0 < n; j0 += 256) {
                 nb = n - j0 < 256 ? n - j0 : 256;
                 for (j = 0; j < nb; j++) acc[j] = 0;
@@ -64,7 +134,7 @@ AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
         }
         return;
     }
-    for (i = 0; i < m; i++) {
+    for (i = lo; i < hi; i++) {
         for (j = 0; j < n; j++) {
             const float *ap = a + i * sam, *bp = b + j * sbn;
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -81,25 +151,43 @@ AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
     }
 }
 
-AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t sam, int64_t sak,
-                 const double *b, int64_t sbk, int64_t sbn, double *c, int64_t scm, int64_t scn) {
+AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t sam, int64_t sak,
+                 const float *b, int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn) {
+    struct ax_gemm_args_f32 g;
+    int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
+    g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
+    g.a = a; g.b = b; g.c = c;
+    /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
+    ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f32, &g);
+}
+
+struct ax_gemm_args_f64 {
+    int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+    const double *a, *b;
+    double *c;
+};
+AX_CLONES static void ax_gemm_rows_f64(void *ctx, int64_t lo, int64_t hi) {
+    const struct ax_gemm_args_f64 *g = (const struct ax_gemm_args_f64 *)ctx;
+    const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
+    const double *a = g->a, *b = g->b;
+    double *c = g->c;
     int64_t i, j, p;
     if (k == 1 && sbn == 1 && scn == 1) {
-        for (i = 0; i < m; i++) {
+        for (i = lo; i < hi; i++) {
             const double av = a[i * sam];
             double *cp = c + i * scm;
             for (j = 0; j < n; j++) cp[j] = (double)((double)av * b[j]);
         }
         return;
     }
-    if (n <= 16 && k <= 32 && m >= 16) {
+    if (n <= 16 && k <= 32 && hi - lo >= 16) {
         /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
            loops run along rows and vectorize. */
         double bt[32 * 16], at[32 * 64], ct[16 * 64];
         int64_t i0, ib, q;
         for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
-        for (i0 = 0; i0 < m; i0 += 64) {
-            ib = m - i0 < 64 ? m - i0 : 64;
+        for (i0 = lo; i0 < hi; i0 += 64) {
+            ib = hi - i0 < 64 ? hi - i0 : 64;
             for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
             for (j = 0; j < n; j++) {
                 double *cj = ct + j * 64;
@@ -117,7 +205,7 @@ AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int
     if (sbn == 1 && scn == 1 && n > 1) {
         double acc[256];
         int64_t j0, nb;
-        for (i = 0; i < m; i++) {
+        for (i = lo; i < hi; i++) {
             for (j0 = 0; j0 < n; j0 += 256) {
                 nb = n - j0 < 256 ? n - j0 : 256;
                 for (j = 0; j < nb; j++) acc[j] = 0;
@@ -131,7 +219,7 @@ AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int
         }
         return;
     }
-    for (i = 0; i < m; i++) {
+    for (i = lo; i < hi; i++) {
         for (j = 0; j < n; j++) {
             const double *ap = a + i * sam, *bp = b + j * sbn;
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -146,6 +234,16 @@ AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int
             c[i * scm + j * scn] = (double)((s0 + s1) + (s2 + s3));
         }
     }
+}
+
+AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t sam, int64_t sak,
+                 const double *b, int64_t sbk, int64_t sbn, double *c, int64_t scm, int64_t scn) {
+    struct ax_gemm_args_f64 g;
+    int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
+    g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
+    g.a = a; g.b = b; g.c = c;
+    /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
+    ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f64, &g);
 }
 
 static double ax_exp_core(double x) {
@@ -454,6 +552,7 @@ AX_CLONES void ax_vlogistic_f64(int64_t n, const double *a, double *o) {
 }
 
 static const ax_rt_symbol ax_rt_table[] = {
+    {"ax_parallel_for", (void *)ax_parallel_for},
     {"ax_gemm_f32", (void *)ax_gemm_f32},
     {"ax_gemm_f64", (void *)ax_gemm_f64},
     {"ax_vadd_f32", (void *)ax_vadd_f32},

@@ -280,6 +280,26 @@ extension CodegenTests {
         try checkAgainstInterpreter(p, [["n": 0], ["n": 3]], rtol: 1e-4, atol: 1e-4)
     }
 
+    /// A GEMM and transcendental chains long enough to be split between cores (ax_parallel_for) give the
+    /// interpreter's values, and each example's result is bit-identical whichever batch it was in.
+    @Test func splitLoopsMatchInterpreterAndAreBatchIndependent() throws {
+        let n = Dim.sym("n")
+        let p = try makeProgram([TensorType(.f32, [n, .const(5)]), TensorType(.f32, [.const(5), .const(3)]), TensorType(.f32, [.const(3)])], name: "neuron") { b, a in
+            let d = try b.emit(.dotGeneral(DotDims(lhsContract: [1], rhsContract: [0])), [a[0], a[1]])
+            let bias = try b.emit(.broadcastInDim(shape: [n, .const(3)], dims: [1]), [a[2]])
+            let t = try b.emit(.unary(.tanh), [try b.emit(.binary(.add), [d, bias])])
+            return [try b.emit(.reduceSum(axes: [1]), [t]), try b.emit(.unary(.sin), [t])]
+        }
+        let big = 100_000
+        try checkAgainstInterpreter(p, [["n": big]])
+        let k = try CompiledKernel(program: p, name: "neuron")
+        #expect(k.source.contains("ax_parallel_for("), "the test must exercise split loops")
+        let whole = try k.run(inputs: randomInputs(p, ["n": big], seed: 5), sizes: [:])
+        let few = try k.run(inputs: randomInputs(p, ["n": 7], seed: 5), sizes: [:])  // the same first 7 examples
+        #expect(Array(whole[0].doubles.prefix(7)) == few[0].doubles)
+        #expect(Array(whole[1].doubles.prefix(21)) == few[1].doubles)
+    }
+
     /// Values read by several consumers, an output that is also an input, a literal output and a repeated output.
     @Test func outputsAndSharing() throws {
         let p = try makeProgram([TensorType(.f32, [.sym("n")]), TensorType(.f32, [.sym("n")])], name: "share") { b, a in

@@ -69,6 +69,11 @@ final class KernelEmitter {
     var counter = 0
     var memo: [String: String] = [:]
     var runtime: Set<String> = []
+    /// Loop bodies run by ax_parallel_for, as static C functions placed before the kernel.
+    var functions: [String] = []
+    /// The kernel's C name, and every value a loop-body function reads through the context array (C type, name).
+    var kernelName = "k"
+    var contextSlots: [(type: String, name: String)] = []
     let sizeNames: [String: String]
     let inputNames: [String]
     let outputNames: [String]
@@ -544,6 +549,12 @@ final class KernelEmitter {
                 if k + 1 < g.scratch.count { line("ax_scr += \(scratchSizes[k]);") }
             }
         }
+        kernelName = name
+        contextSlots = p.sizeVars.map { ("int64_t", sizeNames[$0]!) }
+            + p.inputs.enumerated().map { ("const \($0.element.type.dtype.cType) *", inputNames[$0.offset]) }
+            + p.outputs.enumerated().map { ("\($0.element.type.dtype.cType) *", outputNames[$0.offset]) }
+            + g.scratch.enumerated().map { ("\($0.element.type.dtype.cType) *", "ax_s\($0.offset)") }
+        let contextLine = lines.count
         var failure: Error? = nil
         for nest in g.nests {
             do {
@@ -562,7 +573,12 @@ final class KernelEmitter {
         if let f = failure { line("#error \"\(f)\"") }
         line("return 0;")
         lines.append("}")
-        let text = s.joined(separator: "\n") + "\n\n" + lines.joined(separator: "\n") + "\n"
+        if !functions.isEmpty {
+            // Sizes by address, buffers by value: what the loop-body functions unpack.
+            let slots = contextSlots.map { $0.type == "int64_t" ? "(void *)&\($0.name)" : "(void *)\($0.name)" }
+            lines.insert("    void *ax_ctx[\(slots.count)] = {\(slots.joined(separator: ", "))};", at: contextLine)
+        }
+        let text = s.joined(separator: "\n") + "\n\n" + functions.joined(separator: "\n") + lines.joined(separator: "\n") + "\n"
         return EmittedKernel(text: text, runtime: runtime, paramDocs: docs, prototype: proto, scratchPrototype: scratchProto, failure: failure)
     }
 }

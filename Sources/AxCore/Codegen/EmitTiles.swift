@@ -70,6 +70,19 @@ extension KernelEmitter {
         period > 4096 ? nil : (period >= tileElements ? period : (tileElements / period) * period)
     }
 
+    /// Whether the chain computing `a` calls a transcendental function (a loop worth splitting between cores).
+    func isHeavy(_ a: Atom) -> Bool {
+        guard case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return false }
+        return isHeavy(e)
+    }
+    func isHeavy(_ e: Eqn) -> Bool {
+        switch e.prim {
+        case .unary(let op) where ![.neg, .abs, .sign, .sqrt].contains(op): return true
+        case .binary(.pow): return true
+        default: return e.inputs.contains(where: isHeavy)
+        }
+    }
+
     /// Whether `a` is the same value at every element (a scalar, possibly broadcast or reshaped).
     func isUniform(_ a: Atom) -> Bool {
         if a.type.rank == 0 { return true }
@@ -154,6 +167,35 @@ extension KernelEmitter {
         line("\(s.fn)(\(([count] + args + [dest]).joined(separator: ", ")));")
     }
 
+    /// Emits `body(lo, hi)`, a loop over elements [lo, hi), as a static function that ax_parallel_for runs over
+    /// [0, n) in pieces of whole `grain`s (the runtime splits long loops between cores; standalone C runs it whole).
+    /// Loops without a transcendental step are memory-bound, and too short for a second core to pay for its
+    /// wake-up at the sizes where they stay in cache: they run inline.
+    func emitParallel(n: String, grain: Int, parallel: Bool, _ body: (_ lo: String, _ hi: String) throws -> Void) throws {
+        if !parallel {
+            try block("") { try body("0", bind("int64_t", n)) }
+            return
+        }
+        // Pieces of at least 32K elements: shorter loops are not worth a second core's wake-up.
+        let grain = grain * max(1, 32768 / grain)
+        let fname = "\(kernelName)_loop\(functions.count)"
+        let saved = (lines, depth, memo)
+        lines = ["static void \(fname)(void *ax_c, int64_t ax_lo, int64_t ax_hi) {"]
+        (depth, memo) = (1, [:])
+        for (k, slot) in contextSlots.enumerated() {
+            let slotPtr = "((void *const *)ax_c)[\(k)]"
+            let decl = slot.type.hasSuffix("*") ? slot.type + slot.name : slot.type + " " + slot.name
+            line("\(decl) = \(slot.type == "int64_t" ? "*(const int64_t *)\(slotPtr)" : "(\(slot.type))\(slotPtr)");")
+            line("(void)\(slot.name);")
+        }
+        do { try body("ax_lo", "ax_hi") } catch { (lines, depth, memo) = saved; throw error }
+        lines.append("}\n")
+        functions.append(lines.joined(separator: "\n"))
+        (lines, depth, memo) = saved
+        runtime.insert("ax_parallel_for")
+        line("ax_parallel_for(\(n), \(grain), \(fname), ax_ctx);")
+    }
+
     /// Declares the tiles `steps` write (all but the last, which writes the target, when `lastToTarget`).
     func declareTiles(_ steps: [TileStep], _ t: DType, step: Int, lastToTarget: Bool) {
         let k = lastToTarget ? steps.count - 1 : steps.count
@@ -167,8 +209,7 @@ extension KernelEmitter {
         guard !e.out.type.shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform),
               let step = tileStep(tilePeriod(e)) else { return false }
         switch e.prim { case .unary, .binary, .integerPow: break; default: return false }
-        try block("") {
-            let n = bind("int64_t", count(e.out.type.shape))
+        try emitParallel(n: count(e.out.type.shape), grain: step, parallel: isHeavy(e)) { lo, hi in
             let i = fresh("i"), tn = fresh("n")
             var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
             let r = try planTile(e, t, offset: i, step: step, steps: &steps, memo: &memo)
@@ -179,8 +220,8 @@ extension KernelEmitter {
                 steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: steps.count))
             }
             declareTiles(steps, t, step: step, lastToTarget: true)
-            block("for (int64_t \(i) = 0; \(i) < \(n); \(i) += \(step))") {
-                line("int64_t \(tn) = \(n) - \(i) < \(step) ? \(n) - \(i) : \(step);")
+            block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(step))") {
+                line("int64_t \(tn) = \(hi) - \(i) < \(step) ? \(hi) - \(i) : \(step);")
                 for s in steps { emitStep(s, count: tn, dest: s.out == steps.count - 1 ? "\(target) + \(i)" : "ax_T\(s.out)") }
             }
         }
@@ -222,14 +263,13 @@ extension KernelEmitter {
 
     /// Short rows: tiles of whole rows (`step` is a multiple of R), each tile's rows summed by one runtime call.
     private func emitTiledRowSums(_ a: Atom, outer: String, rowLength r: Int, step: Int, target: String, dtype t: DType) throws -> Bool {
-        try block("") {
-            let n = bind("int64_t", "\(outer)*\(r)")
+        try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: isHeavy(a)) { lo, hi in
             let i = fresh("i"), tn = fresh("n")
             var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
             let v = try planTile(a, t, offset: i, step: step, steps: &steps, memo: &memo)
             declareTiles(steps, t, step: step, lastToTarget: false)
-            block("for (int64_t \(i) = 0; \(i) < \(n); \(i) += \(step))") {
-                line("int64_t \(tn) = \(n) - \(i) < \(step) ? \(n) - \(i) : \(step);")
+            block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(step))") {
+                line("int64_t \(tn) = \(hi) - \(i) < \(step) ? \(hi) - \(i) : \(step);")
                 for s in steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
                 runtime.insert("ax_vrowsum_\(t)")
                 line("ax_vrowsum_\(t)(\(tn) / \(r), \(r), \(v.pointer), \(target) + \(i) / \(r));")

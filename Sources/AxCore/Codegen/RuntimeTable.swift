@@ -8,33 +8,44 @@ struct RuntimeFunction {
     var proto: String
     var source: String
     var deps: [String] = []
+    /// The definition in axruntime.c when it differs from the portable one (the thread pool).
+    var native: String? = nil
 }
 
 /// The C type of a float dtype name.
 private func cType(_ t: String) -> String { t == "f32" ? "float" : "double" }
 
-private func gemm(_ t: String) -> String {
+/// The row loop of ax_gemm (a helper: the struct of its arguments and a static function over rows [lo, hi)).
+private func gemmRows(_ t: String) -> String {
     let acc = cType(t)
     return """
-    void ax_gemm_\(t)(int64_t m, int64_t n, int64_t k, const \(acc) *a, int64_t sam, int64_t sak,
-                     const \(acc) *b, int64_t sbk, int64_t sbn, \(acc) *c, int64_t scm, int64_t scn) {
+    struct ax_gemm_args_\(t) {
+        int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+        const \(acc) *a, *b;
+        \(acc) *c;
+    };
+    static void ax_gemm_rows_\(t)(void *ctx, int64_t lo, int64_t hi) {
+        const struct ax_gemm_args_\(t) *g = (const struct ax_gemm_args_\(t) *)ctx;
+        const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
+        const \(acc) *a = g->a, *b = g->b;
+        \(acc) *c = g->c;
         int64_t i, j, p;
         if (k == 1 && sbn == 1 && scn == 1) {
-            for (i = 0; i < m; i++) {
+            for (i = lo; i < hi; i++) {
                 const \(acc) av = a[i * sam];
                 \(acc) *cp = c + i * scm;
                 for (j = 0; j < n; j++) cp[j] = (\(acc))((double)av * b[j]);
             }
             return;
         }
-        if (n <= 16 && k <= 32 && m >= 16) {
+        if (n <= 16 && k <= 32 && hi - lo >= 16) {
             /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
                loops run along rows and vectorize. */
             double bt[32 * 16], at[32 * 64], ct[16 * 64];
             int64_t i0, ib, q;
             for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
-            for (i0 = 0; i0 < m; i0 += 64) {
-                ib = m - i0 < 64 ? m - i0 : 64;
+            for (i0 = lo; i0 < hi; i0 += 64) {
+                ib = hi - i0 < 64 ? hi - i0 : 64;
                 for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
                 for (j = 0; j < n; j++) {
                     double *cj = ct + j * 64;
@@ -52,7 +63,7 @@ private func gemm(_ t: String) -> String {
         if (sbn == 1 && scn == 1 && n > 1) {
             double acc[256];
             int64_t j0, nb;
-            for (i = 0; i < m; i++) {
+            for (i = lo; i < hi; i++) {
                 for (j0 = 0; j0 < n; j0 += 256) {
                     nb = n - j0 < 256 ? n - j0 : 256;
                     for (j = 0; j < nb; j++) acc[j] = 0;
@@ -66,7 +77,7 @@ private func gemm(_ t: String) -> String {
             }
             return;
         }
-        for (i = 0; i < m; i++) {
+        for (i = lo; i < hi; i++) {
             for (j = 0; j < n; j++) {
                 const \(acc) *ap = a + i * sam, *bp = b + j * sbn;
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -81,6 +92,22 @@ private func gemm(_ t: String) -> String {
                 c[i * scm + j * scn] = (\(acc))((s0 + s1) + (s2 + s3));
             }
         }
+    }
+    """
+}
+
+/// C[i*scm + j*scn] = sum_p A[i*sam + p*sak] * B[p*sbk + j*sbn] for i < m, j < n, accumulated in double.
+private func gemm(_ t: String) -> String {
+    let acc = cType(t)
+    return """
+    void ax_gemm_\(t)(int64_t m, int64_t n, int64_t k, const \(acc) *a, int64_t sam, int64_t sak,
+                     const \(acc) *b, int64_t sbk, int64_t sbn, \(acc) *c, int64_t scm, int64_t scn) {
+        struct ax_gemm_args_\(t) g;
+        int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
+        g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
+        g.a = a; g.b = b; g.c = c;
+        /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
+        ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_\(t), &g);
     }
     """
 }
@@ -225,6 +252,79 @@ private func vrowsum(_ t: String) -> RuntimeFunction {
     """)
 }
 
+/// `body(ctx, lo, hi)` over [0, n) in pieces of whole `grain`s. Standalone C runs it in one piece; the runtime
+/// splits loops of two grains or more between the calling thread and a pool of one worker per other core.
+private let parallelFor = RuntimeFunction(
+    name: "ax_parallel_for",
+    proto: "void ax_parallel_for(int64_t, int64_t, void (*)(void *, int64_t, int64_t), void *);",
+    source: """
+    void ax_parallel_for(int64_t n, int64_t grain, void (*body)(void *, int64_t, int64_t), void *ctx) {
+        (void)grain;
+        if (n > 0) body(ctx, 0, n);
+    }
+    """,
+    native: """
+    static pthread_mutex_t ax_pool_mu = PTHREAD_MUTEX_INITIALIZER, ax_pool_busy = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_cond_t ax_pool_go = PTHREAD_COND_INITIALIZER, ax_pool_done = PTHREAD_COND_INITIALIZER;
+    static pthread_once_t ax_pool_once = PTHREAD_ONCE_INIT;
+    static int ax_pool_workers = 0, ax_pool_parts = 1, ax_pool_finished = 0;
+    static int64_t ax_pool_generation = 0, ax_pool_n = 0, ax_pool_grain = 1;
+    static void (*ax_pool_body)(void *, int64_t, int64_t) = 0;
+    static void *ax_pool_ctx = 0;
+
+    /* Part `k` of the current loop: the k-th of ax_pool_parts runs of whole grains. */
+    static void ax_pool_run(int k) {
+        int64_t grains = (ax_pool_n + ax_pool_grain - 1) / ax_pool_grain;
+        int64_t lo = grains * k / ax_pool_parts * ax_pool_grain, hi = grains * (k + 1) / ax_pool_parts * ax_pool_grain;
+        if (hi > ax_pool_n) hi = ax_pool_n;
+        if (lo < hi) ax_pool_body(ax_pool_ctx, lo, hi);
+    }
+
+    static void *ax_pool_worker(void *arg) {
+        int k = (int)(intptr_t)arg;
+        int64_t seen = 0;
+        pthread_mutex_lock(&ax_pool_mu);
+        for (;;) {
+            while (ax_pool_generation == seen) pthread_cond_wait(&ax_pool_go, &ax_pool_mu);
+            seen = ax_pool_generation;
+            pthread_mutex_unlock(&ax_pool_mu);
+            ax_pool_run(k);
+            pthread_mutex_lock(&ax_pool_mu);
+            if (++ax_pool_finished == ax_pool_workers) pthread_cond_signal(&ax_pool_done);
+        }
+        return 0;
+    }
+
+    static void ax_pool_start(void) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int k, want = cores > 8 ? 7 : (int)cores - 1;
+        for (k = 0; k < want; k++) {
+            pthread_t t;
+            if (pthread_create(&t, 0, ax_pool_worker, (void *)(intptr_t)(k + 1)) != 0) break;
+            pthread_detach(t);
+            ax_pool_workers++;
+        }
+    }
+
+    /* Loops of fewer than two grains, nested calls and calls while another thread's loop runs are not split. */
+    void ax_parallel_for(int64_t n, int64_t grain, void (*body)(void *, int64_t, int64_t), void *ctx) {
+        if (n <= 0) return;
+        if (grain <= 0 || n < 2 * grain) { body(ctx, 0, n); return; }
+        pthread_once(&ax_pool_once, ax_pool_start);
+        if (ax_pool_workers == 0 || pthread_mutex_trylock(&ax_pool_busy) != 0) { body(ctx, 0, n); return; }
+        pthread_mutex_lock(&ax_pool_mu);
+        ax_pool_body = body; ax_pool_ctx = ctx; ax_pool_n = n; ax_pool_grain = grain;
+        ax_pool_parts = ax_pool_workers + 1; ax_pool_finished = 0; ax_pool_generation++;
+        pthread_cond_broadcast(&ax_pool_go);
+        pthread_mutex_unlock(&ax_pool_mu);
+        ax_pool_run(0);
+        pthread_mutex_lock(&ax_pool_mu);
+        while (ax_pool_finished < ax_pool_workers) pthread_cond_wait(&ax_pool_done, &ax_pool_mu);
+        pthread_mutex_unlock(&ax_pool_mu);
+        pthread_mutex_unlock(&ax_pool_busy);
+    }
+    """)
+
 /// The binary ops with tile functions, and their C expression over X and Y (max/min as XLA: NaN wins, ±0 ordered).
 let vectorBinaryOps: [BinaryOp: (f32: String, f64: String)] = [
     .add: ("X + Y", "X + Y"), .sub: ("X - Y", "X - Y"), .mul: ("X * Y", "X * Y"), .div: ("X / Y", "X / Y"),
@@ -275,9 +375,12 @@ private func unaryFunctions() -> [RuntimeFunction] {
 
 /// Every runtime function, in the order of axruntime.c (helpers before their callers).
 let runtimeFunctions: [RuntimeFunction] = {
-    var out = [
-        RuntimeFunction(name: "ax_gemm_f32", proto: gemmProto("f32"), source: gemm("f32")),
-        RuntimeFunction(name: "ax_gemm_f64", proto: gemmProto("f64"), source: gemm("f64")),
+    var out = [parallelFor]
+    for t in ["f32", "f64"] {
+        out.append(RuntimeFunction(name: "ax_gemm_rows_\(t)", proto: "", source: gemmRows(t)))
+        out.append(RuntimeFunction(name: "ax_gemm_\(t)", proto: gemmProto(t), source: gemm(t), deps: ["ax_gemm_rows_\(t)", "ax_parallel_for"]))
+    }
+    out += [
         RuntimeFunction(name: "ax_exp_core", proto: "", source: expCore),
         RuntimeFunction(name: "ax_log_core", proto: "", source: logCore),
         RuntimeFunction(name: "ax_sin_poly", proto: "", source: sinCosCore),
@@ -309,6 +412,8 @@ func runtimeSourceFile() -> String {
        runtimeSource rewrites it). Compiled with -O3; the kernels libtcc compiles call these functions, and standalone
        C carries the same definitions as static functions. */
     #include <math.h>
+    #include <pthread.h>
+    #include <unistd.h>
     #include "axruntime.h"
 
     /* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
@@ -324,7 +429,10 @@ func runtimeSourceFile() -> String {
 
     """
     for f in runtimeFunctions where !f.source.isEmpty {
-        s += (f.source.hasPrefix("static ") ? "" : "AX_CLONES ") + f.source + "\n\n"
+        if let native = f.native { s += native + "\n\n"; continue }
+        // Exported functions are cloned; so are static loop bodies called through pointers (never inlined).
+        s += (f.proto.isEmpty ? f.source.replacingOccurrences(of: "static void ", with: "AX_CLONES static void ")
+                              : "AX_CLONES " + f.source) + "\n\n"
     }
     s += "static const ax_rt_symbol ax_rt_table[] = {\n"
     for f in runtimeFunctions where !f.proto.isEmpty { s += "    {\"\(f.name)\", (void *)\(f.name)},\n" }

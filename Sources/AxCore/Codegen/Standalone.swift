@@ -24,7 +24,7 @@ public func emitStandalone(entries: [(name: String, program: Program, chain: Str
     c += "   C99; depends only on <math.h>. No allocation, no mutable globals: safe to call from many threads. */\n"
     c += "#include <math.h>\n#include <stdint.h>\n#include <stddef.h>\n#include \"\(headerName)\"\n\n"
     for f in runtimeClosure(used) {
-        c += "/* portable twin of the axc runtime's \(f.name) */\n" + (f.source.hasPrefix("static ") ? "" : "static ") + f.source + "\n"
+        c += "/* portable twin of the axc runtime's \(f.name) */\n" + (f.proto.isEmpty ? "" : "static ") + f.source + "\n"
     }
     for k in kernels { c += "/* \(k.name) = \(commentSafe(k.chain)) */\n" + k.k.text + "\n" }
 

@@ -82,16 +82,6 @@ func timeRuns(runs: Int, _ body: () throws -> Void) rethrows -> ModeTimes {
     return ModeTimes(firstMs: first, medianMs: median(times), minMs: times.min()!, runs: times.count, peakRSSBytes: nil)
 }
 
-/// Memory for one kernel argument: 64-byte aligned, owned, freed on deinit.
-final class AlignedBuffer {
-    let pointer: UnsafeMutableRawPointer
-    let bytes: Int
-    init(bytes: Int) {
-        self.bytes = bytes
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
-    }
-    deinit { pointer.deallocate() }
-}
 
 /// What to benchmark.
 public struct BenchRequest: Sendable {

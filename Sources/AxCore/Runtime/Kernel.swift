@@ -152,11 +152,9 @@ public final class CompiledKernel: @unchecked Sendable {
             guard k >= 0 else { throw Diagnostic("size variable '\(s)' is negative (\(k))") }
             sizeArgs.append(Int64(k))
         }
-        var owned: [UnsafeMutableRawPointer] = []
-        defer { owned.forEach { $0.deallocate() } }
+        var owned: [AlignedBuffer] = []
         func alloc(_ bytes: Int) -> UnsafeMutableRawPointer {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
-            owned.append(p); return p
+            owned.append(AlignedBuffer(bytes: bytes)); return owned.last!.pointer
         }
         var outShapes: [[Int]] = []
         var outPtrs: [UnsafeMutableRawPointer] = []
@@ -167,7 +165,9 @@ public final class CompiledKernel: @unchecked Sendable {
         }
         let scratchSize = scratchBytes(sizes: sizeArgs)
         let scratch = scratchSize > 0 ? alloc(scratchSize) : nil
-        let code = withKernelInputs(inputs) { callRaw(sizes: sizeArgs, inputs: $0, outputs: outPtrs, scratch: scratch) }
+        let code = withExtendedLifetime(owned) {
+            withKernelInputs(inputs) { callRaw(sizes: sizeArgs, inputs: $0, outputs: outPtrs, scratch: scratch) }
+        }
         if code != 0 { throw Diagnostic("kernel '\(name)' rejected the sizes \(sizesDescription(bound)) (code \(code))") }
         return zip(program.outputs, zip(outShapes, outPtrs)).map { a, sp in
             let (shape, p) = sp
@@ -182,3 +182,24 @@ public final class CompiledKernel: @unchecked Sendable {
     }
 }
 
+
+/// Memory for one kernel argument: 64-byte aligned, owned, freed on deinit. Buffers of 4 MiB or more are
+/// 2 MiB aligned and advised to use transparent huge pages, so their first touch faults 512 times less often.
+final class AlignedBuffer {
+    let pointer: UnsafeMutableRawPointer
+    let bytes: Int
+    init(bytes: Int) {
+        self.bytes = bytes
+        let huge = 2 << 20
+        var p: UnsafeMutableRawPointer? = nil
+        if bytes >= 2 * huge {
+            let rounded = (bytes + huge - 1) / huge * huge
+            if posix_memalign(&p, huge, rounded) == 0, let q = p { _ = madvise(q, rounded, MADV_HUGEPAGE) }
+        } else {
+            _ = posix_memalign(&p, 64, max(bytes, 64))
+        }
+        guard let q = p else { fatalError("out of memory allocating \(bytes) bytes") }
+        pointer = q
+    }
+    deinit { free(pointer) }
+}
