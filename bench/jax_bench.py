@@ -1,6 +1,6 @@
 """Times one workload in JAX on CPU: first call (trace + compile + run) and steady state.
 
-Usage: python3 bench/jax_bench.py "add 1e7"  → one JSON object on stdout.
+Usage: python3 bench/jax_bench.py "add 1e7" [--first-only]  → one JSON object on stdout.
 Run once per process so that the first call really is the first and peak memory is the workload's own."""
 import json
 import os
@@ -16,6 +16,8 @@ from workloads import WORKLOADS, jax_workload  # noqa: E402
 def main():
     name = sys.argv[1]
     (_, _, _, sizes, runs), = [w for w in WORKLOADS if w[0] == name]
+    if "--first-only" in sys.argv:
+        runs = 0
     import jax
     fn, args = jax_workload(name, sizes["n"])
     jax.block_until_ready(args)
@@ -28,8 +30,8 @@ def main():
         jax.block_until_ready(fn(*args))
         times.append((time.perf_counter() - t0) * 1e3)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"workload": name, "first_ms": first_ms, "median_ms": statistics.median(times),
-                      "min_ms": min(times), "peak_rss_bytes": rss, "jax": jax.__version__}))
+    print(json.dumps({"workload": name, "first_ms": first_ms, "median_ms": statistics.median(times) if times else None,
+                      "min_ms": min(times) if times else None, "peak_rss_bytes": rss, "jax": jax.__version__}))
 
 
 if __name__ == "__main__":

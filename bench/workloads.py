@@ -14,6 +14,8 @@ WORKLOADS = [
     ("mlp per-example grads 1024", "Samples/mlp.ax", "per_example_grads", {"n": 1024}, 5),
     ("grad of grad 1e6", "Samples/higher_order.ax", "batched_d2f", {"n": 1_000_000}, 20),
     ("outer-sum vmap 1e5", "Samples/outer.ax", "batched_outer_sum", {"n": 100_000}, 3),
+    # sum(outer) factors into sum * sum; behind a tanh the 512x512 intermediate must really be streamed.
+    ("tanh-outer-sum vmap 1e3", "Samples/outer.ax", "batched_tanh_outer_sum", {"n": 1_000}, 3),
 ]
 
 
@@ -71,6 +73,10 @@ def jax_workload(name, n):
     if name.startswith("grad of grad"):
         f = lambda x: jnp.sin(x) * x ** 3
         return jax.jit(jax.vmap(jax.grad(jax.grad(f)))), (xs,)
+    if name.startswith("tanh-outer-sum"):
+        X = jax.random.normal(k1, (n, 512), jnp.float32)
+        Y = jax.random.normal(k2, (n, 512), jnp.float32)
+        return jax.jit(jax.vmap(lambda x, y: jnp.sum(jnp.tanh(jnp.outer(x, y))))), (X, Y)
     if name.startswith("outer-sum"):
         X = jax.random.normal(k1, (n, 512), jnp.float32)
         Y = jax.random.normal(k2, (n, 512), jnp.float32)

@@ -5,12 +5,32 @@
 /// Elements per tile: 256 floats is 1 KiB, so a chain of dozens of steps stays in L1.
 let tileElements = 256
 
-/// One operand of a tile step: a pointer into a buffer or tile (stride 1), or a hoisted scalar (stride 0).
+/// One operand of a tile step: a pointer into a buffer or tile (stride 1), a hoisted scalar (stride 0), or a
+/// pointer to one element that holds for the whole tile (stride 0).
 enum TileArg {
     case ptr(String)
     case scalar(String)
-    var pointer: String { switch self { case .ptr(let p): return p; case .scalar(let s): return "&" + s } }
-    var stride: String { switch self { case .ptr: return "1"; case .scalar: return "0" } }
+    case elem(String)
+    var pointer: String {
+        switch self { case .ptr(let p), .elem(let p): return p; case .scalar(let s): return "&" + s }
+    }
+    var stride: String { if case .ptr = self { return "1" }; return "0" }
+}
+
+/// The state of planning one tiled nest: where tiles start, how long they are, and the steps planned so far.
+final class TilePlan {
+    let dtype: DType
+    /// The flat offset of the tile's first element in the nest's shape (a C expression).
+    let offset: String
+    let step: Int
+    /// Inner mode (tiles within one run of the innermost dimension): the index of the tile's first element along
+    /// dimension k of the nest's shape, as a C expression. nil in flat mode.
+    let index: ((Int) -> String)?
+    var steps: [TileStep] = []
+    var memo: [Int: TileArg] = [:]
+    init(_ dtype: DType, offset: String, step: Int, index: ((Int) -> String)? = nil) {
+        self.dtype = dtype; self.offset = offset; self.step = step; self.index = index
+    }
 }
 
 /// A runtime call producing a tile: the function, its operands, and the tile it writes.
@@ -40,9 +60,29 @@ extension KernelEmitter {
         case .reshape: return tileOK(e.inputs[0], t)
         case .broadcastInDim:
             let a = e.inputs[0]
-            return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && tileOK(a, t)) || suffixPeriod(e) != nil
+            return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && tileOK(a, t)) || alignedBroadcast(e)
         default: return false
         }
+    }
+
+    /// A broadcast of a buffer whose dimensions keep their order and sizes (`x[n, 512]` into `[n, 512, 512]`
+    /// along dims 0 and 1): in inner mode each tile reads it through one pointer, contiguous or constant.
+    func alignedBroadcast(_ e: Eqn) -> Bool {
+        guard case .broadcastInDim(let shape, let dims) = e.prim, case .v(let v) = e.inputs[0], bufferName(v) != nil,
+              v.type.rank > 0, zip(dims, dims.dropFirst()).allSatisfy({ $0 < $1 }) else { return false }
+        return zip(v.type.shape, dims).allSatisfy { $0 == shape[$1] }
+    }
+
+    /// Whether `a` reads an aligned broadcast that is not periodic along the flat index (so needs inner mode),
+    /// and whether inner mode can plan it (no reshape above such a broadcast).
+    func innerNeeds(_ a: Atom) -> (needed: Bool, possible: Bool) {
+        guard a.type.rank > 0, case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return (false, true) }
+        if case .broadcastInDim = e.prim, alignedBroadcast(e), suffixPeriod(e) == nil,
+           !sameCount(e.inputs[0].type.shape, e.out.type.shape) { return (true, true) }
+        let subs = e.inputs.map(innerNeeds)
+        let needed = subs.contains { $0.needed }
+        if case .reshape = e.prim, needed { return (true, false) }
+        return (needed, subs.allSatisfy { $0.possible })
     }
 
     /// For a broadcast of a buffer into the trailing dimensions of its output (`b[3]` to `f32[n, 3]`), the
@@ -93,45 +133,47 @@ extension KernelEmitter {
         }
     }
 
-    /// Plans `a` at flat offset `offset` (+ the tile's index): hoists uniform values into scalars before the loop
-    /// (emitting their C now) and appends the steps that compute the rest into `steps`, with tiles numbered from 0.
-    func planTile(_ a: Atom, _ t: DType, offset: String, step: Int, steps: inout [TileStep], memo: inout [Int: TileArg]) throws -> TileArg {
+    /// Plans `a` for the tiles of `plan`: hoists uniform values into scalars before the loop (emitting their C
+    /// now) and appends the steps that compute the rest, with tiles numbered from 0.
+    func planTile(_ a: Atom, _ plan: TilePlan) throws -> TileArg {
+        let t = plan.dtype
         if isUniform(a) {
             let s = fresh("c")
             line("\(t.cType) \(s) = \(try gen(a, a.type.rank == 0 ? .multi([]) : .flat("0")));")
             return .scalar(s)
         }
         guard case .v(let v) = a else { throw InternalError("codegen: literal tile operand") }
-        if let b = bufferName(v) { return .ptr("\(b) + \(offset)") }
-        if let m = memo[v.id] { return m }
+        if let b = bufferName(v) { return .ptr("\(b) + \(plan.offset)") }
+        if let m = plan.memo[v.id] { return m }
         guard let e = g.defs[v.id] else { throw InternalError("codegen: variable #\(v.id) has no definition") }
-        let r = try planTile(e, t, offset: offset, step: step, steps: &steps, memo: &memo)
-        memo[v.id] = r
+        let r = try planTile(e, plan)
+        plan.memo[v.id] = r
         return r
     }
 
-    /// Plans equation `e`'s value (see `planTile(_ a:...)`); its last step computes it.
-    func planTile(_ e: Eqn, _ t: DType, offset: String, step: Int, steps: inout [TileStep], memo: inout [Int: TileArg]) throws -> TileArg {
+    /// Plans equation `e`'s value (see `planTile(_ a:_:)`); its last step computes it.
+    func planTile(_ e: Eqn, _ plan: TilePlan) throws -> TileArg {
+        let t = plan.dtype
         func call(_ fn: String, _ args: [TileArg]) -> TileArg {
-            steps.append(TileStep(fn: fn, args: args, out: steps.count))
-            return .ptr("ax_T\(steps.count - 1)")
+            plan.steps.append(TileStep(fn: fn, args: args, out: plan.steps.count))
+            return .ptr("ax_T\(plan.steps.count - 1)")
         }
-        let r: TileArg
+        func constant(_ x: Double) -> TileArg {
+            let c = fresh("c")
+            line("\(t.cType) \(c) = \(cLiteral(x, t));")
+            return .scalar(c)
+        }
         switch e.prim {
         case .unary(let op):
-            r = call("ax_v\(op.rawValue)_\(t)", [try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)])
+            var x = try planTile(e.inputs[0], plan)
+            if case .elem = x { x = call("ax_vmul_\(t)", [x, constant(1)]) }  // unary tile functions read whole tiles
+            return call("ax_v\(op.rawValue)_\(t)", [x])
         case .binary(let op):
-            let x = try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)
-            let y = try planTile(e.inputs[1], t, offset: offset, step: step, steps: &steps, memo: &memo)
-            r = call("ax_v\(op.rawValue)_\(t)", [x, y])
+            return call("ax_v\(op.rawValue)_\(t)", [try planTile(e.inputs[0], plan), try planTile(e.inputs[1], plan)])
         case .integerPow(let y):
             // Repeated squaring, as EmitC's integerPow.
-            if y == 0 {
-                let one = fresh("c")
-                line("\(t.cType) \(one) = \(cLiteral(1, t));")
-                return .scalar(one)
-            }
-            var x = try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)
+            if y == 0 { return constant(1) }
+            var x = try planTile(e.inputs[0], plan)
             var acc: TileArg? = nil
             var k = abs(y)
             while k > 0 {
@@ -139,24 +181,25 @@ extension KernelEmitter {
                 k >>= 1
                 if k > 0 { x = call("ax_vmul_\(t)", [x, x]) }
             }
-            if y < 0 {
-                let one = fresh("c")
-                line("\(t.cType) \(one) = \(cLiteral(1, t));")
-                acc = call("ax_vdiv_\(t)", [.scalar(one), acc!])
-            }
-            r = acc!
-        case .broadcastInDim where suffixPeriod(e) != nil:
+            return y < 0 ? call("ax_vdiv_\(t)", [constant(1), acc!]) : acc!
+        case .broadcastInDim(let shape, let dims) where plan.index != nil && alignedBroadcast(e) && !sameCount(e.inputs[0].type.shape, shape):
+            // Inner mode: the operand element under the tile's first element, read along the tile when the
+            // operand spans the innermost dimension, else constant over the tile.
+            let v = e.inputs[0].variable!
+            let terms = dims.enumerated().map { j, d in KernelEmitter.mul(plan.index!(d), count(Array(v.type.shape[(j + 1)...]))) }
+            let p = "\(bufferName(v)!) + \(terms.joined(separator: " + "))"
+            return dims.last == shape.count - 1 ? .ptr(p) : .elem(p)
+        case .broadcastInDim where suffixPeriod(e) != nil && !sameCount(e.inputs[0].type.shape, e.out.type.shape):
             // Tiles start at multiples of the period, so every tile sees the same values: filled once, here.
             let src = bufferName(e.inputs[0].variable!)!, tile = fresh("R"), j = fresh("j"), k = suffixPeriod(e)!
-            line("\(t.cType) \(tile)[\(step)];")
-            line("for (int64_t \(j) = 0; \(j) < \(step); \(j)++) \(tile)[\(j)] = \(src)[\(j) % \(k)];")
-            r = .ptr(tile)
+            line("\(t.cType) \(tile)[\(plan.step)];")
+            line("for (int64_t \(j) = 0; \(j) < \(plan.step); \(j)++) \(tile)[\(j)] = \(src)[\(j) % \(k)];")
+            return .ptr(tile)
         case .reshape, .broadcastInDim:
-            r = try planTile(e.inputs[0], t, offset: offset, step: step, steps: &steps, memo: &memo)
+            return try planTile(e.inputs[0], plan)
         default:
             throw InternalError("codegen: \(e.prim.name) has no tile lowering")
         }
-        return r
     }
 
     /// Emits the runtime call of `s`, writing into `dest` (a tile, or the target).
@@ -171,13 +214,16 @@ extension KernelEmitter {
     /// [0, n) in pieces of whole `grain`s (the runtime splits long loops between cores; standalone C runs it whole).
     /// Loops without a transcendental step are memory-bound, and too short for a second core to pay for its
     /// wake-up at the sizes where they stay in cache: they run inline.
-    func emitParallel(n: String, grain: Int, parallel: Bool, _ body: (_ lo: String, _ hi: String) throws -> Void) throws {
+    func emitParallel(n: String, grain: Int, unitElements: Int = 1, parallel: Bool,
+                      _ body: (_ lo: String, _ hi: String) throws -> Void) throws {
         if !parallel {
             try block("") { try body("0", bind("int64_t", n)) }
             return
         }
-        // Pieces of at least 32K elements: shorter loops are not worth a second core's wake-up.
-        let grain = grain * max(1, 32768 / grain)
+        // Pieces of at least 32K elements (a unit of the loop is `unitElements`): shorter loops are not worth a
+        // second core's wake-up.
+        let units = max(1, (32768 + unitElements - 1) / unitElements)
+        let grain = grain * max(1, (units + grain - 1) / grain)
         let fname = "\(kernelName)_loop\(functions.count)"
         let saved = (lines, depth, memo)
         lines = ["static void \(fname)(void *ax_c, int64_t ax_lo, int64_t ax_hi) {"]
@@ -196,62 +242,104 @@ extension KernelEmitter {
         line("ax_parallel_for(\(n), \(grain), \(fname), ax_ctx);")
     }
 
-    /// Declares the tiles `steps` write (all but the last, which writes the target, when `lastToTarget`).
-    func declareTiles(_ steps: [TileStep], _ t: DType, step: Int, lastToTarget: Bool) {
-        let k = lastToTarget ? steps.count - 1 : steps.count
-        if k > 0 { line("\(t.cType) " + (0..<k).map { "ax_T\($0)[\(step)]" }.joined(separator: ", ") + ";") }
+    /// Declares the tiles `plan`'s steps write (all but the last, which writes the target, when `lastToTarget`).
+    func declareTiles(_ plan: TilePlan, lastToTarget: Bool) {
+        let k = lastToTarget ? plan.steps.count - 1 : plan.steps.count
+        if k > 0 { line("\(plan.dtype.cType) " + (0..<k).map { "ax_T\($0)[\(plan.step)]" }.joined(separator: ", ") + ";") }
+    }
+
+    /// Inner mode for a nest over `shape`: tiles are a divisor (64...1024) of the constant innermost extent.
+    func innerStep(_ shape: [Dim]) -> Int? {
+        guard let l = shape.last?.constValue, l >= 64 else { return nil }
+        return (64...min(l, 1024)).reversed().first { l % $0 == 0 }
+    }
+
+    /// The index along dimension k of `shape` of the element at flat offset `f` (C expressions).
+    func multiIndex(_ shape: [Dim], flat f: String) -> (Int) -> String {
+        { k in
+            let stride = self.count(Array(shape[(k + 1)...]))
+            let q = stride == "1" ? "(\(f))" : "((\(f)) / \(stride))"
+            return k == 0 ? q : "(\(q) % \(self.dim(shape[k])))"
+        }
+    }
+
+    /// The tile length and plan for a nest over `shape` reading `a`: flat mode when its broadcasts are periodic,
+    /// inner mode when they are aligned; nil when neither fits.
+    func tiling(_ a: Atom, shape: [Dim], offset: String, period extra: Int = 1) -> TilePlan? {
+        let inner = innerNeeds(a)
+        if inner.needed {
+            guard inner.possible, extra == 1, let step = innerStep(shape) else { return nil }
+            return TilePlan(a.type.dtype, offset: offset, step: step, index: multiIndex(shape, flat: offset))
+        }
+        guard let step = tileStep(lcm(tilePeriod(a), extra)) else { return nil }
+        return TilePlan(a.type.dtype, offset: offset, step: step)
     }
 
     /// `target[i] = e(i)` over `shape` by tiles, when `e` is an element-wise chain the runtime covers.
     /// Returns false (emitting nothing) otherwise.
     func emitTiledMap(_ e: Eqn, target: String) throws -> Bool {
-        let t = e.out.type.dtype
-        guard !e.out.type.shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform),
-              let step = tileStep(tilePeriod(e)) else { return false }
+        let t = e.out.type.dtype, shape = e.out.type.shape
+        guard !shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform) else { return false }
         switch e.prim { case .unary, .binary, .integerPow: break; default: return false }
-        try emitParallel(n: count(e.out.type.shape), grain: step, parallel: isHeavy(e)) { lo, hi in
-            let i = fresh("i"), tn = fresh("n")
-            var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
-            let r = try planTile(e, t, offset: i, step: step, steps: &steps, memo: &memo)
-            if steps.isEmpty || r.pointer != "ax_T\(steps.count - 1)" {
+        let i = fresh("i")
+        guard let probe = tiling(e, offset: i) else { return false }
+        try emitParallel(n: count(shape), grain: probe.step, parallel: isHeavy(e)) { lo, hi in
+            let plan = TilePlan(t, offset: i, step: probe.step, index: probe.index)
+            let tn = fresh("n")
+            let r = try planTile(e, plan)
+            if plan.steps.isEmpty || r.pointer != "ax_T\(plan.steps.count - 1)" {
                 // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
                 let one = fresh("c")
                 line("\(t.cType) \(one) = \(cLiteral(1, t));")
-                steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: steps.count))
+                plan.steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: plan.steps.count))
             }
-            declareTiles(steps, t, step: step, lastToTarget: true)
-            block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(step))") {
-                line("int64_t \(tn) = \(hi) - \(i) < \(step) ? \(hi) - \(i) : \(step);")
-                for s in steps { emitStep(s, count: tn, dest: s.out == steps.count - 1 ? "\(target) + \(i)" : "ax_T\(s.out)") }
+            declareTiles(plan, lastToTarget: true)
+            block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(plan.step))") {
+                line("int64_t \(tn) = \(hi) - \(i) < \(plan.step) ? \(hi) - \(i) : \(plan.step);")
+                for s in plan.steps { emitStep(s, count: tn, dest: s.out == plan.steps.count - 1 ? "\(target) + \(i)" : "ax_T\(s.out)") }
             }
         }
         return true
     }
 
+    /// The tiling of equation `e`'s value over its own shape (its output is a buffer, so look at its operands).
+    private func tiling(_ e: Eqn, offset: String) -> TilePlan? {
+        let needs = e.inputs.map(innerNeeds)
+        if needs.contains(where: { $0.needed }) {
+            guard needs.allSatisfy(\.possible), let step = innerStep(e.out.type.shape) else { return nil }
+            return TilePlan(e.out.type.dtype, offset: offset, step: step, index: multiIndex(e.out.type.shape, flat: offset))
+        }
+        guard let step = tileStep(tilePeriod(e)) else { return nil }
+        return TilePlan(e.out.type.dtype, offset: offset, step: step)
+    }
+
     /// `target[o] = sum over r < R of a[o*R + r]` by tiles, when `a` is a buffer or a chain the runtime covers:
-    /// long rows (R symbolic or >= 64) tile each row; short rows (R constant) tile whole rows and sum each.
-    /// Returns false (emitting nothing) otherwise.
+    /// long rows (R symbolic or >= 64) tile each row, split between cores by rows when the chain is heavy;
+    /// short rows (R constant) tile whole rows and sum each. Returns false (emitting nothing) otherwise.
     func emitTiledSum(_ a: Atom, outer: String, reduced: [Dim], target: String, dtype t: DType) throws -> Bool {
         guard t.isFloat, tileOK(a, t), !isUniform(a) else { return false }
-        let period = tilePeriod(a)
+        let shape = a.type.shape
         let rConst = reduced.compactMap(\.constValue).count == reduced.count ? reduced.compactMap(\.constValue).reduce(1, *) : nil
         if let r = rConst, r < 64 {
-            guard r > 0, let step = tileStep(lcm(period, r)) else { return false }
+            guard r > 0, !innerNeeds(a).needed, let step = tileStep(lcm(tilePeriod(a), r)) else { return false }
             return try emitTiledRowSums(a, outer: outer, rowLength: r, step: step, target: target, dtype: t)
         }
+        let o = fresh("o"), i = fresh("i"), rN = fresh("t")
+        guard let probe = tiling(a, shape: shape, offset: "\(o)*\(rN) + \(i)") else { return false }
         // Each row starts at a multiple of R, so periodic operands stay aligned when the period divides R.
-        guard let step = tileStep(period), period == 1 || (rConst.map { $0 % period == 0 } ?? false) else { return false }
-        try block("") {
-            let oN = bind("int64_t", outer), rN = bind("int64_t", count(reduced))
-            let o = fresh("o"), i = fresh("i"), tn = fresh("n"), acc = fresh("acc")
-            var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
-            let r = try planTile(a, t, offset: "\(o)*\(rN) + \(i)", step: step, steps: &steps, memo: &memo)
-            declareTiles(steps, t, step: step, lastToTarget: false)
-            block("for (int64_t \(o) = 0; \(o) < \(oN); \(o)++)") {
+        let period = probe.index == nil ? tilePeriod(a) : 1
+        guard period == 1 || (rConst.map { $0 % period == 0 } ?? false) else { return false }
+        try emitParallel(n: outer, grain: 1, unitElements: rConst ?? 64, parallel: isHeavy(a)) { lo, hi in
+            line("int64_t \(rN) = \(count(reduced));")
+            let plan = TilePlan(t, offset: probe.offset, step: probe.step, index: probe.index)
+            let tn = fresh("n"), acc = fresh("acc")
+            let r = try planTile(a, plan)
+            declareTiles(plan, lastToTarget: false)
+            block("for (int64_t \(o) = \(lo); \(o) < \(hi); \(o)++)") {
                 line("double \(acc) = 0.0;")
-                block("for (int64_t \(i) = 0; \(i) < \(rN); \(i) += \(step))") {
-                    line("int64_t \(tn) = \(rN) - \(i) < \(step) ? \(rN) - \(i) : \(step);")
-                    for s in steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
+                block("for (int64_t \(i) = 0; \(i) < \(rN); \(i) += \(plan.step))") {
+                    line("int64_t \(tn) = \(rN) - \(i) < \(plan.step) ? \(rN) - \(i) : \(plan.step);")
+                    for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
                     runtime.insert("ax_vsum_\(t)")
                     line("\(acc) += ax_vsum_\(t)(\(tn), \(r.pointer));")
                 }
@@ -265,12 +353,12 @@ extension KernelEmitter {
     private func emitTiledRowSums(_ a: Atom, outer: String, rowLength r: Int, step: Int, target: String, dtype t: DType) throws -> Bool {
         try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: isHeavy(a)) { lo, hi in
             let i = fresh("i"), tn = fresh("n")
-            var steps: [TileStep] = [], memo: [Int: TileArg] = [:]
-            let v = try planTile(a, t, offset: i, step: step, steps: &steps, memo: &memo)
-            declareTiles(steps, t, step: step, lastToTarget: false)
+            let plan = TilePlan(t, offset: i, step: step)
+            let v = try planTile(a, plan)
+            declareTiles(plan, lastToTarget: false)
             block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(step))") {
                 line("int64_t \(tn) = \(hi) - \(i) < \(step) ? \(hi) - \(i) : \(step);")
-                for s in steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
+                for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
                 runtime.insert("ax_vrowsum_\(t)")
                 line("ax_vrowsum_\(t)(\(tn) / \(r), \(r), \(v.pointer), \(target) + \(i) / \(r));")
             }
