@@ -3,13 +3,18 @@
 // Vector functions work on tiles; f32 transcendentals are evaluated in double, so they round correctly but rarely.
 
 /// A runtime function: its name, C prototype, portable definition, and the helpers its definition calls.
+/// Definitions are built on demand: kernels compiled by libtcc need only the prototypes.
 struct RuntimeFunction {
     var name: String
     var proto: String
-    var source: String
-    var deps: [String] = []
+    private var makeSource: () -> String
+    var deps: [String]
     /// The definition in axruntime.c when it differs from the portable one (the thread pool).
-    var native: String? = nil
+    var native: String?
+    var source: String { makeSource() }
+    init(name: String, proto: String, source: @autoclosure @escaping () -> String, deps: [String] = [], native: String? = nil) {
+        self.name = name; self.proto = proto; self.makeSource = source; self.deps = deps; self.native = native
+    }
 }
 
 /// The C type of a float dtype name.
@@ -384,7 +389,7 @@ let runtimeFunctions: [RuntimeFunction] = {
         RuntimeFunction(name: "ax_exp_core", proto: "", source: expCore),
         RuntimeFunction(name: "ax_log_core", proto: "", source: logCore),
         RuntimeFunction(name: "ax_sin_poly", proto: "", source: sinCosCore),
-        RuntimeFunction(name: "ax_cos_poly", proto: "", source: ""),
+        RuntimeFunction(name: "ax_cos_poly", proto: "", source: ""),  // defined with ax_sin_poly
     ]
     for t in ["f32", "f64"] {
         for (op, e) in vectorBinaryOps.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
