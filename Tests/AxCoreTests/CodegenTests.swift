@@ -300,6 +300,24 @@ extension CodegenTests {
         #expect(Array(whole[1].doubles.prefix(21)) == few[1].doubles)
     }
 
+    /// Sums over the same axes of one shared chain run as one sibling loop (the chain is never written out), and
+    /// a value reading the first sum is still computed after it.
+    @Test func siblingSumsShareOneLoop() throws {
+        let n = Dim.sym("n")
+        let p = try makeProgram([TensorType(.f32, [n, .const(100)])], name: "sib") { b, a in
+            let e = try b.emit(.unary(.exp), [a[0]])
+            let s1 = try b.emit(.reduceSum(axes: [1]), [e])
+            let after = try b.emit(.binary(.mul), [s1, s1])
+            let s2 = try b.emit(.reduceSum(axes: [1]), [try b.emit(.binary(.mul), [e, a[0]])])
+            return [after, s2]
+        }
+        let k = try CompiledKernel(program: p, name: "sib")
+        let groups = k.graph.nests.filter { if case .reduceSiblings(let es) = $0 { return es.count == 2 }; return false }
+        #expect(groups.count == 1)
+        #expect(k.graph.scratch.allSatisfy { $0.type.rank < 2 }, "the shared exp is not materialized")
+        try checkAgainstInterpreter(p, [["n": 0], ["n": 3], ["n": 1000]])
+    }
+
     /// Values read by several consumers, an output that is also an input, a literal output and a repeated output.
     @Test func outputsAndSharing() throws {
         let p = try makeProgram([TensorType(.f32, [.sym("n")]), TensorType(.f32, [.sym("n")])], name: "share") { b, a in

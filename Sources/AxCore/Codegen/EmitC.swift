@@ -387,7 +387,7 @@ final class KernelEmitter {
             return
         }
         if trailing, case .reduceSum = e.prim,
-           try emitTiledSum(a, outer: count(kept.map { shape[$0] }), reduced: axes.map { shape[$0] }, target: target, dtype: t) { return }
+           try emitTiledSums([(a, target)], outer: count(kept.map { shape[$0] }), reduced: axes.map { shape[$0] }, dtype: t) { return }
         if trailing && flatOK(a) {
             // Trailing axes over a flat producer: out[o] = combine over r of a[o*R + r].
             try block("") {
@@ -564,6 +564,15 @@ final class KernelEmitter {
                     if try emitTiledMap(e, target: target) { break }
                     try emitMap(target: target, shape: e.out.type.shape, flat: flatOK(e)) { try genEqn(e, $0) }
                 case .reduce(let e): try emitReduce(e, target: bufferName(e.out)!)
+                case .reduceSiblings(let es):
+                    // One loop when the tiles cover them all; otherwise each sum recomputes what they share.
+                    let shape = es[0].inputs[0].type.shape, axes = es[0].prim.asReduceAxes
+                    guard case .reduceSum(let ax) = axes else { break }
+                    let kept = (0..<shape.count).filter { !ax.contains($0) }
+                    if es.allSatisfy({ !isUniform($0.inputs[0]) }),
+                       try emitTiledSums(es.map { ($0.inputs[0], bufferName($0.out)!) }, outer: count(kept.map { shape[$0] }),
+                                         reduced: ax.map { shape[$0] }, dtype: es[0].out.type.dtype) { break }
+                    for e in es { try emitReduce(e, target: bufferName(e.out)!) }
                 case .dot(let e): try emitDot(e, target: bufferName(e.out)!)
                 case .copy(let k, let a):
                     try emitMap(target: outputNames[k], shape: p.outputs[k].type.shape, flat: true) { try gen(a, operandIndex(a, $0)) }

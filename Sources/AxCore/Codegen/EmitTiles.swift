@@ -265,14 +265,14 @@ extension KernelEmitter {
 
     /// The tile length and plan for a nest over `shape` reading `a`: flat mode when its broadcasts are periodic,
     /// inner mode when they are aligned; nil when neither fits.
-    func tiling(_ a: Atom, shape: [Dim], offset: String, period extra: Int = 1) -> TilePlan? {
-        let inner = innerNeeds(a)
-        if inner.needed {
-            guard inner.possible, extra == 1, let step = innerStep(shape) else { return nil }
-            return TilePlan(a.type.dtype, offset: offset, step: step, index: multiIndex(shape, flat: offset))
+    func tiling(_ atoms: [Atom], shape: [Dim], offset: String) -> TilePlan? {
+        let inner = atoms.map(innerNeeds), t = atoms[0].type.dtype
+        if inner.contains(where: \.needed) {
+            guard inner.allSatisfy(\.possible), let step = innerStep(shape) else { return nil }
+            return TilePlan(t, offset: offset, step: step, index: multiIndex(shape, flat: offset))
         }
-        guard let step = tileStep(lcm(tilePeriod(a), extra)) else { return nil }
-        return TilePlan(a.type.dtype, offset: offset, step: step)
+        guard let step = tileStep(atoms.map(tilePeriod).reduce(1, lcm)) else { return nil }
+        return TilePlan(t, offset: offset, step: step)
     }
 
     /// `target[i] = e(i)` over `shape` by tiles, when `e` is an element-wise chain the runtime covers.
@@ -313,54 +313,59 @@ extension KernelEmitter {
         return TilePlan(e.out.type.dtype, offset: offset, step: step)
     }
 
-    /// `target[o] = sum over r < R of a[o*R + r]` by tiles, when `a` is a buffer or a chain the runtime covers:
-    /// long rows (R symbolic or >= 64) tile each row, split between cores by rows when the chain is heavy;
-    /// short rows (R constant) tile whole rows and sum each. Returns false (emitting nothing) otherwise.
-    func emitTiledSum(_ a: Atom, outer: String, reduced: [Dim], target: String, dtype t: DType) throws -> Bool {
-        guard t.isFloat, tileOK(a, t), !isUniform(a) else { return false }
-        let shape = a.type.shape
+    /// `target[o] = sum over r < R of a[o*R + r]` by tiles, for each (a, target) of `parts` in one loop (shared
+    /// producers computed once), when every `a` is a buffer or a chain the runtime covers: long rows (R symbolic
+    /// or >= 64) tile each row, split between cores by rows when a chain is heavy; short rows (R constant) tile
+    /// whole rows and sum each. Returns false (emitting nothing) otherwise.
+    func emitTiledSums(_ parts: [(a: Atom, target: String)], outer: String, reduced: [Dim], dtype t: DType) throws -> Bool {
+        let atoms = parts.map(\.a)
+        guard t.isFloat, atoms.allSatisfy({ tileOK($0, t) && !isUniform($0) }) else { return false }
+        let shape = atoms[0].type.shape, heavy = atoms.contains(where: isHeavy)
         let rConst = reduced.compactMap(\.constValue).count == reduced.count ? reduced.compactMap(\.constValue).reduce(1, *) : nil
+        let period = atoms.map(tilePeriod).reduce(1, lcm)
         if let r = rConst, r < 64 {
-            guard r > 0, !innerNeeds(a).needed, let step = tileStep(lcm(tilePeriod(a), r)) else { return false }
-            return try emitTiledRowSums(a, outer: outer, rowLength: r, step: step, target: target, dtype: t)
+            guard r > 0, !atoms.contains(where: { innerNeeds($0).needed }), let step = tileStep(lcm(period, r)) else { return false }
+            return try emitTiledRowSums(parts, outer: outer, rowLength: r, step: step, heavy: heavy, dtype: t)
         }
         let o = fresh("o"), i = fresh("i"), rN = fresh("t")
-        guard let probe = tiling(a, shape: shape, offset: "\(o)*\(rN) + \(i)") else { return false }
+        guard let probe = tiling(atoms, shape: shape, offset: "\(o)*\(rN) + \(i)") else { return false }
         // Each row starts at a multiple of R, so periodic operands stay aligned when the period divides R.
-        let period = probe.index == nil ? tilePeriod(a) : 1
-        guard period == 1 || (rConst.map { $0 % period == 0 } ?? false) else { return false }
-        try emitParallel(n: outer, grain: 1, unitElements: rConst ?? 64, parallel: isHeavy(a)) { lo, hi in
+        guard probe.index != nil || period == 1 || (rConst.map { $0 % period == 0 } ?? false) else { return false }
+        try emitParallel(n: outer, grain: 1, unitElements: rConst ?? 64, parallel: heavy) { lo, hi in
             line("int64_t \(rN) = \(count(reduced));")
             let plan = TilePlan(t, offset: probe.offset, step: probe.step, index: probe.index)
-            let tn = fresh("n"), acc = fresh("acc")
-            let r = try planTile(a, plan)
+            let tn = fresh("n"), accs = parts.map { _ in fresh("acc") }
+            let values = try atoms.map { try planTile($0, plan) }
             declareTiles(plan, lastToTarget: false)
             block("for (int64_t \(o) = \(lo); \(o) < \(hi); \(o)++)") {
-                line("double \(acc) = 0.0;")
+                for acc in accs { line("double \(acc) = 0.0;") }
                 block("for (int64_t \(i) = 0; \(i) < \(rN); \(i) += \(plan.step))") {
                     line("int64_t \(tn) = \(rN) - \(i) < \(plan.step) ? \(rN) - \(i) : \(plan.step);")
                     for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
                     runtime.insert("ax_vsum_\(t)")
-                    line("\(acc) += ax_vsum_\(t)(\(tn), \(r.pointer));")
+                    for (acc, v) in zip(accs, values) { line("\(acc) += ax_vsum_\(t)(\(tn), \(v.pointer));") }
                 }
-                line("\(target)[\(o)] = (\(t.cType))\(acc);")
+                for (acc, part) in zip(accs, parts) { line("\(part.target)[\(o)] = (\(t.cType))\(acc);") }
             }
         }
         return true
     }
 
     /// Short rows: tiles of whole rows (`step` is a multiple of R), each tile's rows summed by one runtime call.
-    private func emitTiledRowSums(_ a: Atom, outer: String, rowLength r: Int, step: Int, target: String, dtype t: DType) throws -> Bool {
-        try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: isHeavy(a)) { lo, hi in
+    private func emitTiledRowSums(_ parts: [(a: Atom, target: String)], outer: String, rowLength r: Int, step: Int,
+                                  heavy: Bool, dtype t: DType) throws -> Bool {
+        try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: heavy) { lo, hi in
             let i = fresh("i"), tn = fresh("n")
             let plan = TilePlan(t, offset: i, step: step)
-            let v = try planTile(a, plan)
+            let values = try parts.map { try planTile($0.a, plan) }
             declareTiles(plan, lastToTarget: false)
             block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(step))") {
                 line("int64_t \(tn) = \(hi) - \(i) < \(step) ? \(hi) - \(i) : \(step);")
                 for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
                 runtime.insert("ax_vrowsum_\(t)")
-                line("ax_vrowsum_\(t)(\(tn) / \(r), \(r), \(v.pointer), \(target) + \(i) / \(r));")
+                for (v, part) in zip(values, parts) {
+                    line("ax_vrowsum_\(t)(\(tn) / \(r), \(r), \(v.pointer), \(part.target) + \(i) / \(r));")
+                }
             }
         }
         return true

@@ -17,6 +17,9 @@ public enum LoopNest: Sendable {
     case map(Eqn)
     /// A reduction; its operand's element-wise producers are inlined into the reduction loop.
     case reduce(Eqn)
+    /// Sums over the same axes of same-shaped operands, none depending on another, computed in one loop so
+    /// that producers they share are computed once and never written out (XLA's multi-output fusion).
+    case reduceSiblings([Eqn])
     /// A contraction (inline loops for tiny shapes, a runtime GEMM/dot call otherwise).
     case dot(Eqn)
     /// Writes output leaf `output` from an input, another buffer or a literal.
@@ -89,11 +92,46 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         }
     }
 
+    // Sibling sums: float reduce_sums over the same trailing axes of same-shaped operands, in program order,
+    // join the first sibling that they do not depend on; `leader` maps each member to the group's first.
+    var dependsMemo: [Int: Set<Int>] = [:]
+    func reductionsBelow(_ id: Int) -> Set<Int> {
+        if let m = dependsMemo[id] { return m }
+        guard let e = defs[id] else { return [] }
+        var r = Set<Int>()
+        for a in e.inputs { if let v = a.variable { r.formUnion(reductionsBelow(v.id)); if case .reduceSum = defs[v.id]?.prim { r.insert(v.id) } } }
+        dependsMemo[id] = r
+        return r
+    }
+    /// Whether `a` is one value broadcast everywhere (its sum is a multiply, not a loop).
+    func uniform(_ a: Atom) -> Bool {
+        guard a.type.rank > 0 else { return true }
+        guard let v = a.variable, let e = defs[v.id] else { return false }
+        switch e.prim {
+        case .unary, .binary, .integerPow, .broadcastInDim, .reshape, .convert: return e.inputs.allSatisfy(uniform)
+        default: return false
+        }
+    }
+    var leader: [Int: Int] = [:], siblings: [Int: [Eqn]] = [:]
+    for e in p.eqns where live.contains(e.out.id) {
+        guard case .reduceSum(let axes) = e.prim, e.out.type.dtype.isFloat, !uniform(e.inputs[0]),
+              axes == Array((e.inputs[0].type.rank - axes.count)..<e.inputs[0].type.rank) else { continue }
+        let below = reductionsBelow(e.out.id)
+        let lead = siblings.keys.sorted().first { k in
+            let f = siblings[k]![0]
+            return f.prim == e.prim && f.inputs[0].type.shape == e.inputs[0].type.shape
+                && siblings[k]!.allSatisfy { !below.contains($0.out.id) }
+        }
+        if let k = lead { siblings[k]!.append(e); leader[e.out.id] = k } else { siblings[e.out.id] = [e]; leader[e.out.id] = e.out.id }
+    }
+
     // Decide consumers first (reverse order): a value's group is the materialized root whose loop body
-    // it is inlined into, and whether it is read there at the root's own iteration index.
+    // it is inlined into (sibling sums count as one root), and whether it is read there at the root's own
+    // iteration index.
     var group: [Int: (root: Int, identity: Bool)] = [:]
     func via(_ v: Var, _ c: Eqn) -> (root: Int, identity: Bool) {
-        let base = materialize.contains(c.out.id) ? (root: c.out.id, identity: true) : (group[c.out.id] ?? (root: c.out.id, identity: false))
+        let base = materialize.contains(c.out.id) ? (root: leader[c.out.id] ?? c.out.id, identity: true)
+            : (group[c.out.id] ?? (root: c.out.id, identity: false))
         let sameIndex: Bool
         switch c.prim {
         case .unary, .binary, .integerPow, .convert, .select: sameIndex = c.out.type.shape == v.type.shape
@@ -130,14 +168,49 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         else { copies.append(.copy(output: k, from: a)) }
     }
     var scratch: [Var] = []
-    var nests: [LoopNest] = []
+    var nests: [(nest: LoopNest, outs: [Int])] = []
     for e in p.eqns where live.contains(e.out.id) && materialize.contains(e.out.id) {
         if place[e.out.id] == nil { place[e.out.id] = .scratch(scratch.count); scratch.append(e.out) }
+        if let k = leader[e.out.id], let members = siblings[k], members.count > 1 {
+            // The group runs where its last member stood.
+            if e.out.id == members.last!.out.id { nests.append((.reduceSiblings(members), members.map(\.out.id))) }
+            continue
+        }
         switch e.prim {
-        case .reduceSum, .reduceMax, .reduceMin: nests.append(.reduce(e))
-        case .dotGeneral: nests.append(.dot(e))
-        default: nests.append(.map(e))
+        case .reduceSum, .reduceMax, .reduceMin: nests.append((.reduce(e), [e.out.id]))
+        case .dotGeneral: nests.append((.dot(e), [e.out.id]))
+        default: nests.append((.map(e), [e.out.id]))
         }
     }
-    return KernelGraph(program: p, place: place, scratch: scratch, nests: nests + copies, defs: defs, useCount: useCount)
+    return KernelGraph(program: p, place: place, scratch: scratch, nests: orderAfterSiblings(nests, defs) + copies,
+                       defs: defs, useCount: useCount)
+}
+
+/// Nests in an order where each runs after the nests computing what it reads: a nest placed before a sibling
+/// group (which runs where its last member stood) but reading a member's result moves after the group.
+private func orderAfterSiblings(_ nests: [(nest: LoopNest, outs: [Int])], _ defs: [Int: Eqn]) -> [LoopNest] {
+    var reads: [Int: Set<Int>] = [:]
+    func below(_ id: Int) -> Set<Int> {
+        if let r = reads[id] { return r }
+        var r = Set<Int>()
+        for a in defs[id]?.inputs ?? [] { if let v = a.variable { r.insert(v.id); r.formUnion(below(v.id)) } }
+        reads[id] = r
+        return r
+    }
+    var done = Set<Int>(), out: [LoopNest] = [], waiting: [(nest: LoopNest, outs: [Int])] = []
+    let produced = Set(nests.flatMap(\.outs))
+    func ready(_ n: (nest: LoopNest, outs: [Int])) -> Bool {
+        n.outs.allSatisfy { below($0).allSatisfy { !produced.contains($0) || done.contains($0) || n.outs.contains($0) } }
+    }
+    for n in nests {
+        waiting.append(n)
+        var progress = true
+        while progress {
+            progress = false
+            if let i = waiting.firstIndex(where: ready) {
+                out.append(waiting[i].nest); done.formUnion(waiting[i].outs); waiting.remove(at: i); progress = true
+            }
+        }
+    }
+    return out + waiting.map(\.nest)
 }
