@@ -318,6 +318,22 @@ extension CodegenTests {
         try checkAgainstInterpreter(p, [["n": 0], ["n": 3], ["n": 1000]])
     }
 
+    /// A sum over a whole long array is split into chunks fixed by its length (summed by the cores, then added
+    /// in chunk order): it matches the interpreter and repeats bit for bit.
+    @Test func chunkedSumsMatchInterpreterAndRepeat() throws {
+        let n = Dim.sym("n")
+        let p = try makeProgram([TensorType(.f32, [n]), TensorType(.f32, [n])], name: "dot") { b, a in
+            let prod = try b.emit(.binary(.mul), [a[0], a[1]])
+            return [try b.emit(.reduceSum(axes: [0]), [prod]), try b.emit(.reduceSum(axes: [0]), [a[0]])]
+        }
+        try checkAgainstInterpreter(p, [["n": 0], ["n": 5], ["n": 300_001]])
+        let k = try CompiledKernel(program: p, name: "dot")
+        #expect(k.source.contains("ax_parallel_for("), "the test must exercise chunked sums")
+        let ins = randomInputs(p, ["n": 300_001], seed: 9)
+        let first = try k.run(inputs: ins, sizes: [:]), again = try k.run(inputs: ins, sizes: [:])
+        #expect(first.map(\.doubles) == again.map(\.doubles))
+    }
+
     /// Values read by several consumers, an output that is also an input, a literal output and a repeated output.
     @Test func outputsAndSharing() throws {
         let p = try makeProgram([TensorType(.f32, [.sym("n")]), TensorType(.f32, [.sym("n")])], name: "share") { b, a in

@@ -585,7 +585,8 @@ final class KernelEmitter {
         if !functions.isEmpty {
             // Sizes by address, buffers by value: what the loop-body functions unpack.
             let slots = contextSlots.map { $0.type == "int64_t" ? "(void *)&\($0.name)" : "(void *)\($0.name)" }
-            lines.insert("    void *ax_ctx[\(slots.count)] = {\(slots.joined(separator: ", "))};", at: contextLine)
+            // One more slot for a loop's partial results (set before that loop).
+            lines.insert("    void *ax_ctx[\(slots.count + 1)] = {\(slots.joined(separator: ", ")), 0};", at: contextLine)
         }
         let text = s.joined(separator: "\n") + "\n\n" + functions.joined(separator: "\n") + lines.joined(separator: "\n") + "\n"
         return EmittedKernel(text: text, runtime: runtime, paramDocs: docs, prototype: proto, scratchPrototype: scratchProto, failure: failure)

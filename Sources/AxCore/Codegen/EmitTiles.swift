@@ -214,7 +214,7 @@ extension KernelEmitter {
     /// [0, n) in pieces of whole `grain`s (the runtime splits long loops between cores; standalone C runs it whole).
     /// Loops without a transcendental step are memory-bound, and too short for a second core to pay for its
     /// wake-up at the sizes where they stay in cache: they run inline.
-    func emitParallel(n: String, grain: Int, unitElements: Int = 1, parallel: Bool,
+    func emitParallel(n: String, grain: Int, unitElements: Int = 1, parallel: Bool, partials: String? = nil,
                       _ body: (_ lo: String, _ hi: String) throws -> Void) throws {
         if !parallel {
             try block("") { try body("0", bind("int64_t", n)) }
@@ -234,11 +234,14 @@ extension KernelEmitter {
             line("\(decl) = \(slot.type == "int64_t" ? "*(const int64_t *)\(slotPtr)" : "(\(slot.type))\(slotPtr)");")
             line("(void)\(slot.name);")
         }
+        // The context's last slot carries the loop's array of partial results, when it has one.
+        if let part = partials { line("double *\(part) = (double *)((void *const *)ax_c)[\(contextSlots.count)];") }
         do { try body("ax_lo", "ax_hi") } catch { (lines, depth, memo) = saved; throw error }
         lines.append("}\n")
         functions.append(lines.joined(separator: "\n"))
         (lines, depth, memo) = saved
         runtime.insert("ax_parallel_for")
+        if let part = partials { line("ax_ctx[\(contextSlots.count)] = (void *)\(part);") }
         line("ax_parallel_for(\(n), \(grain), \(fname), ax_ctx);")
     }
 
@@ -327,6 +330,9 @@ extension KernelEmitter {
             guard r > 0, !atoms.contains(where: { innerNeeds($0).needed }), let step = tileStep(lcm(period, r)) else { return false }
             return try emitTiledRowSums(parts, outer: outer, rowLength: r, step: step, heavy: heavy, dtype: t)
         }
+        if outer == "1" && (rConst ?? Int.max) >= 131072 {
+            return try emitChunkedSums(parts, reduced: reduced, period: period, dtype: t)
+        }
         let o = fresh("o"), i = fresh("i"), rN = fresh("t")
         guard let probe = tiling(atoms, shape: shape, offset: "\(o)*\(rN) + \(i)") else { return false }
         // Each row starts at a multiple of R, so periodic operands stay aligned when the period divides R.
@@ -346,6 +352,49 @@ extension KernelEmitter {
                     for (acc, v) in zip(accs, values) { line("\(acc) += ax_vsum_\(t)(\(tn), \(v.pointer));") }
                 }
                 for (acc, part) in zip(accs, parts) { line("\(part.target)[\(o)] = (\(t.cType))\(acc);") }
+            }
+        }
+        return true
+    }
+
+    /// One long row (a sum over everything, as mean's): 64 chunks or fewer of at least 64K elements, summed by
+    /// however many cores into one partial each, then added in chunk order, so the result depends on R only.
+    private func emitChunkedSums(_ parts: [(a: Atom, target: String)], reduced: [Dim], period: Int, dtype t: DType) throws -> Bool {
+        let atoms = parts.map(\.a), i = fresh("i")
+        guard let probe = tiling(atoms, shape: atoms[0].type.shape, offset: i), probe.index == nil, period == 1 else { return false }
+        let part = fresh("part"), rN = fresh("t"), chunk = fresh("t"), chunks = fresh("t")
+        func sizes() {
+            line("int64_t \(rN) = \(count(reduced));")
+            line("int64_t \(chunk) = (\(rN) + 63) / 64;")
+            line("\(chunk) = \(chunk) < 65536 ? 65536 : (\(chunk) + \(probe.step - 1)) / \(probe.step) * \(probe.step);")
+        }
+        try block("") {
+            sizes()
+            line("int64_t \(chunks) = (\(rN) + \(chunk) - 1) / \(chunk);")
+            line("double \(part)[\(64 * parts.count)];")
+            try emitParallel(n: chunks, grain: 1, unitElements: 65536, parallel: true, partials: part) { lo, hi in
+                sizes()
+                let plan = TilePlan(t, offset: i, step: probe.step)
+                let tn = fresh("n"), c = fresh("k"), end = fresh("t"), accs = parts.map { _ in fresh("acc") }
+                let values = try atoms.map { try planTile($0, plan) }
+                declareTiles(plan, lastToTarget: false)
+                block("for (int64_t \(c) = \(lo); \(c) < \(hi); \(c)++)") {
+                    line("int64_t \(end) = (\(c) + 1) * \(chunk) < \(rN) ? (\(c) + 1) * \(chunk) : \(rN);")
+                    for acc in accs { line("double \(acc) = 0.0;") }
+                    block("for (int64_t \(i) = \(c) * \(chunk); \(i) < \(end); \(i) += \(plan.step))") {
+                        line("int64_t \(tn) = \(end) - \(i) < \(plan.step) ? \(end) - \(i) : \(plan.step);")
+                        for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
+                        runtime.insert("ax_vsum_\(t)")
+                        for (acc, v) in zip(accs, values) { line("\(acc) += ax_vsum_\(t)(\(tn), \(v.pointer));") }
+                    }
+                    for (j, acc) in accs.enumerated() { line("\(part)[\(c) * \(parts.count) + \(j)] = \(acc);") }
+                }
+            }
+            for (j, p) in parts.enumerated() {
+                let acc = fresh("acc"), c = fresh("k")
+                line("double \(acc) = 0.0;")
+                line("for (int64_t \(c) = 0; \(c) < \(chunks); \(c)++) \(acc) += \(part)[\(c) * \(parts.count) + \(j)];")
+                line("\(p.target)[0] = (\(t.cType))\(acc);")
             }
         }
         return true
