@@ -95,9 +95,10 @@ AX_CLONES static void ax_gemm_rows_f32(void *ctx, int64_t lo, int64_t hi) {
         }
         return;
     }
-    if (n <= 16 && k <= 32 && hi - lo >= 16) {
+    if (n <= 16 && k <= 32) {
         /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
-           loops run along rows and vectorize. */
+           loops run along rows and vectorize. Chosen by n and k only, so a row's result never depends on
+           how many rows were computed with it. */
         double bt[32 * 16], at[32 * 64], ct[16 * 64];
         int64_t i0, ib, q;
         for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
@@ -180,9 +181,10 @@ AX_CLONES static void ax_gemm_rows_f64(void *ctx, int64_t lo, int64_t hi) {
         }
         return;
     }
-    if (n <= 16 && k <= 32 && hi - lo >= 16) {
+    if (n <= 16 && k <= 32) {
         /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
-           loops run along rows and vectorize. */
+           loops run along rows and vectorize. Chosen by n and k only, so a row's result never depends on
+           how many rows were computed with it. */
         double bt[32 * 16], at[32 * 64], ct[16 * 64];
         int64_t i0, ib, q;
         for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
