@@ -245,6 +245,27 @@ extension KernelEmitter {
         line("ax_parallel_for(\(n), \(grain), \(fname), ax_ctx);")
     }
 
+    /// `for (i = from; i < to; i += step)` over tiles: the tile's length `tn`, `plan`'s steps (the last one
+    /// writing `lastDest(i)` when given, else its tile), then `tail(tn)`.
+    func tileLoop(_ i: String, from: String, to: String, _ plan: TilePlan, lastDest: ((String) -> String)? = nil,
+                  tail: (String) -> Void = { _ in }) {
+        let tn = fresh("n")
+        block("for (int64_t \(i) = \(from); \(i) < \(to); \(i) += \(plan.step))") {
+            line("int64_t \(tn) = \(to) - \(i) < \(plan.step) ? \(to) - \(i) : \(plan.step);")
+            for s in plan.steps {
+                let last = s.out == plan.steps.count - 1
+                emitStep(s, count: tn, dest: last && lastDest != nil ? lastDest!(i) : "ax_T\(s.out)")
+            }
+            tail(tn)
+        }
+    }
+
+    /// Adds the sum of each tile of `values` to its accumulator in `accs`.
+    func addTileSums(_ values: [TileArg], to accs: [String], count tn: String, dtype t: DType) {
+        runtime.insert("ax_vsum_\(t)")
+        for (acc, v) in zip(accs, values) { line("\(acc) += ax_vsum_\(t)(\(tn), \(v.pointer));") }
+    }
+
     /// Declares the tiles `plan`'s steps write (all but the last, which writes the target, when `lastToTarget`).
     func declareTiles(_ plan: TilePlan, lastToTarget: Bool) {
         let k = lastToTarget ? plan.steps.count - 1 : plan.steps.count
@@ -288,7 +309,6 @@ extension KernelEmitter {
         guard let probe = tiling(e, offset: i) else { return false }
         try emitParallel(n: count(shape), grain: probe.step, parallel: isHeavy(e)) { lo, hi in
             let plan = TilePlan(t, offset: i, step: probe.step, index: probe.index)
-            let tn = fresh("n")
             let r = try planTile(e, plan)
             if plan.steps.isEmpty || r.pointer != "ax_T\(plan.steps.count - 1)" {
                 // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
@@ -297,10 +317,7 @@ extension KernelEmitter {
                 plan.steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: plan.steps.count))
             }
             declareTiles(plan, lastToTarget: true)
-            block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(plan.step))") {
-                line("int64_t \(tn) = \(hi) - \(i) < \(plan.step) ? \(hi) - \(i) : \(plan.step);")
-                for s in plan.steps { emitStep(s, count: tn, dest: s.out == plan.steps.count - 1 ? "\(target) + \(i)" : "ax_T\(s.out)") }
-            }
+            tileLoop(i, from: lo, to: hi, plan, lastDest: { "\(target) + \($0)" })
         }
         return true
     }
@@ -340,17 +357,12 @@ extension KernelEmitter {
         try emitParallel(n: outer, grain: 1, unitElements: rConst ?? 64, parallel: heavy) { lo, hi in
             line("int64_t \(rN) = \(count(reduced));")
             let plan = TilePlan(t, offset: probe.offset, step: probe.step, index: probe.index)
-            let tn = fresh("n"), accs = parts.map { _ in fresh("acc") }
+            let accs = parts.map { _ in fresh("acc") }
             let values = try atoms.map { try planTile($0, plan) }
             declareTiles(plan, lastToTarget: false)
             block("for (int64_t \(o) = \(lo); \(o) < \(hi); \(o)++)") {
                 for acc in accs { line("double \(acc) = 0.0;") }
-                block("for (int64_t \(i) = 0; \(i) < \(rN); \(i) += \(plan.step))") {
-                    line("int64_t \(tn) = \(rN) - \(i) < \(plan.step) ? \(rN) - \(i) : \(plan.step);")
-                    for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
-                    runtime.insert("ax_vsum_\(t)")
-                    for (acc, v) in zip(accs, values) { line("\(acc) += ax_vsum_\(t)(\(tn), \(v.pointer));") }
-                }
+                tileLoop(i, from: "0", to: rN, plan, tail: { addTileSums(values, to: accs, count: $0, dtype: t) })
                 for (acc, part) in zip(accs, parts) { line("\(part.target)[\(o)] = (\(t.cType))\(acc);") }
             }
         }
@@ -375,18 +387,13 @@ extension KernelEmitter {
             try emitParallel(n: chunks, grain: 1, unitElements: 65536, parallel: true, partials: part) { lo, hi in
                 sizes()
                 let plan = TilePlan(t, offset: i, step: probe.step)
-                let tn = fresh("n"), c = fresh("k"), end = fresh("t"), accs = parts.map { _ in fresh("acc") }
+                let c = fresh("k"), end = fresh("t"), accs = parts.map { _ in fresh("acc") }
                 let values = try atoms.map { try planTile($0, plan) }
                 declareTiles(plan, lastToTarget: false)
                 block("for (int64_t \(c) = \(lo); \(c) < \(hi); \(c)++)") {
                     line("int64_t \(end) = (\(c) + 1) * \(chunk) < \(rN) ? (\(c) + 1) * \(chunk) : \(rN);")
                     for acc in accs { line("double \(acc) = 0.0;") }
-                    block("for (int64_t \(i) = \(c) * \(chunk); \(i) < \(end); \(i) += \(plan.step))") {
-                        line("int64_t \(tn) = \(end) - \(i) < \(plan.step) ? \(end) - \(i) : \(plan.step);")
-                        for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
-                        runtime.insert("ax_vsum_\(t)")
-                        for (acc, v) in zip(accs, values) { line("\(acc) += ax_vsum_\(t)(\(tn), \(v.pointer));") }
-                    }
+                    tileLoop(i, from: "\(c) * \(chunk)", to: end, plan, tail: { addTileSums(values, to: accs, count: $0, dtype: t) })
                     for (j, acc) in accs.enumerated() { line("\(part)[\(c) * \(parts.count) + \(j)] = \(acc);") }
                 }
             }
@@ -404,18 +411,16 @@ extension KernelEmitter {
     private func emitTiledRowSums(_ parts: [(a: Atom, target: String)], outer: String, rowLength r: Int, step: Int,
                                   heavy: Bool, dtype t: DType) throws -> Bool {
         try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: heavy) { lo, hi in
-            let i = fresh("i"), tn = fresh("n")
+            let i = fresh("i")
             let plan = TilePlan(t, offset: i, step: step)
             let values = try parts.map { try planTile($0.a, plan) }
             declareTiles(plan, lastToTarget: false)
-            block("for (int64_t \(i) = \(lo); \(i) < \(hi); \(i) += \(step))") {
-                line("int64_t \(tn) = \(hi) - \(i) < \(step) ? \(hi) - \(i) : \(step);")
-                for s in plan.steps { emitStep(s, count: tn, dest: "ax_T\(s.out)") }
+            tileLoop(i, from: lo, to: hi, plan, tail: { tn in
                 runtime.insert("ax_vrowsum_\(t)")
                 for (v, part) in zip(values, parts) {
                     line("ax_vrowsum_\(t)(\(tn) / \(r), \(r), \(v.pointer), \(part.target) + \(i) / \(r));")
                 }
-            }
+            })
         }
         return true
     }
