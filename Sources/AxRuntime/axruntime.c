@@ -7,8 +7,9 @@
 #include "axruntime.h"
 
 /* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
-   (-ffp-contract=off keeps both clones' results identical to the portable twins'). */
-#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__))
+   (-ffp-contract=off keeps both clones' results identical to the portable twins'). -DAX_NO_CLONES turns
+   this off, for sanitizers whose runtimes start after ifunc resolvers run. */
+#if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__)) && !defined(AX_NO_CLONES)
 #define AX_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define AX_CLONES

@@ -132,8 +132,54 @@ private func sanitizerDriver(_ entries: [(cname: String, program: Program)], hea
 private let sampleFiles: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: samplesDir.path)) ?? [])
     .filter { $0.hasSuffix(".ax") }.sorted()
 
+/// A driver for the runtime's thread pool: four host threads each split 200 loops between the cores, and the
+/// results are checked against the serial arithmetic.
+private let poolDriver = """
+#include <stdio.h>
+#include <stdint.h>
+#include <pthread.h>
+void ax_parallel_for(int64_t, int64_t, void (*)(void *, int64_t, int64_t), void *);
+enum { N = 1 << 18, ROUNDS = 200 };
+static double buf[4][N];
+static void body(void *ctx, int64_t lo, int64_t hi) { double *a = ctx; for (int64_t i = lo; i < hi; i++) a[i] = a[i] * 0.5 + 1.0; }
+static void *host(void *arg) { for (int k = 0; k < ROUNDS; k++) ax_parallel_for(N, 1 << 14, body, arg); return 0; }
+int main(void) {
+    pthread_t t[4];
+    int i, k, bad = 0;
+    for (i = 0; i < 4; i++) pthread_create(&t[i], 0, host, buf[i]);
+    for (i = 0; i < 4; i++) pthread_join(t[i], 0);
+    double want = 0;
+    for (k = 0; k < ROUNDS; k++) want = want * 0.5 + 1.0;
+    for (i = 0; i < 4; i++) for (k = 0; k < N; k++) bad += buf[i][k] != want;
+    printf("%s\\n", bad ? "wrong" : "ok");
+    return bad != 0;
+}
+"""
+
 @Suite("Sanitizers")
 struct SanitizerTests {
+    /// The runtime's thread pool (ax_parallel_for) under ThreadSanitizer: concurrent host threads, loops split
+    /// between workers, no data race reported and every element computed once per round.
+    @Test func threadPoolRunsCleanUnderThreadSanitizer() throws {
+        let runtime = samplesDir.deletingLastPathComponent().appendingPathComponent("Sources/AxRuntime")
+        guard let cc = findTool(["gcc", "clang"]) else {
+            withKnownIssue("no C compiler; thread-sanitizer test skipped") { Issue.record("no gcc or clang on PATH") }
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-tsan-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try poolDriver.write(to: dir.appendingPathComponent("pool.c"), atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("pool").path
+        // -DAX_NO_CLONES: ifunc resolvers run before the TSan runtime starts.
+        let (crc, cout) = try runProcess(cc, ["-O1", "-g", "-fsanitize=thread", "-DAX_NO_CLONES", "-I", runtime.appendingPathComponent("include").path,
+                                              "pool.c", runtime.appendingPathComponent("axruntime.c").path, "-o", exe, "-lm", "-lpthread"], cwd: dir)
+        try #require(crc == 0, "compiling the runtime with -fsanitize=thread failed:\n\(cout)")
+        let (rc, out) = try runProcess(exe, [], cwd: dir)
+        #expect(rc == 0 && out.contains("ok"), "pool driver exited \(rc):\n\(out.prefix(4000))")
+        #expect(!out.contains("ThreadSanitizer"), "ThreadSanitizer report:\n\(out.prefix(4000))")
+    }
+
     @Test func everySampleIsCovered() {
         #expect(sampleFiles.count >= 7, "Samples/*.ax not found from \(samplesDir.path)")
     }
