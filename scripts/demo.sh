@@ -16,3 +16,5 @@ step "$AXC" run Samples/higher_order.ax --fn d3f --arg x=0.5
 mkdir -p out   # git-ignored; axc prints "wrote out/demo-add.svg"
 step "$AXC" bench Samples/add.ax --fn jit_vmapped_add --size n=1000000 --runs 20 --plot out/demo-add.svg
 step "$AXC" bench Samples/linear.ax --fn per_example_grads --size n=1000000 --runs 20
+# seed 002: the vmapped neuron — tanh through the vector runtime, split between cores
+step "$AXC" bench Samples/neuron.ax --fn batched --size n=1000000 --runs 10

@@ -238,6 +238,11 @@ struct Bench: ParsableCommand {
         if let jit = r.modes.first(where: { $0.0 == .jit })?.1 {
             for (m, t) in r.modes where m != .jit {
                 let ratio = t.medianMs / jit.medianMs
+                if ratio > 1 / 1.05 && ratio < 1.05 {
+                    print(String(format: "jit and %@ take the same time within 5%% (medians %.3f and %.3f ms)",
+                                 m.rawValue as NSString, jit.medianMs, t.medianMs))
+                    continue
+                }
                 print(String(format: ratio >= 1 ? "jit is %.1f× faster than %@ (medians)" : "jit is %.1f× slower than %@ (medians)",
                              ratio >= 1 ? ratio : 1 / ratio, m.rawValue as NSString))
             }
