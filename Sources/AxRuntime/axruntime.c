@@ -48,9 +48,18 @@ static void *ax_pool_worker(void *arg) {
     return 0;
 }
 
+/* A forked child has none of the workers: it runs every loop itself. */
+static void ax_pool_forked(void) {
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    ax_pool_workers = 0;
+    ax_pool_mu = fresh;
+    ax_pool_busy = fresh;
+}
+
 static void ax_pool_start(void) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int k, want = cores > 8 ? 7 : (int)cores - 1;
+    pthread_atfork(0, 0, ax_pool_forked);
     for (k = 0; k < want; k++) {
         pthread_t t;
         if (pthread_create(&t, 0, ax_pool_worker, (void *)(intptr_t)(k + 1)) != 0) break;

@@ -156,8 +156,48 @@ int main(void) {
 }
 """
 
+/// A driver that forks after the pool has started: the child, which has no workers, must still finish its loops.
+private let forkDriver = """
+#include <stdio.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/wait.h>
+void ax_parallel_for(int64_t, int64_t, void (*)(void *, int64_t, int64_t), void *);
+static double a[1 << 18];
+static void body(void *ctx, int64_t lo, int64_t hi) { (void)ctx; for (int64_t i = lo; i < hi; i++) a[i] += 1; }
+int main(void) {
+    int st = 1;
+    pid_t p;
+    ax_parallel_for(1 << 18, 1 << 14, body, 0);
+    p = fork();
+    if (p == 0) { ax_parallel_for(1 << 18, 1 << 14, body, 0); return a[100] == 2 ? 0 : 1; }
+    waitpid(p, &st, 0);
+    printf("%s\\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ok" : "child failed");
+    return 0;
+}
+"""
+
 @Suite("Sanitizers")
 struct SanitizerTests {
+    /// A process that forks after the runtime's pool started: the child runs its split loops alone (no hang).
+    @Test func forkedChildRunsParallelLoopsAlone() throws {
+        let runtime = samplesDir.deletingLastPathComponent().appendingPathComponent("Sources/AxRuntime")
+        guard let cc = findTool(["gcc", "clang"]), let timeout = findTool(["timeout"]) else {
+            withKnownIssue("no C compiler or timeout; fork test skipped") { Issue.record("no gcc/clang or timeout on PATH") }
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-fork-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try forkDriver.write(to: dir.appendingPathComponent("fork.c"), atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("fork").path
+        let (crc, cout) = try runProcess(cc, ["-O1", "-I", runtime.appendingPathComponent("include").path, "fork.c",
+                                              runtime.appendingPathComponent("axruntime.c").path, "-o", exe, "-lm", "-lpthread"], cwd: dir)
+        try #require(crc == 0, "compiling the runtime failed:\n\(cout)")
+        let (rc, out) = try runProcess(timeout, ["20", exe], cwd: dir)
+        #expect(rc == 0 && out.contains("ok"), "fork driver exited \(rc) (124: it hung):\n\(out)")
+    }
+
     /// The runtime's thread pool (ax_parallel_for) under ThreadSanitizer: concurrent host threads, loops split
     /// between workers, no data race reported and every element computed once per round.
     @Test func threadPoolRunsCleanUnderThreadSanitizer() throws {
