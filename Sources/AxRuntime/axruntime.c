@@ -308,7 +308,7 @@ AX_CLONES void ax_vadd_f32(int64_t n, const float *a, int64_t sa, const float *b
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] + b[i]; }
     else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x + b[i]; }
     else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] + y; }
-    else { const float r = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const float v = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vdiv_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -316,7 +316,7 @@ AX_CLONES void ax_vdiv_f32(int64_t n, const float *a, int64_t sa, const float *b
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] / b[i]; }
     else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x / b[i]; }
     else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] / y; }
-    else { const float r = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const float v = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmax_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -324,7 +324,7 @@ AX_CLONES void ax_vmax_f32(int64_t n, const float *a, int64_t sa, const float *b
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] > b[i] || a[i] != a[i]) ? a[i] : ((a[i] < b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? a[i] + b[i] : a[i]))); }
     else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = ((x > b[i] || x != x) ? x : ((x < b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? x + b[i] : x))); }
     else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] > y || a[i] != a[i]) ? a[i] : ((a[i] < y || y != y) ? y : (a[i] == 0 ? a[i] + y : a[i]))); }
-    else { const float r = ((a[0] > b[0] || a[0] != a[0]) ? a[0] : ((a[0] < b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? a[0] + b[0] : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+    else { const float v = ((a[0] > b[0] || a[0] != a[0]) ? a[0] : ((a[0] < b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? a[0] + b[0] : a[0]))); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmin_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -332,7 +332,7 @@ AX_CLONES void ax_vmin_f32(int64_t n, const float *a, int64_t sa, const float *b
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] < b[i] || a[i] != a[i]) ? a[i] : ((a[i] > b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? -(-a[i] - b[i]) : a[i]))); }
     else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = ((x < b[i] || x != x) ? x : ((x > b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? -(-x - b[i]) : x))); }
     else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] < y || a[i] != a[i]) ? a[i] : ((a[i] > y || y != y) ? y : (a[i] == 0 ? -(-a[i] - y) : a[i]))); }
-    else { const float r = ((a[0] < b[0] || a[0] != a[0]) ? a[0] : ((a[0] > b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? -(-a[0] - b[0]) : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+    else { const float v = ((a[0] < b[0] || a[0] != a[0]) ? a[0] : ((a[0] > b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? -(-a[0] - b[0]) : a[0]))); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmul_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -340,7 +340,7 @@ AX_CLONES void ax_vmul_f32(int64_t n, const float *a, int64_t sa, const float *b
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] * b[i]; }
     else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x * b[i]; }
     else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] * y; }
-    else { const float r = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const float v = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vpow_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -348,7 +348,7 @@ AX_CLONES void ax_vpow_f32(int64_t n, const float *a, int64_t sa, const float *b
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = powf(a[i], b[i]); }
     else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = powf(x, b[i]); }
     else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = powf(a[i], y); }
-    else { const float r = powf(a[0], b[0]); for (i = 0; i < n; i++) o[i] = r; }
+    else { const float v = powf(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vsub_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -356,7 +356,63 @@ AX_CLONES void ax_vsub_f32(int64_t n, const float *a, int64_t sa, const float *b
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] - b[i]; }
     else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x - b[i]; }
     else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] - y; }
-    else { const float r = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const float v = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_veq_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] == b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x == b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] == y; }
+    else { const uint8_t v = a[0] == b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vge_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] >= b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x >= b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] >= y; }
+    else { const uint8_t v = a[0] >= b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vgt_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] > b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x > b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] > y; }
+    else { const uint8_t v = a[0] > b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vle_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] <= b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x <= b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] <= y; }
+    else { const uint8_t v = a[0] <= b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vlt_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] < b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x < b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] < y; }
+    else { const uint8_t v = a[0] < b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vne_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] != b[i]; }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x != b[i]; }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] != y; }
+    else { const uint8_t v = a[0] != b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vselect_f32(int64_t n, const uint8_t *p, int64_t sp, const float *f, int64_t sf, const float *t, int64_t st, float *o) {
+    int64_t i;
+    if (sp && sf && st) { for (i = 0; i < n; i++) o[i] = p[i] ? t[i] : f[i]; }
+    else if (sp && sf) { const float y = t[0]; for (i = 0; i < n; i++) o[i] = p[i] ? y : f[i]; }
+    else if (sp && st) { const float x = f[0]; for (i = 0; i < n; i++) o[i] = p[i] ? t[i] : x; }
+    else { for (i = 0; i < n; i++) o[i] = p[i * sp] ? t[i * st] : f[i * sf]; }
 }
 
 AX_CLONES double ax_vsum_f32(int64_t n, const float *a) {
@@ -382,7 +438,7 @@ AX_CLONES void ax_vadd_f64(int64_t n, const double *a, int64_t sa, const double 
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] + b[i]; }
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x + b[i]; }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] + y; }
-    else { const double r = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const double v = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vdiv_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -390,7 +446,7 @@ AX_CLONES void ax_vdiv_f64(int64_t n, const double *a, int64_t sa, const double 
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] / b[i]; }
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x / b[i]; }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] / y; }
-    else { const double r = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const double v = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmax_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -398,7 +454,7 @@ AX_CLONES void ax_vmax_f64(int64_t n, const double *a, int64_t sa, const double 
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] > b[i] || a[i] != a[i]) ? a[i] : ((a[i] < b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? a[i] + b[i] : a[i]))); }
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = ((x > b[i] || x != x) ? x : ((x < b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? x + b[i] : x))); }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] > y || a[i] != a[i]) ? a[i] : ((a[i] < y || y != y) ? y : (a[i] == 0 ? a[i] + y : a[i]))); }
-    else { const double r = ((a[0] > b[0] || a[0] != a[0]) ? a[0] : ((a[0] < b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? a[0] + b[0] : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+    else { const double v = ((a[0] > b[0] || a[0] != a[0]) ? a[0] : ((a[0] < b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? a[0] + b[0] : a[0]))); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmin_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -406,7 +462,7 @@ AX_CLONES void ax_vmin_f64(int64_t n, const double *a, int64_t sa, const double 
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = ((a[i] < b[i] || a[i] != a[i]) ? a[i] : ((a[i] > b[i] || b[i] != b[i]) ? b[i] : (a[i] == 0 ? -(-a[i] - b[i]) : a[i]))); }
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = ((x < b[i] || x != x) ? x : ((x > b[i] || b[i] != b[i]) ? b[i] : (x == 0 ? -(-x - b[i]) : x))); }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = ((a[i] < y || a[i] != a[i]) ? a[i] : ((a[i] > y || y != y) ? y : (a[i] == 0 ? -(-a[i] - y) : a[i]))); }
-    else { const double r = ((a[0] < b[0] || a[0] != a[0]) ? a[0] : ((a[0] > b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? -(-a[0] - b[0]) : a[0]))); for (i = 0; i < n; i++) o[i] = r; }
+    else { const double v = ((a[0] < b[0] || a[0] != a[0]) ? a[0] : ((a[0] > b[0] || b[0] != b[0]) ? b[0] : (a[0] == 0 ? -(-a[0] - b[0]) : a[0]))); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmul_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -414,7 +470,7 @@ AX_CLONES void ax_vmul_f64(int64_t n, const double *a, int64_t sa, const double 
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] * b[i]; }
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x * b[i]; }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] * y; }
-    else { const double r = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const double v = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vpow_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -422,7 +478,7 @@ AX_CLONES void ax_vpow_f64(int64_t n, const double *a, int64_t sa, const double 
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = pow(a[i], b[i]); }
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = pow(x, b[i]); }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = pow(a[i], y); }
-    else { const double r = pow(a[0], b[0]); for (i = 0; i < n; i++) o[i] = r; }
+    else { const double v = pow(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vsub_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -430,7 +486,63 @@ AX_CLONES void ax_vsub_f64(int64_t n, const double *a, int64_t sa, const double 
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] - b[i]; }
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x - b[i]; }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] - y; }
-    else { const double r = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = r; }
+    else { const double v = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_veq_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] == b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x == b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] == y; }
+    else { const uint8_t v = a[0] == b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vge_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] >= b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x >= b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] >= y; }
+    else { const uint8_t v = a[0] >= b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vgt_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] > b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x > b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] > y; }
+    else { const uint8_t v = a[0] > b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vle_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] <= b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x <= b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] <= y; }
+    else { const uint8_t v = a[0] <= b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vlt_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] < b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x < b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] < y; }
+    else { const uint8_t v = a[0] < b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vne_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] != b[i]; }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x != b[i]; }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] != y; }
+    else { const uint8_t v = a[0] != b[0]; for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vselect_f64(int64_t n, const uint8_t *p, int64_t sp, const double *f, int64_t sf, const double *t, int64_t st, double *o) {
+    int64_t i;
+    if (sp && sf && st) { for (i = 0; i < n; i++) o[i] = p[i] ? t[i] : f[i]; }
+    else if (sp && sf) { const double y = t[0]; for (i = 0; i < n; i++) o[i] = p[i] ? y : f[i]; }
+    else if (sp && st) { const double x = f[0]; for (i = 0; i < n; i++) o[i] = p[i] ? t[i] : x; }
+    else { for (i = 0; i < n; i++) o[i] = p[i * sp] ? t[i * st] : f[i * sf]; }
 }
 
 AX_CLONES double ax_vsum_f64(int64_t n, const double *a) {
@@ -574,6 +686,13 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vmul_f32", (void *)ax_vmul_f32},
     {"ax_vpow_f32", (void *)ax_vpow_f32},
     {"ax_vsub_f32", (void *)ax_vsub_f32},
+    {"ax_veq_f32", (void *)ax_veq_f32},
+    {"ax_vge_f32", (void *)ax_vge_f32},
+    {"ax_vgt_f32", (void *)ax_vgt_f32},
+    {"ax_vle_f32", (void *)ax_vle_f32},
+    {"ax_vlt_f32", (void *)ax_vlt_f32},
+    {"ax_vne_f32", (void *)ax_vne_f32},
+    {"ax_vselect_f32", (void *)ax_vselect_f32},
     {"ax_vsum_f32", (void *)ax_vsum_f32},
     {"ax_vrowsum_f32", (void *)ax_vrowsum_f32},
     {"ax_vadd_f64", (void *)ax_vadd_f64},
@@ -583,6 +702,13 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vmul_f64", (void *)ax_vmul_f64},
     {"ax_vpow_f64", (void *)ax_vpow_f64},
     {"ax_vsub_f64", (void *)ax_vsub_f64},
+    {"ax_veq_f64", (void *)ax_veq_f64},
+    {"ax_vge_f64", (void *)ax_vge_f64},
+    {"ax_vgt_f64", (void *)ax_vgt_f64},
+    {"ax_vle_f64", (void *)ax_vle_f64},
+    {"ax_vlt_f64", (void *)ax_vlt_f64},
+    {"ax_vne_f64", (void *)ax_vne_f64},
+    {"ax_vselect_f64", (void *)ax_vselect_f64},
     {"ax_vsum_f64", (void *)ax_vsum_f64},
     {"ax_vrowsum_f64", (void *)ax_vrowsum_f64},
     {"ax_vneg_f32", (void *)ax_vneg_f32},

@@ -334,6 +334,25 @@ extension CodegenTests {
         #expect(first.map(\.doubles) == again.map(\.doubles))
     }
 
+    /// Selects run as tiles: comparisons write bool tiles, a bool input is read as one, and a scalar predicate
+    /// is hoisted (relu and leaky relu chains, f32 and f64).
+    @Test func selectsAndComparisonsRunAsTiles() throws {
+        let n = Dim.sym("n")
+        for t in [DType.f32, .f64] {
+            let p = try makeProgram([TensorType(t, [n]), TensorType(.bool, [n]), TensorType(t, [])], name: "sel") { b, a in
+                let c = try b.emit(.broadcastInDim(shape: [n], dims: []), [a[2]])
+                let pos = try b.emit(.binary(.gt), [a[0], c])
+                let leaky = try b.emit(.select, [pos, try b.emit(.binary(.mul), [a[0], .lit(0.1, t)]), try b.emit(.unary(.tanh), [a[0]])])
+                let masked = try b.emit(.select, [a[1], leaky, try b.emit(.unary(.neg), [leaky])])
+                let same = try b.emit(.binary(.le), [a[0], a[0]])  // false only for NaN
+                return [try b.emit(.select, [same, c, masked])]
+            }
+            let k = try CompiledKernel(program: p, name: "sel")
+            #expect(k.source.contains("ax_vselect_\(t)(") && k.source.contains("ax_vgt_\(t)("), "the test must exercise select tiles")
+            try checkAgainstInterpreter(p, [["n": 0], ["n": 1], ["n": 300], ["n": 5000]])
+        }
+    }
+
     /// Values read by several consumers, an output that is also an input, a literal output and a repeated output.
     @Test func outputsAndSharing() throws {
         let p = try makeProgram([TensorType(.f32, [.sym("n")]), TensorType(.f32, [.sym("n")])], name: "share") { b, a in

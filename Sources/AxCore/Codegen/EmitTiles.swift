@@ -33,11 +33,12 @@ final class TilePlan {
     }
 }
 
-/// A runtime call producing a tile: the function, its operands, and the tile it writes.
+/// A runtime call producing a tile: the function, its operands, the tile it writes and that tile's C type.
 struct TileStep {
     var fn: String
     var args: [TileArg]
     var out: Int
+    var type: String
 }
 
 extension KernelEmitter {
@@ -57,10 +58,27 @@ extension KernelEmitter {
         case .unary(let op): return vectorUnaryOps.contains(op) && tileOK(e.inputs[0], t)
         case .binary(let op): return vectorBinaryOps[op] != nil && e.inputs.allSatisfy { tileOK($0, t) }
         case .integerPow: return tileOK(e.inputs[0], t)
+        case .select: return predicateOK(e.inputs[0], t) && tileOK(e.inputs[1], t) && tileOK(e.inputs[2], t)
         case .reshape: return tileOK(e.inputs[0], t)
         case .broadcastInDim:
             let a = e.inputs[0]
             return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && tileOK(a, t)) || alignedBroadcast(e)
+        default: return false
+        }
+    }
+
+    /// Whether the bool `a` can be a tile of a select over dtype `t`: a scalar, a bool buffer, or a comparison
+    /// of two tile-able `t` values.
+    func predicateOK(_ a: Atom, _ t: DType) -> Bool {
+        guard a.type.dtype == .bool else { return false }
+        if a.type.rank == 0 { return true }
+        guard case .v(let v) = a else { return false }
+        if bufferName(v) != nil { return true }
+        guard let e = g.defs[v.id] else { return false }
+        switch e.prim {
+        case .binary(let op) where vectorCompareOps[op] != nil: return e.inputs.allSatisfy { tileOK($0, t) }
+        case .reshape: return predicateOK(e.inputs[0], t)
+        case .broadcastInDim: return e.inputs[0].type.rank == 0 || (sameCount(e.inputs[0].type.shape, e.out.type.shape) && predicateOK(e.inputs[0], t))
         default: return false
         }
     }
@@ -128,7 +146,7 @@ extension KernelEmitter {
         if a.type.rank == 0 { return true }
         guard case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return false }
         switch e.prim {
-        case .unary, .binary, .integerPow, .broadcastInDim, .reshape: return e.inputs.allSatisfy(isUniform)
+        case .unary, .binary, .integerPow, .select, .broadcastInDim, .reshape: return e.inputs.allSatisfy(isUniform)
         default: return false
         }
     }
@@ -136,10 +154,9 @@ extension KernelEmitter {
     /// Plans `a` for the tiles of `plan`: hoists uniform values into scalars before the loop (emitting their C
     /// now) and appends the steps that compute the rest, with tiles numbered from 0.
     func planTile(_ a: Atom, _ plan: TilePlan) throws -> TileArg {
-        let t = plan.dtype
         if isUniform(a) {
             let s = fresh("c")
-            line("\(t.cType) \(s) = \(try gen(a, a.type.rank == 0 ? .multi([]) : .flat("0")));")
+            line("\(a.type.dtype.cType) \(s) = \(try gen(a, a.type.rank == 0 ? .multi([]) : .flat("0")));")
             return .scalar(s)
         }
         guard case .v(let v) = a else { throw InternalError("codegen: literal tile operand") }
@@ -154,8 +171,8 @@ extension KernelEmitter {
     /// Plans equation `e`'s value (see `planTile(_ a:_:)`); its last step computes it.
     func planTile(_ e: Eqn, _ plan: TilePlan) throws -> TileArg {
         let t = plan.dtype
-        func call(_ fn: String, _ args: [TileArg]) -> TileArg {
-            plan.steps.append(TileStep(fn: fn, args: args, out: plan.steps.count))
+        func call(_ fn: String, _ args: [TileArg], type: String? = nil) -> TileArg {
+            plan.steps.append(TileStep(fn: fn, args: args, out: plan.steps.count, type: type ?? t.cType))
             return .ptr("ax_T\(plan.steps.count - 1)")
         }
         func constant(_ x: Double) -> TileArg {
@@ -169,7 +186,12 @@ extension KernelEmitter {
             if case .elem = x { x = call("ax_vmul_\(t)", [x, constant(1)]) }  // unary tile functions read whole tiles
             return call("ax_v\(op.rawValue)_\(t)", [x])
         case .binary(let op):
-            return call("ax_v\(op.rawValue)_\(t)", [try planTile(e.inputs[0], plan), try planTile(e.inputs[1], plan)])
+            // Comparisons read `t` operands and write bool tiles (the predicates of selects).
+            let compare = vectorCompareOps[op] != nil
+            return call("ax_v\(op.rawValue)_\(t)", [try planTile(e.inputs[0], plan), try planTile(e.inputs[1], plan)],
+                        type: compare ? "uint8_t" : nil)
+        case .select:
+            return call("ax_vselect_\(t)", try e.inputs.map { try planTile($0, plan) })
         case .integerPow(let y):
             // Repeated squaring, as EmitC's integerPow.
             if y == 0 { return constant(1) }
@@ -268,8 +290,10 @@ extension KernelEmitter {
 
     /// Declares the tiles `plan`'s steps write (all but the last, which writes the target, when `lastToTarget`).
     func declareTiles(_ plan: TilePlan, lastToTarget: Bool) {
-        let k = lastToTarget ? plan.steps.count - 1 : plan.steps.count
-        if k > 0 { line("\(plan.dtype.cType) " + (0..<k).map { "ax_T\($0)[\(plan.step)]" }.joined(separator: ", ") + ";") }
+        let tiles = plan.steps.prefix(lastToTarget ? plan.steps.count - 1 : plan.steps.count)
+        for type in Set(tiles.map(\.type)).sorted() {
+            line("\(type) " + tiles.filter { $0.type == type }.map { "ax_T\($0.out)[\(plan.step)]" }.joined(separator: ", ") + ";")
+        }
     }
 
     /// Inner mode for a nest over `shape`: tiles are a divisor (64...1024) of the constant innermost extent.
@@ -304,7 +328,7 @@ extension KernelEmitter {
     func emitTiledMap(_ e: Eqn, target: String) throws -> Bool {
         let t = e.out.type.dtype, shape = e.out.type.shape
         guard !shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform) else { return false }
-        switch e.prim { case .unary, .binary, .integerPow: break; default: return false }
+        switch e.prim { case .unary, .binary, .integerPow, .select: break; default: return false }
         let i = fresh("i")
         guard let probe = tiling(e, offset: i) else { return false }
         try emitParallel(n: count(shape), grain: probe.step, parallel: isHeavy(e)) { lo, hi in
@@ -314,7 +338,7 @@ extension KernelEmitter {
                 // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
                 let one = fresh("c")
                 line("\(t.cType) \(one) = \(cLiteral(1, t));")
-                plan.steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: plan.steps.count))
+                plan.steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: plan.steps.count, type: t.cType))
             }
             declareTiles(plan, lastToTarget: true)
             tileLoop(i, from: lo, to: hi, plan, lastDest: { "\(target) + \($0)" })

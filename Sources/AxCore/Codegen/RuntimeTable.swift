@@ -183,22 +183,39 @@ static double ax_cos_poly(double r) {
 // MARK: tile functions
 
 /// A binary element-wise tile op: `o[i] = a[i*sa] OP b[i*sb]`, strides 0 (a scalar) or 1.
-private func vbinary(_ op: String, _ t: String, _ expr: String) -> RuntimeFunction {
-    let c = cType(t)
+private func vbinary(_ op: String, _ t: String, _ expr: String, result: String? = nil) -> RuntimeFunction {
+    let c = cType(t), r = result ?? c
     let name = "ax_v\(op)_\(t)"
     func body(_ x: String, _ y: String) -> String {
         expr.replacingOccurrences(of: "X", with: x).replacingOccurrences(of: "Y", with: y)
     }
-    return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);", source: """
-    void \(name)(int64_t n, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(c) *o) {
+    return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(r) *);", source: """
+    void \(name)(int64_t n, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(r) *o) {
         int64_t i;
         if (sa && sb) { for (i = 0; i < n; i++) o[i] = \(body("a[i]", "b[i]")); }
         else if (sb) { const \(c) x = a[0]; for (i = 0; i < n; i++) o[i] = \(body("x", "b[i]")); }
         else if (sa) { const \(c) y = b[0]; for (i = 0; i < n; i++) o[i] = \(body("a[i]", "y")); }
-        else { const \(c) r = \(body("a[0]", "b[0]")); for (i = 0; i < n; i++) o[i] = r; }
+        else { const \(r) v = \(body("a[0]", "b[0]")); for (i = 0; i < n; i++) o[i] = v; }
     }
     """)
 }
+
+/// `o[i] = p[i*sp] ? t[i*st] : f[i*sf]` (select_n(p, f, t)): the predicate a bool tile (uint8_t) or scalar.
+private func vselect(_ t: String) -> RuntimeFunction {
+    let c = cType(t), name = "ax_vselect_\(t)"
+    return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const uint8_t *, int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);", source: """
+    void \(name)(int64_t n, const uint8_t *p, int64_t sp, const \(c) *f, int64_t sf, const \(c) *t, int64_t st, \(c) *o) {
+        int64_t i;
+        if (sp && sf && st) { for (i = 0; i < n; i++) o[i] = p[i] ? t[i] : f[i]; }
+        else if (sp && sf) { const \(c) y = t[0]; for (i = 0; i < n; i++) o[i] = p[i] ? y : f[i]; }
+        else if (sp && st) { const \(c) x = f[0]; for (i = 0; i < n; i++) o[i] = p[i] ? t[i] : x; }
+        else { for (i = 0; i < n; i++) o[i] = p[i * sp] ? t[i * st] : f[i * sf]; }
+    }
+    """)
+}
+
+/// The comparisons with tile functions (float operands, bool tiles), as C operators.
+let vectorCompareOps: [BinaryOp: String] = [.lt: "<", .le: "<=", .gt: ">", .ge: ">=", .eq: "==", .ne: "!="]
 
 /// A unary element-wise tile op `o[i] = f(a[i])` (o must not alias a); `fixup` re-does some elements after the loop.
 private func vunary(_ op: String, _ t: String, _ expr: String, locals: String = "", fixup: String = "",
@@ -405,6 +422,10 @@ let runtimeFunctions: [RuntimeFunction] = {
         for (op, e) in vectorBinaryOps.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             out.append(vbinary(op.rawValue, t, t == "f32" ? e.f32 : e.f64))
         }
+        for (op, c) in vectorCompareOps.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            out.append(vbinary(op.rawValue, t, "X \(c) Y", result: "uint8_t"))
+        }
+        out.append(vselect(t))
         out.append(vsum(t))
         out.append(vrowsum(t))
     }
