@@ -179,45 +179,44 @@ int main(void) {
 
 @Suite("Sanitizers")
 struct SanitizerTests {
-    /// A process that forks after the runtime's pool started: the child runs its split loops alone (no hang).
-    @Test func forkedChildRunsParallelLoopsAlone() throws {
+    /// Compiles `driver` with Sources/AxRuntime/axruntime.c into a fresh directory, with `flags` added; runs
+    /// `check` on the executable's path (the directory is removed afterwards). False when no C compiler exists.
+    private func withRuntimeDriver(_ name: String, _ driver: String, flags: [String],
+                                   _ check: (String, URL) throws -> Void) throws -> Bool {
+        guard let cc = findTool(["gcc", "clang"]) else { return false }
         let runtime = samplesDir.deletingLastPathComponent().appendingPathComponent("Sources/AxRuntime")
-        guard let cc = findTool(["gcc", "clang"]), let timeout = findTool(["timeout"]) else {
-            withKnownIssue("no C compiler or timeout; fork test skipped") { Issue.record("no gcc/clang or timeout on PATH") }
-            return
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-fork-\(getpid())")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-\(name)-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try forkDriver.write(to: dir.appendingPathComponent("fork.c"), atomically: true, encoding: .utf8)
-        let exe = dir.appendingPathComponent("fork").path
-        let (crc, cout) = try runProcess(cc, ["-O1", "-I", runtime.appendingPathComponent("include").path, "fork.c",
+        try driver.write(to: dir.appendingPathComponent("\(name).c"), atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent(name).path
+        let (crc, cout) = try runProcess(cc, ["-O1", "-g"] + flags + ["-I", runtime.appendingPathComponent("include").path, "\(name).c",
                                               runtime.appendingPathComponent("axruntime.c").path, "-o", exe, "-lm", "-lpthread"], cwd: dir)
-        try #require(crc == 0, "compiling the runtime failed:\n\(cout)")
-        let (rc, out) = try runProcess(timeout, ["20", exe], cwd: dir)
-        #expect(rc == 0 && out.contains("ok"), "fork driver exited \(rc) (124: it hung):\n\(out)")
+        try #require(crc == 0, "compiling the runtime with \(name).c \(flags) failed:\n\(cout)")
+        try check(exe, dir)
+        return true
+    }
+
+    /// A process that forks after the runtime's pool started: the child runs its split loops alone (no hang).
+    @Test func forkedChildRunsParallelLoopsAlone() throws {
+        let ran = try withRuntimeDriver("fork", forkDriver, flags: []) { exe, dir in
+            let timeout = try #require(findTool(["timeout"]), "no timeout on PATH")
+            let (rc, out) = try runProcess(timeout, ["20", exe], cwd: dir)
+            #expect(rc == 0 && out.contains("ok"), "fork driver exited \(rc) (124: it hung):\n\(out)")
+        }
+        if !ran { withKnownIssue("no C compiler; fork test skipped") { Issue.record("no gcc or clang on PATH") } }
     }
 
     /// The runtime's thread pool (ax_parallel_for) under ThreadSanitizer: concurrent host threads, loops split
     /// between workers, no data race reported and every element computed once per round.
     @Test func threadPoolRunsCleanUnderThreadSanitizer() throws {
-        let runtime = samplesDir.deletingLastPathComponent().appendingPathComponent("Sources/AxRuntime")
-        guard let cc = findTool(["gcc", "clang"]) else {
-            withKnownIssue("no C compiler; thread-sanitizer test skipped") { Issue.record("no gcc or clang on PATH") }
-            return
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-tsan-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try poolDriver.write(to: dir.appendingPathComponent("pool.c"), atomically: true, encoding: .utf8)
-        let exe = dir.appendingPathComponent("pool").path
         // -DAX_NO_CLONES: ifunc resolvers run before the TSan runtime starts.
-        let (crc, cout) = try runProcess(cc, ["-O1", "-g", "-fsanitize=thread", "-DAX_NO_CLONES", "-I", runtime.appendingPathComponent("include").path,
-                                              "pool.c", runtime.appendingPathComponent("axruntime.c").path, "-o", exe, "-lm", "-lpthread"], cwd: dir)
-        try #require(crc == 0, "compiling the runtime with -fsanitize=thread failed:\n\(cout)")
-        let (rc, out) = try runProcess(exe, [], cwd: dir)
-        #expect(rc == 0 && out.contains("ok"), "pool driver exited \(rc):\n\(out.prefix(4000))")
-        #expect(!out.contains("ThreadSanitizer"), "ThreadSanitizer report:\n\(out.prefix(4000))")
+        let ran = try withRuntimeDriver("pool", poolDriver, flags: ["-fsanitize=thread", "-DAX_NO_CLONES"]) { exe, dir in
+            let (rc, out) = try runProcess(exe, [], cwd: dir)
+            #expect(rc == 0 && out.contains("ok"), "pool driver exited \(rc):\n\(out.prefix(4000))")
+            #expect(!out.contains("ThreadSanitizer"), "ThreadSanitizer report:\n\(out.prefix(4000))")
+        }
+        if !ran { withKnownIssue("no C compiler; thread-sanitizer test skipped") { Issue.record("no gcc or clang on PATH") } }
     }
 
     @Test func everySampleIsCovered() {
