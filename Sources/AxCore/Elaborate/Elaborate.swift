@@ -151,9 +151,9 @@ final class Elaborator {
             let inner = try programFor(f, sizeNames: Array(sizeNames.dropFirst()))
             let ins = try flattenInAxes(inAxes, inner, describe(f), at: range)
             let outs = try flattenOutAxes(outAxes, inner, at: range)
-            p = simplify(try located(range) {
+            p = try checked(range) {
                 try vmap(inner, inAxes: ins, outAxes: outs, axisSize: axisSize, sizeName: sizeNames.first ?? "n")
-            })
+            }
         case .grad(let f, let argnums, let tupleArgnums, let withValue, let range):
             let inner = try programFor(f, sizeNames: sizeNames)
             let k = inner.params.count
@@ -166,11 +166,19 @@ final class Elaborator {
                 guard !nums.contains(n) else { throw Diagnostic("argnums repeats argument \(n)", at: range) }
                 nums.append(n)
             }
-            p = simplify(try located(range) {
+            p = try checked(range) {
                 try grad(inner, argnums: nums, tupleArgnums: tupleArgnums, withValue: withValue)
-            })
+            }
         }
         programCache[key] = p
+        return p
+    }
+
+    /// Runs a transform and simplifies its result, which must pass the verifier: a dangling variable or a
+    /// broken shape rule is an internal error here, never a silently wrong program later.
+    private func checked(_ range: SourceRange, _ transform: () throws -> Program) throws -> Program {
+        let p = simplify(try located(range, transform))
+        try p.verify()
         return p
     }
 

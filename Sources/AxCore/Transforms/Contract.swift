@@ -4,13 +4,15 @@
 /// `p` with sums of products of broadcasts factored and transposes of dot_general outputs folded into the
 /// contraction. Returns nil when nothing applies.
 func rewriteContractions(_ p: Program) -> Program? {
-    var defs: [Int: Eqn] = [:], uses: [Int: Int] = [:]
+    var uses: [Int: Int] = [:]
     for e in p.eqns {
-        defs[e.out.id] = e
         for a in e.inputs { if let v = a.variable { uses[v.id, default: 0] += 1 } }
     }
     for a in p.outputs { if let v = a.variable { uses[v.id, default: 0] += 1 } }
     let b = Builder(startingAfter: p.maxId)
+    // The rewrites look through producers: `defs` holds the equations as emitted, their operands already
+    // substituted, so a rewrite never refers to a variable that an earlier rewrite replaced.
+    var defs: [Int: Eqn] = [:]
     var env: [Int: Atom] = [:]
     var changed = false
     func sub(_ a: Atom) -> Atom { a.variable.flatMap { env[$0.id] } ?? a }
@@ -22,6 +24,7 @@ func rewriteContractions(_ p: Program) -> Program? {
             changed = true
         } else {
             b.append(e)
+            defs[e.out.id] = e
         }
     }
     guard changed else { return nil }

@@ -4,13 +4,17 @@
 /// The program with dead code, duplicate equations and trivial arithmetic removed; same inputs and outputs.
 public func simplify(_ p: Program) -> Program {
     var q = p
-    for _ in 0..<20 {
-        let (next, changed) = simplifyOnce(q)
-        q = next
-        if !changed { break }
+    // Contraction rewrites see folded operands, and leave broadcasts for another round of folding. Each
+    // rewrite removes a contraction pattern, so a few rounds reach the fixpoint.
+    for round in 1... {
+        for _ in 0..<20 {
+            let (next, changed) = simplifyOnce(q)
+            q = next
+            if !changed { break }
+        }
+        guard round < 8, let r = rewriteContractions(q) else { return q }
+        q = r
     }
-    // Contraction rewrites see folded operands, and leave broadcasts for another round of folding.
-    if let r = rewriteContractions(q) { return simplify(r) }
     return q
 }
 
