@@ -96,6 +96,8 @@ extension Ops {
             guard Ops.broadcastShapes(x.type.shape, shape) == shape else {
                 throw Diagnostic("cannot broadcast \(x.type) to shape \(shapeText(shape))", at: range)
             }
+            // `broadcast` keeps a scalar literal as it is (element-wise operands take it so); an array is asked for.
+            if x.isLiteral { return try filled(x, shape) }
             return .array(try broadcast(x, to: shape), weak: false)
         case "concatenate", "stack": return .array(try joinArrays(name, arg("arrays"), arg("axis")), weak: false)
         case "zeros", "ones":
