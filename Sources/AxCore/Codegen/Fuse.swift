@@ -92,37 +92,38 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         }
     }
 
-    // Sibling sums: float reduce_sums over the same trailing axes of same-shaped operands, in program order,
-    // join the first sibling that they do not depend on; `leader` maps each member to the group's first.
-    var dependsMemo: [Int: Set<Int>] = [:]
-    func reductionsBelow(_ id: Int) -> Set<Int> {
-        if let m = dependsMemo[id] { return m }
-        guard let e = defs[id] else { return [] }
-        var r = Set<Int>()
-        for a in e.inputs { if let v = a.variable { r.formUnion(reductionsBelow(v.id)); if case .reduceSum = defs[v.id]?.prim { r.insert(v.id) } } }
-        dependsMemo[id] = r
-        return r
-    }
-    /// Whether `a` is one value broadcast everywhere (its sum is a multiply, not a loop).
+    // Sibling sums: float reduce_sums over the same trailing axes of same-shaped operands join one group when
+    // they sit at the same *level* (the longest chain of such sums below them, counted in one forward pass).
+    // A sum that depends on another has a higher level, so a group never depends on itself, and the groups
+    // depend on each other in increasing level: the nests can always be ordered (see `schedule`).
+    var uniformMemo: [Int: Bool] = [:]
+    /// Whether `a` is one value broadcast everywhere (its sum is a multiply, not a loop). Memoised, and
+    /// answered for producers before consumers (program order), so it never recurses.
     func uniform(_ a: Atom) -> Bool {
         guard a.type.rank > 0 else { return true }
-        guard let v = a.variable, let e = defs[v.id] else { return false }
+        guard let v = a.variable else { return false }
+        return uniformMemo[v.id] ?? false
+    }
+    for e in p.eqns {
         switch e.prim {
-        case .unary, .binary, .integerPow, .broadcastInDim, .reshape, .convert: return e.inputs.allSatisfy(uniform)
-        default: return false
+        case .unary, .binary, .integerPow, .broadcastInDim, .reshape, .convert: uniformMemo[e.out.id] = e.inputs.allSatisfy(uniform)
+        default: uniformMemo[e.out.id] = false
         }
     }
-    var leader: [Int: Int] = [:], siblings: [Int: [Eqn]] = [:]
+    func groupable(_ e: Eqn) -> Bool {
+        guard case .reduceSum(let axes) = e.prim, e.out.type.dtype.isFloat, !uniform(e.inputs[0]) else { return false }
+        return axes == Array((e.inputs[0].type.rank - axes.count)..<e.inputs[0].type.rank)
+    }
+    struct SiblingKey: Hashable { let level: Int; let prim: Primitive; let shape: [Dim] }
+    var level: [Int: Int] = [:]
+    var leader: [Int: Int] = [:], siblings: [Int: [Eqn]] = [:], groupOf: [SiblingKey: Int] = [:]
     for e in p.eqns where live.contains(e.out.id) {
-        guard case .reduceSum(let axes) = e.prim, e.out.type.dtype.isFloat, !uniform(e.inputs[0]),
-              axes == Array((e.inputs[0].type.rank - axes.count)..<e.inputs[0].type.rank) else { continue }
-        let below = reductionsBelow(e.out.id)
-        let lead = siblings.keys.sorted().first { k in
-            let f = siblings[k]![0]
-            return f.prim == e.prim && f.inputs[0].type.shape == e.inputs[0].type.shape
-                && siblings[k]!.allSatisfy { !below.contains($0.out.id) }
-        }
-        if let k = lead { siblings[k]!.append(e); leader[e.out.id] = k } else { siblings[e.out.id] = [e]; leader[e.out.id] = e.out.id }
+        let below = e.inputs.compactMap { $0.variable.flatMap { level[$0.id] } }.max() ?? 0
+        guard groupable(e) else { level[e.out.id] = below; continue }
+        level[e.out.id] = below + 1
+        let key = SiblingKey(level: below + 1, prim: e.prim, shape: e.inputs[0].type.shape)
+        if let k = groupOf[key] { siblings[k]!.append(e); leader[e.out.id] = k }
+        else { groupOf[key] = e.out.id; siblings[e.out.id] = [e]; leader[e.out.id] = e.out.id }
     }
 
     // Decide consumers first (reverse order): a value's group is the materialized root whose loop body
@@ -161,6 +162,15 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         materialize.insert(v.id)
     }
 
+    // Inline depth: a chain of inlined producers becomes one nested C expression and one recursion of the
+    // emitter per step, so every `maxInlineDepth` steps a value is materialized; neither then grows with the
+    // program (a 10,000-step chain is 10,000 / maxInlineDepth loops, not one expression 10,000 deep).
+    var inlineDepth: [Int: Int] = [:]
+    for e in p.eqns where live.contains(e.out.id) && !materialize.contains(e.out.id) {
+        let d = 1 + (e.inputs.compactMap { $0.variable.flatMap { inlineDepth[$0.id] } }.max() ?? 0)
+        if d > maxInlineDepth { materialize.insert(e.out.id) } else { inlineDepth[e.out.id] = d }
+    }
+
     // Buffers: outputs first claim their values, the rest go to scratch.
     var copies: [LoopNest] = []
     for (k, a) in p.outputs.enumerated() {
@@ -168,49 +178,76 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         else { copies.append(.copy(output: k, from: a)) }
     }
     var scratch: [Var] = []
-    var nests: [(nest: LoopNest, outs: [Int])] = []
+    var nests: [(nest: LoopNest, eqns: [Eqn])] = []
     for e in p.eqns where live.contains(e.out.id) && materialize.contains(e.out.id) {
         if place[e.out.id] == nil { place[e.out.id] = .scratch(scratch.count); scratch.append(e.out) }
         if let k = leader[e.out.id], let members = siblings[k], members.count > 1 {
-            // The group runs where its last member stood.
-            if e.out.id == members.last!.out.id { nests.append((.reduceSiblings(members), members.map(\.out.id))) }
+            // The group stands where its last member stood; `schedule` moves what reads an earlier member after it.
+            if e.out.id == members.last!.out.id { nests.append((.reduceSiblings(members), members)) }
             continue
         }
         switch e.prim {
-        case .reduceSum, .reduceMax, .reduceMin: nests.append((.reduce(e), [e.out.id]))
-        case .dotGeneral: nests.append((.dot(e), [e.out.id]))
-        default: nests.append((.map(e), [e.out.id]))
+        case .reduceSum, .reduceMax, .reduceMin: nests.append((.reduce(e), [e]))
+        case .dotGeneral: nests.append((.dot(e), [e]))
+        default: nests.append((.map(e), [e]))
         }
     }
-    return KernelGraph(program: p, place: place, scratch: scratch, nests: orderAfterSiblings(nests, defs) + copies,
-                       defs: defs, useCount: useCount)
+    return KernelGraph(program: p, place: place, scratch: scratch,
+                       nests: try schedule(nests, defs: defs, materialized: materialize) + copies, defs: defs, useCount: useCount)
 }
 
-/// Nests in an order where each runs after the nests computing what it reads: a nest placed before a sibling
-/// group (which runs where its last member stood) but reading a member's result moves after the group.
-private func orderAfterSiblings(_ nests: [(nest: LoopNest, outs: [Int])], _ defs: [Int: Eqn]) -> [LoopNest] {
-    var reads: [Int: Set<Int>] = [:]
-    func below(_ id: Int) -> Set<Int> {
-        if let r = reads[id] { return r }
-        var r = Set<Int>()
-        for a in defs[id]?.inputs ?? [] { if let v = a.variable { r.insert(v.id); r.formUnion(below(v.id)) } }
-        reads[id] = r
-        return r
+/// Inlined producers per materialized value, at most (see the inline-depth pass of `fuse`).
+let maxInlineDepth = 48
+
+/// The nests in an order where each runs after the nests that compute the buffers it reads (directly or through
+/// its inlined producers), otherwise in their given order: a topological sort (Kahn's, ready nests taken by
+/// position), linear in the nests and the inlined equations they read.
+private func schedule(_ nests: [(nest: LoopNest, eqns: [Eqn])], defs: [Int: Eqn], materialized: Set<Int>) throws -> [LoopNest] {
+    var producer: [Int: Int] = [:]
+    for (k, n) in nests.enumerated() { for e in n.eqns { producer[e.out.id] = k } }
+    var waitingOn = Array(repeating: 0, count: nests.count)
+    var dependents = Array(repeating: [Int](), count: nests.count)
+    for (k, n) in nests.enumerated() {
+        // The buffers read by this nest: walk its inlined producers (iteratively, each once).
+        var seen = Set<Int>(), deps = Set<Int>(), stack = n.eqns.flatMap(\.inputs)
+        while let a = stack.popLast() {
+            guard let v = a.variable, seen.insert(v.id).inserted else { continue }
+            if let j = producer[v.id] { if j != k { deps.insert(j) }; continue }
+            if !materialized.contains(v.id), let e = defs[v.id] { stack += e.inputs }
+        }
+        waitingOn[k] = deps.count
+        for j in deps { dependents[j].append(k) }
     }
-    var done = Set<Int>(), out: [LoopNest] = [], waiting: [(nest: LoopNest, outs: [Int])] = []
-    let produced = Set(nests.flatMap(\.outs))
-    func ready(_ n: (nest: LoopNest, outs: [Int])) -> Bool {
-        n.outs.allSatisfy { below($0).allSatisfy { !produced.contains($0) || done.contains($0) || n.outs.contains($0) } }
+    var ready = MinHeap(), order: [LoopNest] = []
+    for k in nests.indices where waitingOn[k] == 0 { ready.push(k) }
+    while let k = ready.pop() {
+        order.append(nests[k].nest)
+        for d in dependents[k] { waitingOn[d] -= 1; if waitingOn[d] == 0 { ready.push(d) } }
     }
-    for n in nests {
-        waiting.append(n)
-        var progress = true
-        while progress {
-            progress = false
-            if let i = waiting.firstIndex(where: ready) {
-                out.append(waiting[i].nest); done.formUnion(waiting[i].outs); waiting.remove(at: i); progress = true
-            }
+    // Sibling groups are formed by level, so the nests' dependencies have no cycle and every nest was taken.
+    guard order.count == nests.count else { throw InternalError("fuse: cyclic dependencies between loop nests") }
+    return order
+}
+
+/// A binary min-heap of Ints.
+struct MinHeap {
+    private var a: [Int] = []
+    mutating func push(_ x: Int) {
+        a.append(x)
+        var i = a.count - 1
+        while i > 0, a[(i - 1) / 2] > a[i] { a.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+    }
+    mutating func pop() -> Int? {
+        guard let top = a.first else { return nil }
+        a.swapAt(0, a.count - 1); a.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < a.count, a[l] < a[m] { m = l }
+            if r < a.count, a[r] < a[m] { m = r }
+            if m == i { return top }
+            a.swapAt(i, m); i = m
         }
     }
-    return out + waiting.map(\.nest)
 }
