@@ -77,6 +77,20 @@ final class KernelEmitter {
     let sizeNames: [String: String]
     let inputNames: [String]
     let outputNames: [String]
+    /// Answers of the recursive predicates over inlined producers (`flatOK`, `tileOK`, `isUniform`, ...) by
+    /// variable id (and dtype where it matters): each is computed once per variable, so walking a graph whose
+    /// values are read many times costs its size, not the number of paths through it.
+    var flags: [FlagKey: Bool] = [:]
+    var periods: [Int: Int] = [:]
+    var innerMemo: [Int: (needed: Bool, possible: Bool)] = [:]
+    struct FlagKey: Hashable { let predicate: String; let id: Int; let dtype: DType? }
+    func memoFlag(_ predicate: String, _ v: Var, _ dtype: DType? = nil, _ compute: () -> Bool) -> Bool {
+        let key = FlagKey(predicate: predicate, id: v.id, dtype: dtype)
+        if let r = flags[key] { return r }
+        let r = compute()
+        flags[key] = r
+        return r
+    }
 
     init(_ g: KernelGraph) {
         self.g = g
@@ -287,7 +301,7 @@ final class KernelEmitter {
     /// Whether `a` can be generated at a flat offset (element-wise chains, reshapes, scalar broadcasts).
     func flatOK(_ a: Atom) -> Bool {
         guard case .v(let v) = a, g.place[v.id] == nil, let e = g.defs[v.id] else { return true }
-        return flatOK(e)
+        return memoFlag("flat", v) { flatOK(e) }
     }
     func flatOK(_ e: Eqn) -> Bool {
         switch e.prim {

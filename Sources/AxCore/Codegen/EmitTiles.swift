@@ -49,7 +49,7 @@ extension KernelEmitter {
         guard case .v(let v) = a else { return false }
         if bufferName(v) != nil { return true }
         guard let e = g.defs[v.id] else { return false }
-        return tileOK(e, t)
+        return memoFlag("tile", v) { tileOK(e, t) }
     }
 
     func tileOK(_ e: Eqn, _ t: DType) -> Bool {
@@ -75,11 +75,13 @@ extension KernelEmitter {
         guard case .v(let v) = a else { return false }
         if bufferName(v) != nil { return true }
         guard let e = g.defs[v.id] else { return false }
-        switch e.prim {
-        case .binary(let op) where vectorCompareOps[op] != nil: return e.inputs.allSatisfy { tileOK($0, t) }
-        case .reshape: return predicateOK(e.inputs[0], t)
-        case .broadcastInDim: return e.inputs[0].type.rank == 0 || (sameCount(e.inputs[0].type.shape, e.out.type.shape) && predicateOK(e.inputs[0], t))
-        default: return false
+        return memoFlag("predicate", v, t) {
+            switch e.prim {
+            case .binary(let op) where vectorCompareOps[op] != nil: return e.inputs.allSatisfy { tileOK($0, t) }
+            case .reshape: return predicateOK(e.inputs[0], t)
+            case .broadcastInDim: return e.inputs[0].type.rank == 0 || (sameCount(e.inputs[0].type.shape, e.out.type.shape) && predicateOK(e.inputs[0], t))
+            default: return false
+            }
         }
     }
 
@@ -95,12 +97,18 @@ extension KernelEmitter {
     /// and whether inner mode can plan it (no reshape above such a broadcast).
     func innerNeeds(_ a: Atom) -> (needed: Bool, possible: Bool) {
         guard a.type.rank > 0, case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return (false, true) }
+        if let r = innerMemo[v.id] { return r }
+        let r: (needed: Bool, possible: Bool)
         if case .broadcastInDim = e.prim, alignedBroadcast(e), suffixPeriod(e) == nil,
-           !sameCount(e.inputs[0].type.shape, e.out.type.shape) { return (true, true) }
-        let subs = e.inputs.map(innerNeeds)
-        let needed = subs.contains { $0.needed }
-        if case .reshape = e.prim, needed { return (true, false) }
-        return (needed, subs.allSatisfy { $0.possible })
+           !sameCount(e.inputs[0].type.shape, e.out.type.shape) {
+            r = (true, true)
+        } else {
+            let subs = e.inputs.map(innerNeeds)
+            let needed = subs.contains { $0.needed }
+            if case .reshape = e.prim, needed { r = (true, false) } else { r = (needed, subs.allSatisfy { $0.possible }) }
+        }
+        innerMemo[v.id] = r
+        return r
     }
 
     /// For a broadcast of a buffer into the trailing dimensions of its output (`b[3]` to `f32[n, 3]`), the
@@ -115,7 +123,10 @@ extension KernelEmitter {
     /// The least common multiple of the periods of the suffix broadcasts inlined into `a` (1 when none).
     func tilePeriod(_ a: Atom) -> Int {
         guard a.type.rank > 0, case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return 1 }
-        return tilePeriod(e)
+        if let k = periods[v.id] { return k }
+        let k = tilePeriod(e)
+        periods[v.id] = k
+        return k
     }
     func tilePeriod(_ e: Eqn) -> Int {
         if let k = suffixPeriod(e) { return k }
@@ -131,7 +142,7 @@ extension KernelEmitter {
     /// Whether the chain computing `a` calls a transcendental function (a loop worth splitting between cores).
     func isHeavy(_ a: Atom) -> Bool {
         guard case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return false }
-        return isHeavy(e)
+        return memoFlag("heavy", v) { isHeavy(e) }
     }
     func isHeavy(_ e: Eqn) -> Bool {
         switch e.prim {
@@ -145,9 +156,11 @@ extension KernelEmitter {
     func isUniform(_ a: Atom) -> Bool {
         if a.type.rank == 0 { return true }
         guard case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return false }
-        switch e.prim {
-        case .unary, .binary, .integerPow, .select, .broadcastInDim, .reshape: return e.inputs.allSatisfy(isUniform)
-        default: return false
+        return memoFlag("uniform", v) {
+            switch e.prim {
+            case .unary, .binary, .integerPow, .select, .broadcastInDim, .reshape: return e.inputs.allSatisfy(isUniform)
+            default: return false
+            }
         }
     }
 
@@ -274,8 +287,8 @@ extension KernelEmitter {
         let tn = fresh("n")
         block("for (int64_t \(i) = \(from); \(i) < \(to); \(i) += \(plan.step))") {
             line("int64_t \(tn) = \(to) - \(i) < \(plan.step) ? \(to) - \(i) : \(plan.step);")
-            for s in plan.steps {
-                let last = s.out == plan.steps.count - 1
+            for (k, s) in plan.steps.enumerated() {
+                let last = k == plan.steps.count - 1
                 emitStep(s, count: tn, dest: last && lastDest != nil ? lastDest!(i) : "ax_T\(s.out)")
             }
             tail(tn)
@@ -288,12 +301,41 @@ extension KernelEmitter {
         for (acc, v) in zip(accs, values) { line("\(acc) += ax_vsum_\(t)(\(tn), \(v.pointer));") }
     }
 
-    /// Declares the tiles `plan`'s steps write (all but the last, which writes the target, when `lastToTarget`).
-    func declareTiles(_ plan: TilePlan, lastToTarget: Bool) {
-        let tiles = plan.steps.prefix(lastToTarget ? plan.steps.count - 1 : plan.steps.count)
-        for type in Set(tiles.map(\.type)).sorted() {
-            line("\(type) " + tiles.filter { $0.type == type }.map { "ax_T\($0.out)[\(plan.step)]" }.joined(separator: ", ") + ";")
+    /// Assigns the tiles of `plan`'s steps to reused slots and declares them; returns `results` renamed. A step's
+    /// tile takes a slot that no later step and no result reads any more (never one of its own operands), so a
+    /// nest's stack holds as many tiles as are live at once, not one per step of its chain. The last step writes
+    /// the target instead when `lastToTarget`.
+    @discardableResult
+    func declareTiles(_ plan: TilePlan, lastToTarget: Bool, results: [TileArg] = []) -> [TileArg] {
+        let name = { (k: Int) in "ax_T\(k)" }
+        var lastUse: [String: Int] = [:]
+        for (i, s) in plan.steps.enumerated() { for a in s.args { lastUse[a.pointer] = i } }
+        for r in results { lastUse[r.pointer] = Int.max }
+        var slotOf: [String: (slot: Int, type: String)] = [:]  // a step's tile (by its planned name) -> its slot
+        var free: [String: [Int]] = [:], slots: [(slot: Int, type: String)] = []
+        func rename(_ a: TileArg) -> TileArg {
+            guard case .ptr(let p) = a, let t = slotOf[p] else { return a }
+            return .ptr(name(t.slot))
         }
+        for (i, s) in plan.steps.enumerated() {
+            var step = s
+            step.args = s.args.map(rename)
+            if !(lastToTarget && i == plan.steps.count - 1) {
+                let slot = free[s.type]?.popLast() ?? slots.count
+                if slot == slots.count { slots.append((slot, s.type)) }
+                slotOf[name(s.out)] = (slot, s.type)
+                step.out = slot
+            }
+            // Operands read for the last time here free their slots for the steps after this one.
+            for p in Set(s.args.map(\.pointer)) where lastUse[p] == i {
+                if let t = slotOf[p] { free[t.type, default: []].append(t.slot) }
+            }
+            plan.steps[i] = step
+        }
+        for type in Set(slots.map(\.type)).sorted() {
+            line("\(type) " + slots.filter { $0.type == type }.map { "\(name($0.slot))[\(plan.step)]" }.joined(separator: ", ") + ";")
+        }
+        return results.map(rename)
     }
 
     /// Inner mode for a nest over `shape`: tiles are a divisor (64...1024) of the constant innermost extent.
@@ -382,8 +424,7 @@ extension KernelEmitter {
             line("int64_t \(rN) = \(count(reduced));")
             let plan = TilePlan(t, offset: probe.offset, step: probe.step, index: probe.index)
             let accs = parts.map { _ in fresh("acc") }
-            let values = try atoms.map { try planTile($0, plan) }
-            declareTiles(plan, lastToTarget: false)
+            let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { try planTile($0, plan) })
             block("for (int64_t \(o) = \(lo); \(o) < \(hi); \(o)++)") {
                 for acc in accs { line("double \(acc) = 0.0;") }
                 tileLoop(i, from: "0", to: rN, plan, tail: { addTileSums(values, to: accs, count: $0, dtype: t) })
@@ -412,8 +453,7 @@ extension KernelEmitter {
                 sizes()
                 let plan = TilePlan(t, offset: i, step: probe.step)
                 let c = fresh("k"), end = fresh("t"), accs = parts.map { _ in fresh("acc") }
-                let values = try atoms.map { try planTile($0, plan) }
-                declareTiles(plan, lastToTarget: false)
+                let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { try planTile($0, plan) })
                 block("for (int64_t \(c) = \(lo); \(c) < \(hi); \(c)++)") {
                     line("int64_t \(end) = (\(c) + 1) * \(chunk) < \(rN) ? (\(c) + 1) * \(chunk) : \(rN);")
                     for acc in accs { line("double \(acc) = 0.0;") }
@@ -437,8 +477,7 @@ extension KernelEmitter {
         try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: heavy) { lo, hi in
             let i = fresh("i")
             let plan = TilePlan(t, offset: i, step: step)
-            let values = try parts.map { try planTile($0.a, plan) }
-            declareTiles(plan, lastToTarget: false)
+            let values = declareTiles(plan, lastToTarget: false, results: try parts.map { try planTile($0.a, plan) })
             tileLoop(i, from: lo, to: hi, plan, tail: { tn in
                 runtime.insert("ax_vrowsum_\(t)")
                 for (v, part) in zip(values, parts) {
