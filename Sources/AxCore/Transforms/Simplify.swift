@@ -34,7 +34,18 @@ func eliminateDeadCode(_ p: Program) -> Program {
 /// The identity of an equation for CSE: primitive, parameters and operands (literals by bit pattern,
 /// so `0.0` and `-0.0` stay apart).
 private struct EqnKey: Hashable {
-    enum Operand: Hashable { case v(Int), lit(UInt64, DType) }
+    enum Operand: Hashable {
+        case v(Int), lit(UInt64, DType)
+        /// A total order for the canonical operand order of commutative operations (variables first, by id).
+        static func precedes(_ a: Operand, _ b: Operand) -> Bool {
+            switch (a, b) {
+            case (.v(let x), .v(let y)): return x < y
+            case (.v, .lit): return true
+            case (.lit, .v): return false
+            case (.lit(let x, let s), .lit(let y, let t)): return x != y ? x < y : s.rawValue < t.rawValue
+            }
+        }
+    }
     var prim: Primitive
     var operands: [Operand]
     init(_ e: Eqn) {
@@ -44,7 +55,7 @@ private struct EqnKey: Hashable {
         }
         // Commutative operations (bit-identical either way, NaNs included) get one canonical operand order.
         if case .binary(let op) = e.prim, [.add, .mul, .max, .min, .eq, .ne, .and, .or].contains(op) {
-            operands.sort { "\($0)" < "\($1)" }
+            operands.sort(by: Operand.precedes)
         }
     }
 }
