@@ -261,17 +261,22 @@ extension KernelEmitter {
         let grain = grain * max(1, (units + grain - 1) / grain)
         let fname = "\(kernelName)_loop\(functions.count)"
         let saved = (lines, depth, memo)
-        lines = ["static void \(fname)(void *ax_c, int64_t ax_lo, int64_t ax_hi) {"]
+        lines = []
         (depth, memo) = (1, [:])
-        for (k, slot) in contextSlots.enumerated() {
-            let slotPtr = "((void *const *)ax_c)[\(k)]"
-            let decl = slot.type.hasSuffix("*") ? slot.type + slot.name : slot.type + " " + slot.name
-            line("\(decl) = \(slot.type == "int64_t" ? "*(const int64_t *)\(slotPtr)" : "(\(slot.type))\(slotPtr)");")
-            line("(void)\(slot.name);")
-        }
         // The context's last slot carries the loop's array of partial results, when it has one.
         if let part = partials { line("double *\(part) = (double *)((void *const *)ax_c)[\(contextSlots.count)];") }
         do { try body("ax_lo", "ax_hi") } catch { (lines, depth, memo) = saved; throw error }
+        // Only the sizes and buffers the body names are unpacked (unpacking all of them would make the C
+        // quadratic in the program: every loop function times every scratch buffer).
+        var named = Set<Substring>()
+        for l in lines { named.formUnion(l.split { !($0.isLetter || $0.isNumber || $0 == "_") }) }
+        var head = ["static void \(fname)(void *ax_c, int64_t ax_lo, int64_t ax_hi) {"]
+        for (k, slot) in contextSlots.enumerated() where named.contains(Substring(slot.name)) {
+            let slotPtr = "((void *const *)ax_c)[\(k)]"
+            let decl = slot.type.hasSuffix("*") ? slot.type + slot.name : slot.type + " " + slot.name
+            head.append("    \(decl) = \(slot.type == "int64_t" ? "*(const int64_t *)\(slotPtr)" : "(\(slot.type))\(slotPtr)");")
+        }
+        lines = head + lines
         lines.append("}\n")
         functions.append(lines.joined(separator: "\n"))
         (lines, depth, memo) = saved
