@@ -163,4 +163,35 @@ struct TrustTests {
         #expect(close(r.jit[0].doubles, r.eager[0].doubles, rtol: 1e-5, atol: 1e-6))
         #expect(r.jit[1].doubles == r.eager[1].doubles)
     }
+
+    // MARK: 9. standalone C clean under -Wall -Wextra -pedantic -Werror
+
+    @Test func standaloneCOfUniformReductionsIsWarningFree() throws {
+        // A reduction of a broadcast scalar reads no index: its index temporaries were unused variables.
+        let src = """
+        def a(p: f32) -> f32:
+            return max(broadcast_to(p, (4, 4)))
+        def b(p: f32[3]) -> f32:
+            return min(broadcast_to(p, (4, 3))) + sum(broadcast_to(p * 2.0, (5, 3)))
+        def c(p: f32) -> f32[16]:
+            return reshape(broadcast_to(p, (4, 4)), (16,)) * 2.0
+        def d(p: f32) -> f32[3]:
+            return max(reshape(broadcast_to(p, (2, 6)), (3, 4)), axis=1)
+
+        """
+        let s = try CompilerSession(file: SourceFile(path: "w.ax", text: src))
+        let entries = try ["a", "b", "c", "d"].map { n in (n, simplify(try s.entry(n).program), "") }
+        let (c, h) = try emitStandalone(entries: entries, sourceHash: "test", headerName: "w.h", prefix: "")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-trust-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try c.write(to: dir.appendingPathComponent("w.c"), atomically: true, encoding: .utf8)
+        try h.write(to: dir.appendingPathComponent("w.h"), atomically: true, encoding: .utf8)
+        for compiler in ["cc", "clang"] {
+            guard let cc = findTool([compiler]) else { continue }
+            let (rc, out) = try runProcess(cc, ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-O2", "-c",
+                                                dir.appendingPathComponent("w.c").path, "-o", dir.appendingPathComponent("w.o").path])
+            #expect(rc == 0, "\(compiler):\n\(out)")
+        }
+    }
 }
