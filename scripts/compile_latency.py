@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# Compile latency (issue "jit", item 7): for every jit entry of every sample, times source -> runnable kernel
-# stage by stage with `axc bench --json --runs 1 --modes jit` (5 fresh processes, median per stage) and
-# writes docs/compile-latency.md. Usage: scripts/compile_latency.py [--runs 5] [--out docs/compile-latency.md]
+# Compile latency: for every jit entry of every sample, and for generated programs of growing length (the scaling
+# table), times source -> runnable kernel stage by stage with `axc bench --json --runs 1 --modes jit` (fresh
+# processes, median per stage) and writes docs/compile-latency.md. Usage: scripts/compile_latency.py [--runs 5]
 import argparse
 import datetime
 import json
@@ -30,11 +30,56 @@ def jit_entries(axc, sample):
     return [line.split(" ")[0] for line in out.splitlines() if " [jit]:" in line]
 
 
-def compile_ms(axc, sample, fn):
+def compile_ms(axc, sample, fn, sizes=("n=8",)):
     """One fresh `axc bench` process: its compile_ms object (the kernel runs once at n=8)."""
-    out = subprocess.run([axc, "bench", sample, "--fn", fn, "--json", "--runs", "1", "--modes", "jit",
-                          "--size", "n=8"], capture_output=True, text=True, check=True).stdout
+    cmd = [axc, "bench", sample, "--fn", fn, "--json", "--runs", "1", "--modes", "jit"]
+    for s in sizes:
+        cmd += ["--size", s]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return json.loads(out)["compile_ms"]
+
+
+def loop_program(step, steps, transform, params="x: f32[k]", result="f32[k]", init=""):
+    """A def whose body repeats `step` `steps` times in a `for` loop (unrolled at elaboration), and entry `j`."""
+    return (f"def f({params}) -> {result}:\n{init}    for i in range({steps}):\n        {step}\n    return x\n\n"
+            f"j = {transform}\n")
+
+
+def straight_line_program(lines):
+    """A def of `lines` statements, each reading the one before and the one three before, and entry `j`."""
+    body = "".join(f"    y{i} = tanh(y{i - 1}) * 0.5 + y{max(0, i - 3)} * 0.25\n" for i in range(1, lines))
+    return f"def f(x: f32[k]) -> f32[k]:\n    y0 = x\n{body}    return y{lines - 1}\n\nj = jit(f)\n"
+
+
+# The scaling table: (family, what grows, its values, program builder). Each family must grow linearly.
+SCALING = [
+    ("chain, single use: `x = x * 0.999 + 0.001`, jit(vmap(f))", "steps", [100, 1000, 10000],
+     lambda k: loop_program("x = x * 0.999 + 0.001", k, "jit(vmap(f))")),
+    ("chain, multiple use: `x = x + 0.01 * tanh(x) * x`, jit(vmap(f))", "steps", [100, 1000, 10000],
+     lambda k: loop_program("x = x + 0.01 * tanh(x) * x", k, "jit(vmap(f))")),
+    ("Newton `x = 0.5 * (x + a / x)`, jit(vmap(grad(f)))", "steps", [10, 30, 100],
+     lambda k: loop_program("x = 0.5 * (x + a / x)", k, "jit(vmap(grad(f)))", params="a: f32", result="f32",
+                            init="    x = a\n")),
+    ("straight-line program, jit(f)", "lines", [200, 2000],
+     straight_line_program),
+]
+
+
+def scaling_rows(axc, runs):
+    """Median compile stages of every SCALING program, written to a temporary file."""
+    import tempfile
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        for family, unit, values, build in SCALING:
+            for k in values:
+                path = os.path.join(d, "scaling.ax")
+                with open(path, "w") as f:
+                    f.write(build(k))
+                ms = [compile_ms(axc, path, "j", sizes=("n=8", "k=8")) for _ in range(runs)]
+                medians = {s: statistics.median(r[s] for r in ms) for s in STAGES}
+                rows.append((family, f"{k} {unit}", k, medians))
+                print(f"{family} {k}: total={medians['total']:.1f}", file=sys.stderr)
+    return rows
 
 
 def cpu_model():
@@ -64,6 +109,7 @@ def main():
             rows.append((name, fn, medians))
             print(f"{name} {fn}: " + " ".join(f"{s}={medians[s]:.2f}" for s in STAGES), file=sys.stderr)
 
+    scaling = scaling_rows(axc, max(1, min(args.runs, 3)))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         "# Compile latency: source to runnable kernel",
@@ -86,6 +132,21 @@ def main():
     ]
     for name, fn, m in rows:
         lines.append(f"| {name} | {fn} | " + " | ".join(f"{m[s]:.2f}" for s in STAGES) + " |")
+    lines += [
+        "",
+        "## Scaling: compile time against program length",
+        "",
+        "Generated programs of growing length (`for` loops are unrolled at elaboration, so a 10,000-step loop is a "
+        "20,000-equation program). Compile time must grow linearly with the program: the last column, total "
+        "milliseconds per step or line, should stay flat within each family. Median of "
+        f"{max(1, min(args.runs, 3))} fresh processes, sizes n=8, k=8.",
+        "",
+        "| program | length | " + " | ".join(STAGES) + " | total per step |",
+        "|---|---:|" + "---:|" * (len(STAGES) + 1),
+    ]
+    for family, length, k, m in scaling:
+        lines.append(f"| {family} | {length} | " + " | ".join(f"{m[s]:.1f}" for s in STAGES)
+                     + f" | {m['total'] / k:.3f} |")
     lines += [
         "",
         f"Measured on {datetime.date.today().isoformat()} on {platform.system()} {platform.machine()}, "
