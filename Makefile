@@ -4,12 +4,19 @@ AXC_RELEASE := .build/release/axc
 
 .PHONY: deps build demo test bench fuzz embed-demo clean
 
-# libtcc (static library and header) and tcc (libtcc1.a and tcc's headers) from Debian.
+# libtcc (static library and header) and tcc (libtcc1.a and tcc's headers) from Debian; and for the
+# MemorySanitizer test, clang-14 with its sanitizer runtimes when no clang on PATH links -fsanitize=memory
+# (Swift toolchains ship one; without it the test records a known issue and skips).
 deps:
 	@if [ ! -f /usr/include/libtcc.h ] || [ ! -f /usr/lib/x86_64-linux-gnu/tcc/libtcc1.a ]; then \
 	  echo "installing libtcc-dev and tcc with apt-get"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtcc-dev tcc; \
 	fi
+	@if ! echo 'int main(void) { return 0; }' | clang -fsanitize=memory -x c - -o /tmp/axc-msan-probe 2>/dev/null && \
+	   ! echo 'int main(void) { return 0; }' | clang-14 -fsanitize=memory -x c - -o /tmp/axc-msan-probe 2>/dev/null; then \
+	  echo "installing clang-14 and libclang-rt-14-dev with apt-get (MemorySanitizer)"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libclang-rt-14-dev || true; \
+	fi; rm -f /tmp/axc-msan-probe
 
 build: deps
 	$(SWIFT) build -c release --product axc

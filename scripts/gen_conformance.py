@@ -125,6 +125,31 @@ def kinks(x):
     return jnp.sum(jax.nn.relu(x)) + jnp.maximum(x[0], x[0]) + jnp.max(x) + jnp.min(x) + jnp.sum(jnp.abs(x))
 
 
+# numerics.ax: NaN through relu/maximum/minimum, sigmoid's underflow, means over an empty batch.
+def clamp(x, lo, hi):
+    return jax.nn.relu(x), jnp.minimum(jnp.maximum(x, lo), hi)
+
+
+def log_sigmoid(x):
+    return jnp.log(jax.nn.sigmoid(x))
+
+
+def scaled_mean(w, xs):
+    return jnp.mean(w * xs)
+
+
+def loss_tanh(w, x):
+    return jnp.sum(jnp.tanh(x * w)) ** 2
+
+
+def mean_loss_tanh(w, xs):
+    return jnp.mean(jax.vmap(loss_tanh, in_axes=(None, 0))(w, xs))
+
+
+def column_means(w, xs):
+    return jnp.sum(jnp.mean(w * xs, axis=0))
+
+
 def loss(w, x, y):
     return (jnp.sum(w * x) - y) ** 2
 
@@ -155,6 +180,12 @@ def onehot(n):
 
 
 N = 7
+# NaN, infinities, signed zeros and values around the clamp bounds; logits where sigmoid underflows in f32
+# (below -88.72 exp(-x) overflows and JAX's sigmoid is 0; between -88.72 and -87.34 XLA flushes the subnormal
+# result to zero where axc keeps it, see docs/deviations.md, so those logits are left out).
+EDGES = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, -1.0, 1.0, -1.5, 2.0, 3.0, 1e-30, -1e-30], np.float32)
+SIGMOID_EDGES = np.array([-np.inf, -1e4, -150.0, -104.0, -103.0, -100.0, -88.73, -88.72284, -87.33, -87.0, -80.0, -30.0, -16.68377,
+                          -1e-3, -0.0, 0.0, 1e-3, 5.0, 16.0, 17.0, 88.0, 103.0, np.inf, np.nan], np.float32)
 CASES = [
     # sample, entry, function, args (pytree of numpy arrays), parameter names
     ("linear.ax", "predict", predict, (lin_params(), normal()), ["params", "x"]),
@@ -210,6 +241,17 @@ CASES = [
     ("language.ax", "per_example", jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)), (normal(3), normal(N, 3), normal(N)), ["w", "x", "y"]),
     # Kinks: relu and abs at 0, maximum(x, x), ties of max and of min.
     ("language.ax", "kink_grad", jax.grad(kinks), (np.array([0, 2, 2, 0], np.float32),), ["x"]),
+    # numerics.ax (appended last, as language.ax). A fifth element names cases of the same entry.
+    ("numerics.ax", "jit_clamp", clamp, (EDGES, np.float32(-1.5), np.float32(np.nan)), ["x", "lo", "hi"]),
+    ("numerics.ax", "jit_clamp", clamp, (EDGES, np.float32(np.nan), np.float32(2.0)), ["x", "lo", "hi"], "_nan_lo"),
+    ("numerics.ax", "jit_clamp", clamp, (EDGES, np.float32(-0.0), np.float32(0.0)), ["x", "lo", "hi"], "_zeros"),
+    ("numerics.ax", "jit_log_sigmoid", log_sigmoid, (SIGMOID_EDGES,), ["x"]),
+    ("numerics.ax", "grad_scaled_mean", jax.grad(scaled_mean), (normal(), normal(0)), ["w", "xs"], "_empty"),
+    ("numerics.ax", "grad_scaled_mean", jax.grad(scaled_mean), (normal(), normal(N)), ["w", "xs"]),
+    ("numerics.ax", "grad_mean_loss", jax.grad(mean_loss_tanh), (normal(3), normal(0, 3)), ["w", "xs"], "_empty"),
+    ("numerics.ax", "grad_mean_loss", jax.grad(mean_loss_tanh), (normal(3), normal(N, 3)), ["w", "xs"]),
+    ("numerics.ax", "grad_column_means", jax.grad(column_means), (normal(), normal(0, 3)), ["w", "xs"], "_empty"),
+    ("numerics.ax", "grads_per_w", jax.vmap(jax.grad(scaled_mean), in_axes=(0, None)), (normal(4), normal(0)), ["w", "xs"], "_empty"),
 ]
 
 
@@ -226,8 +268,8 @@ def main():
     shutil.rmtree(ROOT, ignore_errors=True)
     os.makedirs(ROOT)
     manifest = []
-    for sample, entry, fn, args, names in CASES:
-        case = f"{sample[:-3]}__{entry}"
+    for sample, entry, fn, args, names, *tag in CASES:
+        case = f"{sample[:-3]}__{entry}{''.join(tag)}"
         d = os.path.join(ROOT, case)
         os.makedirs(d)
         inputs = {}

@@ -583,40 +583,114 @@ AX_CLONES void ax_vsign_f32(int64_t n, const float *a, float *o) {
     for (i = 0; i < n; i++) { o[i] = a[i] > 0 ? (float)1 : (a[i] < 0 ? (float)-1 : a[i]); }
 }
 
+static inline float ax_exp_f32_body(float a) {
+    double x = a < -104.0f ? -104.0 : (a > 89.0f ? 89.0 : (a != a ? 0.0 : (double)a));
+    return a != a ? a : (float)ax_exp_core(x);
+}
+
+AX_CLONES float ax_exp_f32(float a) {
+    return ax_exp_f32_body(a);
+}
+
 AX_CLONES void ax_vexp_f32(int64_t n, const float *a, float *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { double x = a[i] < -104.0f ? -104.0 : (a[i] > 89.0f ? 89.0 : (a[i] != a[i] ? 0.0 : (double)a[i])); o[i] = a[i] != a[i] ? a[i] : (float)ax_exp_core(x); }
+    for (i = 0; i < n; i++) o[i] = ax_exp_f32_body(a[i]);
+}
+
+static inline float ax_logistic_f32_body(float a) {
+    double x = a < -150.0f ? 150.0 : (a > 150.0f ? -150.0 : (a != a ? 0.0 : -(double)a));
+    return a != a ? a : (a <= -0x1.62e43p+6f ? 0.0f : (float)(1.0 / (1.0 + ax_exp_core(x))));
+}
+
+AX_CLONES float ax_logistic_f32(float a) {
+    return ax_logistic_f32_body(a);
 }
 
 AX_CLONES void ax_vlogistic_f32(int64_t n, const float *a, float *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { double x = a[i] < -150.0f ? 150.0 : (a[i] > 150.0f ? -150.0 : (a[i] != a[i] ? 0.0 : -(double)a[i])); o[i] = a[i] != a[i] ? a[i] : (float)(1.0 / (1.0 + ax_exp_core(x))); }
+    for (i = 0; i < n; i++) o[i] = ax_logistic_f32_body(a[i]);
+}
+
+static inline float ax_tanh_f32_body(float a) {
+    double x = fabs((double)a), e = ax_exp_core(2.0 * (x > 20.0 || x != x ? 20.0 : x)), y = (e - 1.0) / (e + 1.0);
+    return a != a ? a : (float)(x < 0.01 ? (double)a * (1.0 - x * x * (1.0 / 3.0)) : (a < 0 ? -y : y));
+}
+
+AX_CLONES float ax_tanh_f32(float a) {
+    return ax_tanh_f32_body(a);
 }
 
 AX_CLONES void ax_vtanh_f32(int64_t n, const float *a, float *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { double x = fabs((double)a[i]), e = ax_exp_core(2.0 * (x > 20.0 || x != x ? 20.0 : x)), y = (e - 1.0) / (e + 1.0); o[i] = a[i] != a[i] ? a[i] : (float)(x < 0.01 ? (double)a[i] * (1.0 - x * x * (1.0 / 3.0)) : (a[i] < 0 ? -y : y)); }
+    for (i = 0; i < n; i++) o[i] = ax_tanh_f32_body(a[i]);
+}
+
+static inline float ax_log_f32_body(float a) {
+    double x = (a > 0 && a <= 3.4028234663852886e38f) ? (double)a : 1.0;
+    return (a > 0 && a <= 3.4028234663852886e38f) ? (float)ax_log_core(x) : (a == 0 ? -HUGE_VALF : (a > 0 ? a : NAN));
+}
+
+AX_CLONES float ax_log_f32(float a) {
+    return ax_log_f32_body(a);
 }
 
 AX_CLONES void ax_vlog_f32(int64_t n, const float *a, float *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { double x = (a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (double)a[i] : 1.0; o[i] = (a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (float)ax_log_core(x) : (a[i] == 0 ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN)); }
+    for (i = 0; i < n; i++) o[i] = ax_log_f32_body(a[i]);
+}
+
+static inline float ax_log1p_f32_body(float a) {
+    double u = (a > -1.0f && a <= 3.4028234663852886e38f) ? 1.0 + (double)a : 2.0;
+    return (a > -1.0f && a <= 3.4028234663852886e38f) ? (float)(u == 1.0 ? (double)a : ax_log_core(u) * ((double)a / (u - 1.0)))
+        : (a == -1.0f ? -HUGE_VALF : (a > 0 ? a : NAN));
+}
+
+AX_CLONES float ax_log1p_f32(float a) {
+    return ax_log1p_f32_body(a);
 }
 
 AX_CLONES void ax_vlog1p_f32(int64_t n, const float *a, float *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { double u = (a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? 1.0 + (double)a[i] : 2.0; o[i] = (a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? (float)(u == 1.0 ? (double)a[i] : ax_log_core(u) * ((double)a[i] / (u - 1.0))) : (a[i] == -1.0f ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN)); }
+    for (i = 0; i < n; i++) o[i] = ax_log1p_f32_body(a[i]);
+}
+
+static inline float ax_sin_f32_body(float a) {
+    union { double d; uint64_t i; } u;
+    double x = fabs((double)a) <= 1e5 ? (double)a : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s;
+    uint64_t q;
+    u.d = k; q = (u.i) & 3; k -= 6755399441055744.0;
+    r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21;
+    s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r);
+    return a == 0 ? a : (float)((q & 2) ? -s : s);
+}
+
+AX_CLONES float ax_sin_f32(float a) {
+    return !(fabs((double)a) <= 1e5) ? (float)sin((double)a) : ax_sin_f32_body(a);
 }
 
 AX_CLONES void ax_vsin_f32(int64_t n, const float *a, float *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { union { double d; uint64_t i; } u; double x = fabs((double)a[i]) <= 1e5 ? (double)a[i] : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s; uint64_t q; u.d = k; q = (u.i) & 3; k -= 6755399441055744.0; r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21; s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r); o[i] = a[i] == 0 ? a[i] : (float)((q & 2) ? -s : s); }
+    for (i = 0; i < n; i++) o[i] = ax_sin_f32_body(a[i]);
     for (i = 0; i < n; i++) if (!(fabs((double)a[i]) <= 1e5)) o[i] = (float)sin((double)a[i]);
+}
+
+static inline float ax_cos_f32_body(float a) {
+    union { double d; uint64_t i; } u;
+    double x = fabs((double)a) <= 1e5 ? (double)a : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s;
+    uint64_t q;
+    u.d = k; q = (u.i + 1) & 3; k -= 6755399441055744.0;
+    r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21;
+    s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r);
+    return (float)((q & 2) ? -s : s);
+}
+
+AX_CLONES float ax_cos_f32(float a) {
+    return !(fabs((double)a) <= 1e5) ? (float)cos((double)a) : ax_cos_f32_body(a);
 }
 
 AX_CLONES void ax_vcos_f32(int64_t n, const float *a, float *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { union { double d; uint64_t i; } u; double x = fabs((double)a[i]) <= 1e5 ? (double)a[i] : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s; uint64_t q; u.d = k; q = (u.i + 1) & 3; k -= 6755399441055744.0; r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21; s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r); o[i] = (float)((q & 2) ? -s : s); }
+    for (i = 0; i < n; i++) o[i] = ax_cos_f32_body(a[i]);
     for (i = 0; i < n; i++) if (!(fabs((double)a[i]) <= 1e5)) o[i] = (float)cos((double)a[i]);
 }
 
@@ -640,39 +714,95 @@ AX_CLONES void ax_vsign_f64(int64_t n, const double *a, double *o) {
     for (i = 0; i < n; i++) { o[i] = a[i] > 0 ? (double)1 : (a[i] < 0 ? (double)-1 : a[i]); }
 }
 
+static inline double ax_exp_f64_body(double a) {
+    return exp(a);
+}
+
+AX_CLONES double ax_exp_f64(double a) {
+    return ax_exp_f64_body(a);
+}
+
 AX_CLONES void ax_vexp_f64(int64_t n, const double *a, double *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { o[i] = exp(a[i]); }
+    for (i = 0; i < n; i++) o[i] = ax_exp_f64_body(a[i]);
+}
+
+static inline double ax_log_f64_body(double a) {
+    return log(a);
+}
+
+AX_CLONES double ax_log_f64(double a) {
+    return ax_log_f64_body(a);
 }
 
 AX_CLONES void ax_vlog_f64(int64_t n, const double *a, double *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { o[i] = log(a[i]); }
+    for (i = 0; i < n; i++) o[i] = ax_log_f64_body(a[i]);
+}
+
+static inline double ax_log1p_f64_body(double a) {
+    return log1p(a);
+}
+
+AX_CLONES double ax_log1p_f64(double a) {
+    return ax_log1p_f64_body(a);
 }
 
 AX_CLONES void ax_vlog1p_f64(int64_t n, const double *a, double *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { o[i] = log1p(a[i]); }
+    for (i = 0; i < n; i++) o[i] = ax_log1p_f64_body(a[i]);
+}
+
+static inline double ax_sin_f64_body(double a) {
+    return sin(a);
+}
+
+AX_CLONES double ax_sin_f64(double a) {
+    return ax_sin_f64_body(a);
 }
 
 AX_CLONES void ax_vsin_f64(int64_t n, const double *a, double *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { o[i] = sin(a[i]); }
+    for (i = 0; i < n; i++) o[i] = ax_sin_f64_body(a[i]);
+}
+
+static inline double ax_cos_f64_body(double a) {
+    return cos(a);
+}
+
+AX_CLONES double ax_cos_f64(double a) {
+    return ax_cos_f64_body(a);
 }
 
 AX_CLONES void ax_vcos_f64(int64_t n, const double *a, double *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { o[i] = cos(a[i]); }
+    for (i = 0; i < n; i++) o[i] = ax_cos_f64_body(a[i]);
+}
+
+static inline double ax_tanh_f64_body(double a) {
+    return tanh(a);
+}
+
+AX_CLONES double ax_tanh_f64(double a) {
+    return ax_tanh_f64_body(a);
 }
 
 AX_CLONES void ax_vtanh_f64(int64_t n, const double *a, double *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { o[i] = tanh(a[i]); }
+    for (i = 0; i < n; i++) o[i] = ax_tanh_f64_body(a[i]);
+}
+
+static inline double ax_logistic_f64_body(double a) {
+    return 1.0 / (1.0 + exp(-a));
+}
+
+AX_CLONES double ax_logistic_f64(double a) {
+    return ax_logistic_f64_body(a);
 }
 
 AX_CLONES void ax_vlogistic_f64(int64_t n, const double *a, double *o) {
     int64_t i;
-    for (i = 0; i < n; i++) { o[i] = 1.0 / (1.0 + exp(-a[i])); }
+    for (i = 0; i < n; i++) o[i] = ax_logistic_f64_body(a[i]);
 }
 
 static const ax_rt_symbol ax_rt_table[] = {
@@ -715,23 +845,37 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vabs_f32", (void *)ax_vabs_f32},
     {"ax_vsqrt_f32", (void *)ax_vsqrt_f32},
     {"ax_vsign_f32", (void *)ax_vsign_f32},
+    {"ax_exp_f32", (void *)ax_exp_f32},
     {"ax_vexp_f32", (void *)ax_vexp_f32},
+    {"ax_logistic_f32", (void *)ax_logistic_f32},
     {"ax_vlogistic_f32", (void *)ax_vlogistic_f32},
+    {"ax_tanh_f32", (void *)ax_tanh_f32},
     {"ax_vtanh_f32", (void *)ax_vtanh_f32},
+    {"ax_log_f32", (void *)ax_log_f32},
     {"ax_vlog_f32", (void *)ax_vlog_f32},
+    {"ax_log1p_f32", (void *)ax_log1p_f32},
     {"ax_vlog1p_f32", (void *)ax_vlog1p_f32},
+    {"ax_sin_f32", (void *)ax_sin_f32},
     {"ax_vsin_f32", (void *)ax_vsin_f32},
+    {"ax_cos_f32", (void *)ax_cos_f32},
     {"ax_vcos_f32", (void *)ax_vcos_f32},
     {"ax_vneg_f64", (void *)ax_vneg_f64},
     {"ax_vabs_f64", (void *)ax_vabs_f64},
     {"ax_vsqrt_f64", (void *)ax_vsqrt_f64},
     {"ax_vsign_f64", (void *)ax_vsign_f64},
+    {"ax_exp_f64", (void *)ax_exp_f64},
     {"ax_vexp_f64", (void *)ax_vexp_f64},
+    {"ax_log_f64", (void *)ax_log_f64},
     {"ax_vlog_f64", (void *)ax_vlog_f64},
+    {"ax_log1p_f64", (void *)ax_log1p_f64},
     {"ax_vlog1p_f64", (void *)ax_vlog1p_f64},
+    {"ax_sin_f64", (void *)ax_sin_f64},
     {"ax_vsin_f64", (void *)ax_vsin_f64},
+    {"ax_cos_f64", (void *)ax_cos_f64},
     {"ax_vcos_f64", (void *)ax_vcos_f64},
+    {"ax_tanh_f64", (void *)ax_tanh_f64},
     {"ax_vtanh_f64", (void *)ax_vtanh_f64},
+    {"ax_logistic_f64", (void *)ax_logistic_f64},
     {"ax_vlogistic_f64", (void *)ax_vlogistic_f64},
     {0, 0}
 };

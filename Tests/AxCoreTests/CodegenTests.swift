@@ -458,14 +458,16 @@ extension CodegenTests {
         #expect(compiled >= 1)
     }
 
-    /// axruntime.c is exactly the runtime table's text, so the -O3 runtime and standalone C's static twins are one
-    /// source. `UPDATE_GOLDEN=1 swift test --filter runtimeSource` rewrites the file.
+    /// axruntime.c and axruntime.h are exactly the runtime table's text, so the -O3 runtime, the interpreter's math and
+    /// standalone C's static twins are one source. `UPDATE_GOLDEN=1 swift test --filter runtimeSource` rewrites both.
     @Test func runtimeSourceIsGeneratedFromTheTable() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/AxRuntime/axruntime.c")
-        let want = runtimeSourceFile()
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" { try want.write(to: url, atomically: true, encoding: .utf8) }
-        let text = try String(contentsOf: url, encoding: .utf8)
-        #expect(text == want, "Sources/AxRuntime/axruntime.c is stale: run UPDATE_GOLDEN=1 swift test --filter runtimeSource")
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/AxRuntime")
+        for (file, want) in [("axruntime.c", runtimeSourceFile()), ("include/axruntime.h", runtimeHeaderFile())] {
+            let url = dir.appendingPathComponent(file)
+            if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" { try want.write(to: url, atomically: true, encoding: .utf8) }
+            let text = try String(contentsOf: url, encoding: .utf8)
+            #expect(text == want, "Sources/AxRuntime/\(file) is stale: run UPDATE_GOLDEN=1 swift test --filter runtimeSource")
+        }
     }
 }
 

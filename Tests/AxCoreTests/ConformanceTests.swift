@@ -22,14 +22,14 @@ private let manifest: Manifest = {
     return try! JSONDecoder().decode(Manifest.self, from: data)
 }()
 
-/// Element-wise closeness like numpy.allclose (NaN equal to NaN), reporting the worst element.
+/// Element-wise closeness like numpy.allclose (NaN equal to NaN, infinities to themselves), reporting the worst element.
 func expectClose(_ got: Tensor, _ want: Tensor, rtol: Double, atol: Double, _ what: String) {
     #expect(got.shape == want.shape, "\(what): shape \(got.shape) vs JAX \(want.shape)")
     #expect(got.dtype == want.dtype, "\(what): dtype \(got.dtype) vs JAX \(want.dtype)")
     guard got.shape == want.shape else { return }
     let (g, w) = (got.doubles, want.doubles)
     var worst = 0.0, at = -1
-    for i in 0..<g.count where !(g[i].isNaN && w[i].isNaN) {
+    for i in 0..<g.count where !(g[i].isNaN && w[i].isNaN) && g[i] != w[i] {  // equal infinities are close
         let excess = abs(g[i] - w[i]) - (atol + rtol * abs(w[i]))
         if !(excess <= 0) && (at < 0 || excess > worst || excess.isNaN) { worst = excess; at = i }
     }

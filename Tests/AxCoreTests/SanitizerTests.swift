@@ -1,6 +1,8 @@
 // Sanitizer tests: every entry of every sample (jit or not: `axc compile` emits them all), emitted as standalone
-// C, is compiled with AddressSanitizer and UBSan together with a generated driver that calls it on
-// exactly-sized buffers for sizes 0, 1, 7 and random ones, and with a negative size that it must reject.
+// C, is compiled with AddressSanitizer and UBSan, and separately with MemorySanitizer, together with a generated
+// driver that calls it on exactly-sized buffers for sizes 0, 1, 7 and random ones, and with a negative size that it
+// must reject. Under MemorySanitizer the driver checks that every output byte was written from initialized values
+// (scratch from malloc is uninitialized, so a kernel reading scratch it did not write is reported).
 import Foundation
 import Testing
 @testable import AxCore
@@ -36,25 +38,42 @@ func findTool(_ names: [String]) -> String? {
     return nil
 }
 
-/// A sanitizing C compiler (clang, else gcc) whose ASan and UBSan runtimes link and catch an overread.
-private let sanitizingCompiler: (path: String, flags: [String])? = {
-    let flags = ["-std=c99", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-asan-probe-\(getpid())")
+/// The first of `compilers` that builds `probe` with `flags` into a program that fails with one of `reports` in its
+/// output (the probe has the bug the sanitizer exists for), with those flags; nil when none works.
+private func workingSanitizer(_ name: String, compilers: [String], flags: [String], probe: String,
+                              reports: [String]) -> (path: String, flags: [String])? {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-\(name)-probe-\(getpid())")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let probe = dir.appendingPathComponent("probe.c")
-    try? "#include <stdlib.h>\nint main(int c, char **v) { (void)v; int *p = malloc(4 * sizeof(int)); int s = p[3 + c]; free(p); return s & 0; }\n"
-        .write(to: probe, atomically: true, encoding: .utf8)
-    for cc in ["clang", "gcc", "cc"] {
+    let src = dir.appendingPathComponent("probe.c")
+    try? probe.write(to: src, atomically: true, encoding: .utf8)
+    for cc in compilers {
         guard let path = findTool([cc]) else { continue }
         let exe = dir.appendingPathComponent("probe-\(cc)").path
-        guard let (rc, _) = try? runProcess(path, flags + [probe.path, "-o", exe]), rc == 0 else { continue }
-        // The probe reads one past the end: working sanitizers report it (UBSan may be first) and fail.
-        if let (rc2, out) = try? runProcess(exe, []), rc2 != 0,
-           out.contains("AddressSanitizer") || out.contains("runtime error") { return (path, flags) }
+        guard let (rc, _) = try? runProcess(path, flags + [src.path, "-o", exe]), rc == 0 else { continue }
+        if let (rc2, out) = try? runProcess(exe, []), rc2 != 0, reports.contains(where: out.contains) { return (path, flags) }
     }
     return nil
-}()
+}
+
+/// A sanitizing C compiler (clang, else gcc) whose ASan and UBSan runtimes link and catch an overread (UBSan may
+/// report it first).
+private let sanitizingCompiler = workingSanitizer(
+    "asan", compilers: ["clang", "gcc", "cc"],
+    flags: ["-std=c99", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"],
+    probe: "#include <stdlib.h>\nint main(int c, char **v) { (void)v; int *p = malloc(4 * sizeof(int)); int s = p[3 + c]; free(p); return s & 0; }\n",
+    reports: ["AddressSanitizer", "runtime error"])
+
+/// A clang whose MemorySanitizer runtime links and catches a branch on uninitialized heap memory (`make test`
+/// installs Debian's clang-14 and libclang-rt-14-dev when no clang on PATH has one). The emitted C is plain C99
+/// with libm, which MemorySanitizer handles without instrumented libraries (libm's results count as initialized).
+/// -DAX_NO_CLONES as for the other sanitizers (standalone C has no clones; the runtime would).
+private let memorySanitizingCompiler = workingSanitizer(
+    "msan", compilers: ["clang", "clang-14"],
+    flags: ["-std=c99", "-g", "-O1", "-fsanitize=memory", "-fsanitize-memory-track-origins", "-fno-omit-frame-pointer",
+            "-DAX_NO_CLONES"],
+    probe: "#include <stdio.h>\n#include <stdlib.h>\nint main(int c, char **v) { (void)v; int *p = malloc(4 * sizeof(int)); if (p[c] > 0) puts(\"+\"); free(p); return 0; }\n",
+    reports: ["MemorySanitizer"])
 
 /// A C expression computing the element count of `t` from the size variables (named `sz_<var>`).
 private func cCount(_ t: TensorType) -> String {
@@ -72,6 +91,16 @@ private func sanitizerDriver(_ entries: [(cname: String, program: Program)], hea
     #include <stdlib.h>
     #include <string.h>
     #include "\(header)"
+    /* Under MemorySanitizer every output byte must have been written from initialized values. */
+    #if defined(__has_feature)
+    #if __has_feature(memory_sanitizer)
+    #include <sanitizer/msan_interface.h>
+    #define CHECK_WRITTEN(p, bytes) __msan_check_mem_is_initialized((p), (bytes))
+    #endif
+    #endif
+    #ifndef CHECK_WRITTEN
+    #define CHECK_WRITTEN(p, bytes) ((void)0)
+    #endif
     static uint64_t rng = \(seed)ULL;
     static uint64_t next(void) { rng = rng * 6364136223846793005ULL + 1442695040888963407ULL; return rng >> 11; }
     static double unif(void) { return (double)(next() & 0xFFFFFF) / 16777216.0; }
@@ -103,6 +132,7 @@ private func sanitizerDriver(_ entries: [(cname: String, program: Program)], hea
         for (k, a) in p.outputs.enumerated() {
             // Read every output element so an unwritten-but-allocated output at least gets touched.
             c += "    { volatile double acc = 0; for (size_t i = 0; i < \(cCount(a.type)); i++) acc += (double)out\(k)[i]; (void)acc; }\n"
+            c += "    if (rc == 0) CHECK_WRITTEN(out\(k), \(cCount(a.type)) * sizeof(\(a.type.dtype.cType)));\n"
         }
         for k in p.inputs.indices { c += "    free(in\(k));\n" }
         for k in p.outputs.indices { c += "    free(out\(k));\n" }
@@ -225,13 +255,24 @@ struct SanitizerTests {
 
     @Test("emitted kernels of every sample run clean under ASan and UBSan", arguments: sampleFiles)
     func sampleUnderSanitizers(_ file: String) throws {
+        try runSample(file, under: sanitizingCompiler, "ASan and UBSan", reports: ["runtime error", "Sanitizer"])
+    }
+
+    @Test("emitted kernels of every sample read no uninitialized memory under MemorySanitizer", arguments: sampleFiles)
+    func sampleUnderMemorySanitizer(_ file: String) throws {
+        try runSample(file, under: memorySanitizingCompiler, "MemorySanitizer", reports: ["MemorySanitizer"])
+    }
+
+    /// Emits every entry of `file` as standalone C, builds it with the driver using `cc` and runs it: it must exit 0
+    /// and print none of `reports`. Without a working compiler the test records a known issue (it could not run).
+    private func runSample(_ file: String, under cc: (path: String, flags: [String])?, _ what: String, reports: [String]) throws {
         let s = try CompilerSession(path: samplesDir.appendingPathComponent(file).path)
         let allEntries = try s.checkAll()
         try #require(!allEntries.isEmpty, "\(file) has no entries")
-        guard let cc = sanitizingCompiler else {
+        guard let cc else {
             // Recorded, not silently passed: the test reports that it could not run.
-            withKnownIssue("no C compiler with a working AddressSanitizer runtime (clang or gcc); sanitizer test of \(file) skipped") {
-                Issue.record("sanitizer test of \(file) skipped: no sanitizing C compiler")
+            withKnownIssue("no C compiler with a working \(what) runtime; \(what) test of \(file) skipped") {
+                Issue.record("\(what) test of \(file) skipped: no sanitizing C compiler")
             }
             return
         }
@@ -247,7 +288,8 @@ struct SanitizerTests {
         }
         let base = (file as NSString).deletingPathExtension
         let (csrc, hsrc) = try emitStandalone(entries: entries, sourceHash: "sanitizer-test", headerName: "\(base).h")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-asan-\(base)-\(getpid())")
+        let tag = cc.flags.contains("-fsanitize=memory") ? "msan" : "asan"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-\(tag)-\(base)-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try csrc.write(to: dir.appendingPathComponent("\(base).c"), atomically: true, encoding: .utf8)
@@ -256,9 +298,9 @@ struct SanitizerTests {
             .write(to: dir.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
         let exe = dir.appendingPathComponent("driver").path
         let (crc, cout) = try runProcess(cc.path, cc.flags + ["\(base).c", "driver.c", "-o", exe, "-lm"], cwd: dir)
-        try #require(crc == 0, "compiling \(file)'s kernels with sanitizers failed:\n\(cout)")
+        try #require(crc == 0, "compiling \(file)'s kernels with \(what) failed:\n\(cout)")
         let (rc, out) = try runProcess(exe, [], cwd: dir)
-        #expect(rc == 0, "\(file): the sanitized driver exited \(rc):\n\(out.prefix(4000))")
-        #expect(!out.contains("runtime error") && !out.contains("Sanitizer"), "\(file): sanitizer report:\n\(out.prefix(4000))")
+        #expect(rc == 0, "\(file): the \(what) driver exited \(rc):\n\(out.prefix(4000))")
+        #expect(!reports.contains(where: out.contains), "\(file): \(what) report:\n\(out.prefix(4000))")
     }
 }

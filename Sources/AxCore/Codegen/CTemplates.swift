@@ -45,17 +45,12 @@ private func wrap(_ op: String) -> CTemplate { CTemplate(text: "((int32_t)((uint
 /// The C template of a unary primitive on dtype `t`.
 func unaryTemplate(_ op: UnaryOp, _ t: DType) -> CTemplate {
     let one = cLiteral(1, t)
+    // Transcendentals call the runtime's scalar function, the same math as its tiles and the interpreter.
     switch op {
+    case .exp, .log, .log1p, .sin, .cos, .tanh, .logistic: return CTemplate(text: "ax_\(op.rawValue)_\(t.rawValue)($0)")
     case .neg: return CTemplate(text: t == .i32 ? "((int32_t)(0u - (uint32_t)($0)))" : "(-($0))")
-    case .exp: return CTemplate(text: "\(mathFn("exp", t))($0)")
-    case .log: return CTemplate(text: "\(mathFn("log", t))($0)")
-    case .log1p: return CTemplate(text: "\(mathFn("log1p", t))($0)")
     case .sqrt: return CTemplate(text: "\(mathFn("sqrt", t))($0)")
     case .abs: return CTemplate(text: t == .i32 ? "($0 < 0 ? (int32_t)(0u - (uint32_t)$0) : $0)" : "\(mathFn("fabs", t))($0)")
-    case .sin: return CTemplate(text: "\(mathFn("sin", t))($0)")
-    case .cos: return CTemplate(text: "\(mathFn("cos", t))($0)")
-    case .tanh: return CTemplate(text: "\(mathFn("tanh", t))($0)")
-    case .logistic: return CTemplate(text: "(\(one) / (\(one) + \(mathFn("exp", t))(-($0))))")
     case .sign:
         if t == .i32 { return CTemplate(text: "(($0 > 0) - ($0 < 0))") }
         // sign(±0) = ±0 and sign(NaN) = NaN, as in XLA.
@@ -138,10 +133,11 @@ func reduceRule(_ p: Primitive, _ t: DType) -> ReduceRule? {
     }
 }
 
-/// Every libm function kernels may call, with its C prototype (registered with tcc_add_symbol).
+/// Every libm function kernels may call, with its C prototype (registered with tcc_add_symbol). Transcendentals
+/// are not among them: kernels call the runtime's (RuntimeTable.swift), which the interpreter calls too.
 let libmPrototypes: [(name: String, proto: String)] = {
     var out: [(String, String)] = []
-    for base in ["exp", "log", "log1p", "sqrt", "fabs", "sin", "cos", "tanh"] {
+    for base in ["sqrt", "fabs"] {
         out.append((base + "f", "float \(base)f(float);"))
         out.append((base, "double \(base)(double);"))
     }

@@ -1,6 +1,7 @@
 // The runtime the kernels call, as C source: one table that is both the -O3 AxRuntime target (axruntime.c is
 // generated from it; a test checks the file) and the static portable twins written into standalone C.
-// Vector functions work on tiles; f32 transcendentals are evaluated in double, so they round correctly but rarely.
+// Vector functions work on tiles; f32 transcendentals are evaluated in double and rounded once, and the interpreter
+// calls the same functions (axruntime.h is generated too), so eager and jit compute the same bits.
 
 /// A runtime function: its name, C prototype, portable definition, and the helpers its definition calls.
 /// Definitions are built on demand: kernels compiled by libtcc need only the prototypes.
@@ -231,18 +232,50 @@ private func vunary(_ op: String, _ t: String, _ expr: String, locals: String = 
     """, deps: deps)
 }
 
-/// sin or cos of f32 tiles: x = k pi/2 + r (three-part Cody-Waite reduction, exact for |x| <= 1e5), the polynomial
+/// A float math function in three parts that compute the same bits: `ax_OP_T_body` (static inline, branch-free
+/// unless `fixup` is given), the scalar `ax_OP_T` the scalar loops of kernels and the interpreter's callers use,
+/// and the tile `ax_vOP_T`, whose loop vectorizes. `body` computes the value of the parameter `a`; when `fixup`
+/// is given, elements where `fixup.when` holds are redone as `fixup.value` (after the tile loop, so it stays
+/// vectorized).
+private func mathFunction(_ op: String, _ t: String, body: String, fixup: (when: String, value: String)? = nil,
+                          deps: [String] = []) -> [RuntimeFunction] {
+    let c = cType(t), helper = "ax_\(op)_\(t)_body", scalar = "ax_\(op)_\(t)", tile = "ax_v\(op)_\(t)"
+    func fix(_ x: String) -> String { fixup.map { $0.value.replacingOccurrences(of: "$a", with: x) } ?? "" }
+    func when(_ x: String) -> String { fixup.map { $0.when.replacingOccurrences(of: "$a", with: x) } ?? "" }
+    return [
+        RuntimeFunction(name: helper, proto: "", source: """
+        static inline \(c) \(helper)(\(c) a) {
+        \(body.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        }
+        """, deps: deps),
+        RuntimeFunction(name: scalar, proto: "\(c) \(scalar)(\(c));", source: """
+        \(c) \(scalar)(\(c) a) {
+            \(fixup == nil ? "return \(helper)(a);" : "return \(when("a")) ? \(fix("a")) : \(helper)(a);")
+        }
+        """, deps: [helper]),
+        RuntimeFunction(name: tile, proto: "void \(tile)(int64_t, const \(c) *, \(c) *);", source: """
+        void \(tile)(int64_t n, const \(c) *a, \(c) *o) {
+            int64_t i;
+            for (i = 0; i < n; i++) o[i] = \(helper)(a[i]);\(fixup == nil ? "" : "\n    for (i = 0; i < n; i++) if (\(when("a[i]"))) o[i] = \(fix("a[i]"));")
+        }
+        """, deps: [helper]),
+    ]
+}
+
+/// sin or cos of f32: x = k pi/2 + r (three-part Cody-Waite reduction, exact for |x| <= 1e5), the polynomial
 /// of the quadrant; larger or non-finite |x| are redone with libm's double sin/cos.
-private func vsinCos(_ op: String) -> RuntimeFunction {
+private func sinCos(_ op: String) -> [RuntimeFunction] {
     let quadrant = op == "sin" ? "u.i" : "u.i + 1"
-    let value = op == "sin" ? "a[i] == 0 ? a[i] : (float)((q & 2) ? -s : s)" : "(float)((q & 2) ? -s : s)"
-    return vunary(op, "f32", value, locals: """
-    union { double d; uint64_t i; } u; \
-    double x = fabs((double)a[i]) <= 1e5 ? (double)a[i] : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s; \
-    uint64_t q; u.d = k; q = (\(quadrant)) & 3; k -= 6755399441055744.0; \
-    r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21; \
+    let value = op == "sin" ? "a == 0 ? a : (float)((q & 2) ? -s : s)" : "(float)((q & 2) ? -s : s)"
+    return mathFunction(op, "f32", body: """
+    union { double d; uint64_t i; } u;
+    double x = fabs((double)a) <= 1e5 ? (double)a : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s;
+    uint64_t q;
+    u.d = k; q = (\(quadrant)) & 3; k -= 6755399441055744.0;
+    r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21;
     s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r);
-    """, fixup: "if (!(fabs((double)a[i]) <= 1e5)) o[i] = (float)\(op)((double)a[i]);", deps: ["ax_sin_poly", "ax_cos_poly"])
+    return \(value);
+    """, fixup: (when: "!(fabs((double)$a) <= 1e5)", value: "(float)\(op)((double)$a)"), deps: ["ax_sin_poly", "ax_cos_poly"])
 }
 
 /// A sum of a tile in double, with eight accumulators.
@@ -370,6 +403,8 @@ let vectorBinaryOps: [BinaryOp: (f32: String, f64: String)] = [
 /// The unary ops with tile functions.
 let vectorUnaryOps: Set<UnaryOp> = [.neg, .exp, .log, .log1p, .sqrt, .abs, .sin, .cos, .tanh, .logistic, .sign]
 
+/// The element-wise math: one definition per function and dtype, which kernels (scalar loops and tiles) and the
+/// interpreter all call, so eager and jit agree bit for bit.
 private func unaryFunctions() -> [RuntimeFunction] {
     var out: [RuntimeFunction] = []
     for t in ["f32", "f64"] {
@@ -379,28 +414,37 @@ private func unaryFunctions() -> [RuntimeFunction] {
         out.append(vunary("sqrt", t, "sqrt\(f)(a[i])"))
         out.append(vunary("sign", t, "a[i] > 0 ? (\(c))1 : (a[i] < 0 ? (\(c))-1 : a[i])"))
         if t == "f64" {
-            for op in ["exp", "log", "log1p", "sin", "cos", "tanh"] { out.append(vunary(op, t, "\(op)(a[i])")) }
-            out.append(vunary("logistic", t, "1.0 / (1.0 + exp(-a[i]))"))
+            for op in ["exp", "log", "log1p", "sin", "cos", "tanh"] { out += mathFunction(op, t, body: "return \(op)(a);") }
+            out += mathFunction("logistic", t, body: "return 1.0 / (1.0 + exp(-a));")
             continue
         }
-        // f32 in double: clamped so the exponent of 2^k stays in range; NaN and the domain edges are selected after.
-        out.append(vunary("exp", t, "a[i] != a[i] ? a[i] : (float)ax_exp_core(x)",
-                          locals: "double x = a[i] < -104.0f ? -104.0 : (a[i] > 89.0f ? 89.0 : (a[i] != a[i] ? 0.0 : (double)a[i]));",
-                          deps: ["ax_exp_core"]))
-        out.append(vunary("logistic", t, "a[i] != a[i] ? a[i] : (float)(1.0 / (1.0 + ax_exp_core(x)))",
-                          locals: "double x = a[i] < -150.0f ? 150.0 : (a[i] > 150.0f ? -150.0 : (a[i] != a[i] ? 0.0 : -(double)a[i]));",
-                          deps: ["ax_exp_core"]))
-        out.append(vunary("tanh", t, "a[i] != a[i] ? a[i] : (float)(x < 0.01 ? (double)a[i] * (1.0 - x * x * (1.0 / 3.0)) : (a[i] < 0 ? -y : y))",
-                          locals: "double x = fabs((double)a[i]), e = ax_exp_core(2.0 * (x > 20.0 || x != x ? 20.0 : x)), y = (e - 1.0) / (e + 1.0);",
-                          deps: ["ax_exp_core"]))
-        out.append(vunary("log", t, "(a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (float)ax_log_core(x) : (a[i] == 0 ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN))",
-                          locals: "double x = (a[i] > 0 && a[i] <= 3.4028234663852886e38f) ? (double)a[i] : 1.0;",
-                          deps: ["ax_log_core"]))
-        out.append(vunary("log1p", t, "(a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? (float)(u == 1.0 ? (double)a[i] : ax_log_core(u) * ((double)a[i] / (u - 1.0))) : (a[i] == -1.0f ? -HUGE_VALF : (a[i] > 0 ? a[i] : NAN))",
-                          locals: "double u = (a[i] > -1.0f && a[i] <= 3.4028234663852886e38f) ? 1.0 + (double)a[i] : 2.0;",
-                          deps: ["ax_log_core"]))
-        out.append(vsinCos("sin"))
-        out.append(vsinCos("cos"))
+        // f32 in double, rounded once: clamped so the exponent of 2^k stays in range; NaN and the domain edges are
+        // selected after.
+        out += mathFunction("exp", t, body: """
+        double x = a < -104.0f ? -104.0 : (a > 89.0f ? 89.0 : (a != a ? 0.0 : (double)a));
+        return a != a ? a : (float)ax_exp_core(x);
+        """, deps: ["ax_exp_core"])
+        // 1 / (1 + exp(-x)) in double, except where JAX's f32 expansion of it underflows to 0 because exp(-x)
+        // overflows in f32 (x <= -88.72284): there it is 0, so log(sigmoid(-103)) is -inf, as in JAX.
+        out += mathFunction("logistic", t, body: """
+        double x = a < -150.0f ? 150.0 : (a > 150.0f ? -150.0 : (a != a ? 0.0 : -(double)a));
+        return a != a ? a : (a <= -0x1.62e43p+6f ? 0.0f : (float)(1.0 / (1.0 + ax_exp_core(x))));
+        """, deps: ["ax_exp_core"])
+        out += mathFunction("tanh", t, body: """
+        double x = fabs((double)a), e = ax_exp_core(2.0 * (x > 20.0 || x != x ? 20.0 : x)), y = (e - 1.0) / (e + 1.0);
+        return a != a ? a : (float)(x < 0.01 ? (double)a * (1.0 - x * x * (1.0 / 3.0)) : (a < 0 ? -y : y));
+        """, deps: ["ax_exp_core"])
+        out += mathFunction("log", t, body: """
+        double x = (a > 0 && a <= 3.4028234663852886e38f) ? (double)a : 1.0;
+        return (a > 0 && a <= 3.4028234663852886e38f) ? (float)ax_log_core(x) : (a == 0 ? -HUGE_VALF : (a > 0 ? a : NAN));
+        """, deps: ["ax_log_core"])
+        out += mathFunction("log1p", t, body: """
+        double u = (a > -1.0f && a <= 3.4028234663852886e38f) ? 1.0 + (double)a : 2.0;
+        return (a > -1.0f && a <= 3.4028234663852886e38f) ? (float)(u == 1.0 ? (double)a : ax_log_core(u) * ((double)a / (u - 1.0)))
+            : (a == -1.0f ? -HUGE_VALF : (a > 0 ? a : NAN));
+        """, deps: ["ax_log_core"])
+        out += sinCos("sin")
+        out += sinCos("cos")
     }
     return out
 }
@@ -474,5 +518,36 @@ func runtimeSourceFile() -> String {
     s += "static const ax_rt_symbol ax_rt_table[] = {\n"
     for f in runtimeFunctions where !f.proto.isEmpty { s += "    {\"\(f.name)\", (void *)\(f.name)},\n" }
     s += "    {0, 0}\n};\n\nconst ax_rt_symbol *ax_rt_symbols(void) { return ax_rt_table; }\n"
+    return s
+}
+
+/// The text of Sources/AxRuntime/include/axruntime.h: the symbol table and the prototype of every exported
+/// runtime function (the interpreter calls the math functions, so eager and jit compute the same bits).
+/// The runtimeSource test checks it with axruntime.c and rewrites both.
+func runtimeHeaderFile() -> String {
+    var s = """
+    /* axruntime.h — GENERATED from Sources/AxCore/Codegen/RuntimeTable.swift with axruntime.c (UPDATE_GOLDEN=1
+       swift test --filter runtimeSource rewrites both). The optimized runtime that compiled kernels call: tile ops,
+       GEMM and the element-wise math, which the interpreter calls too. The host registers each entry of
+       ax_rt_symbols() with tcc_add_symbol; standalone C carries the same definitions as static functions. */
+    #ifndef AXRUNTIME_H
+    #define AXRUNTIME_H
+    #include <stdint.h>
+    #include <stddef.h>
+
+    /* A trivial function used to smoke-test symbol registration with libtcc. */
+    double ax_rt_version(void);
+
+    /* One runtime function: its C name and address. */
+    typedef struct { const char *name; void *fn; } ax_rt_symbol;
+
+    /* Every runtime function kernels may call, ending with {0, 0}. */
+    const ax_rt_symbol *ax_rt_symbols(void);
+
+    /* The runtime functions. */
+
+    """
+    for f in runtimeFunctions where !f.proto.isEmpty { s += f.proto + "\n" }
+    s += "\n#endif\n"
     return s
 }

@@ -50,10 +50,11 @@ extension Ops {
             let x = try numeric(arg("x"), name)
             return .array(try emit(.unary(name == "abs" ? .abs : .sign), [x]), weak: false)
         case "relu":
-            // where(x > 0, x, 0), so that relu'(0) = 0 as in JAX.
+            // where(x <= 0, 0, x): relu'(0) = 0 and relu(NaN) = NaN (NaN <= 0 is false), as jax.nn.relu
+            // (maximum(x, 0) with a custom JVP); relu(-0) = +0.
             let x = try numeric(arg("x"), name)
-            let pos = try emit(.binary(.gt), [x, .lit(0, x.type.dtype)])
-            return .array(try emit(.select, [pos, .lit(0, x.type.dtype), x]), weak: false)
+            let nonPos = try emit(.binary(.le), [x, .lit(0, x.type.dtype)])
+            return .array(try emit(.select, [nonPos, x, .lit(0, x.type.dtype)]), weak: false)
         case "maximum", "minimum":
             let (x, y) = (arg("x"), arg("y"))
             let xa = try arrayAtom(x.0, name, x.1), ya = try arrayAtom(y.0, name, y.1)

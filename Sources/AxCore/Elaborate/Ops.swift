@@ -249,8 +249,8 @@ struct Ops {
                 }
                 z = pow(u, v)
             } else { z = pow(u, v) }
-        case .max: z = Swift.max(u, v)
-        case .min: z = Swift.min(u, v)
+        case .max: z = xlaMax(u, v)  // NaN wins, +0 above -0, as at run time (Swift.max(1, .nan) is 1)
+        case .min: z = xlaMin(u, v)
         default: throw InternalError("fold: \(op)")
         }
         if isInt && weak && !(abs(z) < 9.0e15) { throw Diagnostic("integer constant too large", at: r) }

@@ -1,5 +1,7 @@
 // The reference interpreter: evaluates one primitive or a whole program on concrete tensors,
-// with JAX/XLA-on-CPU semantics (f32 computed in Float, wrapping i32, NaN-propagating max/min).
+// with JAX/XLA-on-CPU semantics (f32 computed in Float, wrapping i32, NaN-propagating max/min). Transcendentals
+// call the runtime's math (AxRuntime), the functions compiled kernels call.
+import AxRuntime
 import Foundation
 
 // MARK: - Public entry points
@@ -220,33 +222,49 @@ extension Bool: AxElement {
     static func wrap(_ a: [Bool]) -> Storage { .bool(a) }
 }
 
-/// Float types with the libm functions the primitives use (the Float versions round like C float code).
+/// Float types with their element-wise math: the runtime's tile functions (AxRuntime, generated from
+/// Codegen/RuntimeTable.swift), the ones compiled kernels call, so eager and jit compute the same bits.
 protocol AxFloat: BinaryFloatingPoint, AxElement {
-    static func fexp(_ x: Self) -> Self
-    static func flog(_ x: Self) -> Self
-    static func flog1p(_ x: Self) -> Self
-    static func fsin(_ x: Self) -> Self
-    static func fcos(_ x: Self) -> Self
-    static func ftanh(_ x: Self) -> Self
+    /// `op` applied to every element by the runtime; nil for the ops Swift computes exactly (neg, abs, sqrt, sign).
+    static func runtimeMath(_ op: UnaryOp, _ a: [Self]) -> [Self]?
     static func fpow(_ x: Self, _ y: Self) -> Self
 }
 extension Float: AxFloat {
-    static func fexp(_ x: Float) -> Float { expf(x) }
-    static func flog(_ x: Float) -> Float { logf(x) }
-    static func flog1p(_ x: Float) -> Float { log1pf(x) }
-    static func fsin(_ x: Float) -> Float { sinf(x) }
-    static func fcos(_ x: Float) -> Float { cosf(x) }
-    static func ftanh(_ x: Float) -> Float { tanhf(x) }
+    static func runtimeMath(_ op: UnaryOp, _ a: [Float]) -> [Float]? {
+        switch op {
+        case .exp: return mapRuntime(a, ax_vexp_f32)
+        case .log: return mapRuntime(a, ax_vlog_f32)
+        case .log1p: return mapRuntime(a, ax_vlog1p_f32)
+        case .sin: return mapRuntime(a, ax_vsin_f32)
+        case .cos: return mapRuntime(a, ax_vcos_f32)
+        case .tanh: return mapRuntime(a, ax_vtanh_f32)
+        case .logistic: return mapRuntime(a, ax_vlogistic_f32)
+        default: return nil
+        }
+    }
     static func fpow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 }
 extension Double: AxFloat {
-    static func fexp(_ x: Double) -> Double { Foundation.exp(x) }
-    static func flog(_ x: Double) -> Double { Foundation.log(x) }
-    static func flog1p(_ x: Double) -> Double { Foundation.log1p(x) }
-    static func fsin(_ x: Double) -> Double { Foundation.sin(x) }
-    static func fcos(_ x: Double) -> Double { Foundation.cos(x) }
-    static func ftanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    static func runtimeMath(_ op: UnaryOp, _ a: [Double]) -> [Double]? {
+        switch op {
+        case .exp: return mapRuntime(a, ax_vexp_f64)
+        case .log: return mapRuntime(a, ax_vlog_f64)
+        case .log1p: return mapRuntime(a, ax_vlog1p_f64)
+        case .sin: return mapRuntime(a, ax_vsin_f64)
+        case .cos: return mapRuntime(a, ax_vcos_f64)
+        case .tanh: return mapRuntime(a, ax_vtanh_f64)
+        case .logistic: return mapRuntime(a, ax_vlogistic_f64)
+        default: return nil
+        }
+    }
     static func fpow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+}
+
+/// `f(n, a, out)`, a runtime tile function, over the whole array.
+private func mapRuntime<T>(_ a: [T], _ f: (Int64, UnsafePointer<T>?, UnsafeMutablePointer<T>?) -> Void) -> [T] {
+    a.withUnsafeBufferPointer { pa in
+        makeArray(pa.count) { out in f(Int64(pa.count), pa.baseAddress, out) }
+    }
 }
 
 /// An array of `n` elements filled by `body` through a raw pointer.
@@ -313,15 +331,11 @@ func evalUnary(_ op: UnaryOp, _ s: Storage) throws -> Storage {
 func floatUnary<T: AxFloat>(_ op: UnaryOp, _ a: [T]) throws -> [T] {
     switch op {
     case .neg: return map1(a) { -$0 }
-    case .exp: return map1(a) { T.fexp($0) }
-    case .log: return map1(a) { T.flog($0) }
-    case .log1p: return map1(a) { T.flog1p($0) }
+    case .exp, .log, .log1p, .sin, .cos, .tanh, .logistic:
+        guard let r = T.runtimeMath(op, a) else { throw InternalError("\(op.rawValue) has no runtime function") }
+        return r
     case .sqrt: return map1(a) { $0.squareRoot() }
     case .abs: return map1(a) { Swift.abs($0) }
-    case .sin: return map1(a) { T.fsin($0) }
-    case .cos: return map1(a) { T.fcos($0) }
-    case .tanh: return map1(a) { T.ftanh($0) }
-    case .logistic: return map1(a) { 1 / (1 + T.fexp(-$0)) }
     case .sign: return map1(a) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }  // keeps ±0 and NaN
     case .not: throw Diagnostic("not expects bool or i32, got a float")
     }

@@ -51,6 +51,10 @@ private func factorSum(_ e: Eqn, _ defs: [Int: Eqn], _ b: Builder) throws -> Ato
     let shape = m.type.shape
     let (x, dx) = broadcastSource(mul.inputs[0], defs), (y, dy) = broadcastSource(mul.inputs[1], defs)
     guard axes.allSatisfy({ dx.contains($0) != dy.contains($0) }) else { return nil }
+    // A factor constant along every summed axis (a broadcast scalar s) is not pulled out of a sum that may be
+    // empty: s * sum([]) is NaN when s is infinite (the 1/count of a mean's VJP at count 0), sum(s * []) is 0.
+    let mayBeEmpty = axes.contains { (shape[$0].constValue ?? 0) == 0 }
+    if mayBeEmpty && (!axes.contains(where: dx.contains) || !axes.contains(where: dy.contains)) { return nil }
     let kept = (0..<shape.count).filter { !axes.contains($0) }
     let outShape = kept.map { shape[$0] }
     func factor(_ a: Atom, _ dims: [Int]) throws -> Atom {

@@ -1,6 +1,7 @@
-/* axruntime.h — the optimized runtime that compiled kernels call. Its functions (tile ops, GEMM, vector math) are
-   generated from Sources/AxCore/Codegen/RuntimeTable.swift into axruntime.c; the host registers each entry of
-   ax_rt_symbols() with tcc_add_symbol, and standalone C carries the same definitions as static functions. */
+/* axruntime.h — GENERATED from Sources/AxCore/Codegen/RuntimeTable.swift with axruntime.c (UPDATE_GOLDEN=1
+   swift test --filter runtimeSource rewrites both). The optimized runtime that compiled kernels call: tile ops,
+   GEMM and the element-wise math, which the interpreter calls too. The host registers each entry of
+   ax_rt_symbols() with tcc_add_symbol; standalone C carries the same definitions as static functions. */
 #ifndef AXRUNTIME_H
 #define AXRUNTIME_H
 #include <stdint.h>
@@ -14,5 +15,78 @@ typedef struct { const char *name; void *fn; } ax_rt_symbol;
 
 /* Every runtime function kernels may call, ending with {0, 0}. */
 const ax_rt_symbol *ax_rt_symbols(void);
+
+/* The runtime functions. */
+void ax_parallel_for(int64_t, int64_t, void (*)(void *, int64_t, int64_t), void *);
+void ax_gemm_f32(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t, int64_t, float *, int64_t, int64_t);
+void ax_gemm_f64(int64_t, int64_t, int64_t, const double *, int64_t, int64_t, const double *, int64_t, int64_t, double *, int64_t, int64_t);
+void ax_vadd_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
+void ax_vdiv_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
+void ax_vmax_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
+void ax_vmin_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
+void ax_vmul_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
+void ax_vpow_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
+void ax_vsub_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
+void ax_veq_f32(int64_t, const float *, int64_t, const float *, int64_t, uint8_t *);
+void ax_vge_f32(int64_t, const float *, int64_t, const float *, int64_t, uint8_t *);
+void ax_vgt_f32(int64_t, const float *, int64_t, const float *, int64_t, uint8_t *);
+void ax_vle_f32(int64_t, const float *, int64_t, const float *, int64_t, uint8_t *);
+void ax_vlt_f32(int64_t, const float *, int64_t, const float *, int64_t, uint8_t *);
+void ax_vne_f32(int64_t, const float *, int64_t, const float *, int64_t, uint8_t *);
+void ax_vselect_f32(int64_t, const uint8_t *, int64_t, const float *, int64_t, const float *, int64_t, float *);
+double ax_vsum_f32(int64_t, const float *);
+void ax_vrowsum_f32(int64_t, int64_t, const float *, float *);
+void ax_vadd_f64(int64_t, const double *, int64_t, const double *, int64_t, double *);
+void ax_vdiv_f64(int64_t, const double *, int64_t, const double *, int64_t, double *);
+void ax_vmax_f64(int64_t, const double *, int64_t, const double *, int64_t, double *);
+void ax_vmin_f64(int64_t, const double *, int64_t, const double *, int64_t, double *);
+void ax_vmul_f64(int64_t, const double *, int64_t, const double *, int64_t, double *);
+void ax_vpow_f64(int64_t, const double *, int64_t, const double *, int64_t, double *);
+void ax_vsub_f64(int64_t, const double *, int64_t, const double *, int64_t, double *);
+void ax_veq_f64(int64_t, const double *, int64_t, const double *, int64_t, uint8_t *);
+void ax_vge_f64(int64_t, const double *, int64_t, const double *, int64_t, uint8_t *);
+void ax_vgt_f64(int64_t, const double *, int64_t, const double *, int64_t, uint8_t *);
+void ax_vle_f64(int64_t, const double *, int64_t, const double *, int64_t, uint8_t *);
+void ax_vlt_f64(int64_t, const double *, int64_t, const double *, int64_t, uint8_t *);
+void ax_vne_f64(int64_t, const double *, int64_t, const double *, int64_t, uint8_t *);
+void ax_vselect_f64(int64_t, const uint8_t *, int64_t, const double *, int64_t, const double *, int64_t, double *);
+double ax_vsum_f64(int64_t, const double *);
+void ax_vrowsum_f64(int64_t, int64_t, const double *, double *);
+void ax_vneg_f32(int64_t, const float *, float *);
+void ax_vabs_f32(int64_t, const float *, float *);
+void ax_vsqrt_f32(int64_t, const float *, float *);
+void ax_vsign_f32(int64_t, const float *, float *);
+float ax_exp_f32(float);
+void ax_vexp_f32(int64_t, const float *, float *);
+float ax_logistic_f32(float);
+void ax_vlogistic_f32(int64_t, const float *, float *);
+float ax_tanh_f32(float);
+void ax_vtanh_f32(int64_t, const float *, float *);
+float ax_log_f32(float);
+void ax_vlog_f32(int64_t, const float *, float *);
+float ax_log1p_f32(float);
+void ax_vlog1p_f32(int64_t, const float *, float *);
+float ax_sin_f32(float);
+void ax_vsin_f32(int64_t, const float *, float *);
+float ax_cos_f32(float);
+void ax_vcos_f32(int64_t, const float *, float *);
+void ax_vneg_f64(int64_t, const double *, double *);
+void ax_vabs_f64(int64_t, const double *, double *);
+void ax_vsqrt_f64(int64_t, const double *, double *);
+void ax_vsign_f64(int64_t, const double *, double *);
+double ax_exp_f64(double);
+void ax_vexp_f64(int64_t, const double *, double *);
+double ax_log_f64(double);
+void ax_vlog_f64(int64_t, const double *, double *);
+double ax_log1p_f64(double);
+void ax_vlog1p_f64(int64_t, const double *, double *);
+double ax_sin_f64(double);
+void ax_vsin_f64(int64_t, const double *, double *);
+double ax_cos_f64(double);
+void ax_vcos_f64(int64_t, const double *, double *);
+double ax_tanh_f64(double);
+void ax_vtanh_f64(int64_t, const double *, double *);
+double ax_logistic_f64(double);
+void ax_vlogistic_f64(int64_t, const double *, double *);
 
 #endif
