@@ -127,8 +127,12 @@ final class KernelEmitter {
     func bindIndex(_ expr: String) -> String {
         let n = fresh("t"); line("int64_t \(n) = \(expr); (void)\(n);"); return n
     }
+    /// An identifier or a parenthesized numeric literal: cheap to repeat, never bound to a temporary.
     func isSimple(_ e: String) -> Bool {
-        e.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } || (e.hasPrefix("(") && e.dropFirst().dropLast().allSatisfy { $0.isNumber || $0 == "." || $0 == "-" || $0 == "f" || $0 == "e" })
+        let u = e.utf8
+        func word(_ c: UInt8) -> Bool { c == 95 || c >= 128 || (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c) }
+        func number(_ c: UInt8) -> Bool { (48...57).contains(c) || c == 46 || c == 45 || c == 102 || c == 101 }  // 0-9 . - f e
+        return u.allSatisfy(word) || (u.first == 40 && u.dropFirst().dropLast().allSatisfy(number))
     }
     func atomize(_ e: String, _ t: DType) -> String { isSimple(e) ? e : bind(t.cType, e) }
 

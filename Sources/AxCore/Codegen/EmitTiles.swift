@@ -268,10 +268,15 @@ extension KernelEmitter {
         do { try body("ax_lo", "ax_hi") } catch { (lines, depth, memo) = saved; throw error }
         // Only the sizes and buffers the body names are unpacked (unpacking all of them would make the C
         // quadratic in the program: every loop function times every scratch buffer).
-        var named = Set<Substring>()
-        for l in lines { named.formUnion(l.split { !($0.isLetter || $0.isNumber || $0 == "_") }) }
+        var named = Set<String>()
+        for l in lines {
+            // Split on the ASCII bytes that cannot be part of an identifier (non-ASCII bytes are kept).
+            for w in l.utf8.split(whereSeparator: { !($0 == 95 || $0 >= 128 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0)) }) {
+                named.insert(String(decoding: w, as: UTF8.self))
+            }
+        }
         var head = ["static void \(fname)(void *ax_c, int64_t ax_lo, int64_t ax_hi) {"]
-        for (k, slot) in contextSlots.enumerated() where named.contains(Substring(slot.name)) {
+        for (k, slot) in contextSlots.enumerated() where named.contains(slot.name) {
             let slotPtr = "((void *const *)ax_c)[\(k)]"
             let decl = slot.type.hasSuffix("*") ? slot.type + slot.name : slot.type + " " + slot.name
             head.append("    \(decl) = \(slot.type == "int64_t" ? "*(const int64_t *)\(slotPtr)" : "(\(slot.type))\(slotPtr)");")
