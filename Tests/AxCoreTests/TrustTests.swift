@@ -148,6 +148,22 @@ struct TrustTests {
         expectBoth(g, [a.doubles.map { 0.5 / $0.squareRoot() }], "grad newton")
     }
 
+    @Test func chainsOfRemapsAreNotDuplicatedExponentially() throws {
+        // A slice of a concatenation of the same value reads it twice per step: inlined every time, 30 steps
+        // generated 2^30 copies of the first step's code (compile time exponential in the loop length).
+        let src = """
+        def g(x: f32[4]) -> f32[4]:
+            for i in range(30):
+                y = concatenate([x, x])
+                x = y[1:5] * 0.5 + y[3:7]
+            return x
+        j = jit(vmap(g))
+
+        """
+        let r = try runBoth(src, "j", sizes: ["n": 5])
+        #expect(close(r.jit[0].doubles, r.eager[0].doubles, rtol: 1e-5, atol: 1e-5))
+    }
+
     @Test func deepChainsOfTilesAndScalarsAgree() throws {
         // Transcendental chains (tiled) and integer chains (scalar C) longer than the inline depth.
         let src = """

@@ -141,6 +141,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         }
         return (base.root, base.identity && sameIndex)
     }
+    var codeCopies: [Int: Int] = [:]  // how many times an inlined value's C is generated (see maxCodeCopies)
     for e in p.eqns.reversed() where live.contains(e.out.id) && !materialize.contains(e.out.id) {
         let v = e.out
         let cs = (consumers[v.id] ?? []).filter { live.contains($0.out.id) }
@@ -148,16 +149,27 @@ public func fuse(_ p: Program) throws -> KernelGraph {
             materialize.insert(v.id); continue  // contractions read buffers
         }
         let groups = cs.map { via(v, $0) }
+        let instances = cs.map { materialize.contains($0.out.id) ? 1 : (codeCopies[$0.out.id] ?? 1) }
         if let g0 = groups.first, groups.allSatisfy({ $0.root == g0.root && $0.identity }) {
-            group[v.id] = g0; continue  // all reads in one body at one index: computed once there
+            group[v.id] = g0  // all reads in one body at one index: computed once there
+            codeCopies[v.id] = instances.max()
+            continue
         }
-        if cheap.contains(v.id) { group[v.id] = groups.first; continue }
-        if cs.count == 1 {
+        // A cheap value read in several places is generated at each (as many copies as its consumers have), which
+        // compounds along chains of remaps (`x = concatenate([x, x])[1:5]`): past `maxCodeCopies` it is a buffer.
+        if cheap.contains(v.id), instances.reduce(0, +) <= maxCodeCopies {
+            group[v.id] = groups.first
+            codeCopies[v.id] = instances.reduce(0, +)
+            continue
+        }
+        if cs.count == 1 && !cheap.contains(v.id) {
             // An expensive value feeding an expanding broadcast would be recomputed per broadcast element.
             if case .broadcastInDim = cs[0].prim, !sameCount(v.type.shape, cs[0].out.type.shape) {
                 materialize.insert(v.id); continue
             }
-            group[v.id] = groups[0]; continue
+            group[v.id] = groups[0]
+            codeCopies[v.id] = instances[0]
+            continue
         }
         materialize.insert(v.id)
     }
@@ -198,6 +210,8 @@ public func fuse(_ p: Program) throws -> KernelGraph {
 
 /// Inlined producers per materialized value, at most (see the inline-depth pass of `fuse`).
 let maxInlineDepth = 48
+/// Copies of a cheap value's inlined code, at most, before it is materialized instead.
+let maxCodeCopies = 16
 
 /// The nests in an order where each runs after the nests that compute the buffers it reads (directly or through
 /// its inlined producers), otherwise in their given order: a topological sort (Kahn's, ready nests taken by
