@@ -175,12 +175,21 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     }
 
     // Inline depth: a chain of inlined producers becomes one nested C expression and one recursion of the
-    // emitter per step, so every `maxInlineDepth` steps a value is materialized; neither then grows with the
-    // program (a 10,000-step chain is 10,000 / maxInlineDepth loops, not one expression 10,000 deep).
+    // emitter per step, so the chain is cut into buffers; neither then grows with the program (a 10,000-step
+    // chain is about 10,000 / (maxInlineDepth / 2) loops, not one expression 10,000 deep). The cut is made at
+    // the operands, all those deeper than half the bound: cutting at the value itself would leave an operand
+    // that other steps also read inlined in two loops, computed twice.
     var inlineDepth: [Int: Int] = [:]
+    func depth(_ e: Eqn) -> Int { 1 + (e.inputs.compactMap { $0.variable.flatMap { inlineDepth[$0.id] } }.max() ?? 0) }
     for e in p.eqns where live.contains(e.out.id) && !materialize.contains(e.out.id) {
-        let d = 1 + (e.inputs.compactMap { $0.variable.flatMap { inlineDepth[$0.id] } }.max() ?? 0)
-        if d > maxInlineDepth { materialize.insert(e.out.id) } else { inlineDepth[e.out.id] = d }
+        if depth(e) > maxInlineDepth {
+            for a in e.inputs {
+                guard let v = a.variable, let d = inlineDepth[v.id], d > maxInlineDepth / 2 else { continue }
+                materialize.insert(v.id)
+                inlineDepth[v.id] = nil
+            }
+        }
+        inlineDepth[e.out.id] = depth(e)
     }
 
     // Buffers: outputs first claim their values, the rest go to scratch.
