@@ -119,7 +119,8 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     let inBytes = inputs.map { $0.count * $0.dtype.byteSize }
     let outputElements = outShapes.map { $0.reduce(1, *) }.reduce(0, +)
 
-    let loop = try loopProgram(module, req.fn)
+    // The per-example loop compiles a second kernel: only when its mode may run.
+    let loop = req.modes.map({ $0.contains(.loop) }) ?? true ? try loopProgram(module, req.fn) : nil
     // Peak RSS only grows, so modes run from the leanest (jit) to the hungriest (eager).
     let modes = (req.modes ?? (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])).sorted { rank($0) < rank($1) }
     func rank(_ m: BenchMode) -> Int { m == .jit ? 0 : m == .loop ? 1 : 2 }
