@@ -2561,7 +2561,8 @@ def main():
                 red, rins = prog, inputs
                 if not args.no_reduce:
                     t0 = time.time()
-                    red, rins, tries = reduce_failure(rchecker, prog, inputs, fl, time.time() + args.reduce_seconds)
+                    deadline = min(time.time() + args.reduce_seconds, max(start + args.seconds, time.time() + 10))
+                    red, rins, tries = reduce_failure(rchecker, prog, inputs, fl, deadline)
                     if rins is None:
                         red, rins = prog, inputs
                     print("difffuzz:   reduced %d -> %d chars in %d tries, %.0fs" % (
