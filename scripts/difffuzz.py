@@ -31,6 +31,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -1021,7 +1022,12 @@ class Gen:
             tb = self.operand_type(t)
             if tb == t:
                 tb = Arr(dt, s[1:])
-            return E("call", [self.gen(tb, d - 1)], {"f": "broadcast_to", "shape": s}, t)
+            x = self.gen(tb, d - 1)
+            if x.op == "cast" and x.a[0].op == "lit":
+                # broadcast_to of a literal ignores the shape today (known, saved as a finding): a full() instead,
+                # so that the bug does not hide the others
+                return E("call", [], {"f": "full", "shape": s, "v": x.a[0].k["v"]}, t)
+            return E("call", [x], {"f": "broadcast_to", "shape": s}, t)
         if c == 3 and s:
             cand = [i for i, x in enumerate(s) if x >= 2]
             if not cand:
@@ -1073,7 +1079,7 @@ class Gen:
                 b = None
             items = [("all",)] * ax + [("s", a if a or rng.random() < 0.5 else None, b, st)]
             return E("index", [x], {"items": items}, t)
-        if c == 3 and 1 in s:
+        if c == 3 and 1 in s and len(s) > 1:  # (a scalar's x[None] is rejected by axc today: a saved finding)
             p = rng.choice([i for i, x in enumerate(s) if x == 1])
             x = self.gen(Arr(dt, s[:p] + s[p + 1:]), d - 1)
             items = [("all",)] * p + [("none",)]
@@ -2506,6 +2512,7 @@ def main():
         return 2
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="axc-difffuzz-")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the scratch directory is removed
     stats = {}
     checker = Checker(axc, work, use_jax, stats)
     rchecker = Checker(axc, work, use_jax, {})  # the reducer's runs are not counted
