@@ -41,11 +41,17 @@ bench:
 clean:
 	rm -rf .build
 
-# Bounded fuzzing of the debug axc (FUZZ_SECONDS, default 300; FUZZ_SEED to replay): findings are saved
-# under Tests/AxCoreTests/Data/regressions/ and make the rule fail.
+# Bounded fuzzing of the debug axc, two fuzzers one after the other, each for FUZZ_SECONDS (default 300;
+# FUZZ_SEED to replay): scripts/fuzz.py throws garbage at the front end (findings saved under
+# Tests/AxCoreTests/Data/regressions/); scripts/difffuzz.py runs random well-typed programs eager vs jit vs
+# JAX (when `import jax` works) and checks vmap batch invariance (reduced findings saved under
+# Tests/AxCoreTests/Data/fuzz-findings/). A finding of either makes the rule fail.
+FUZZ_TIME := $(or $(FUZZ_SECONDS),300)
 fuzz: deps
 	$(SWIFT) build --product axc
-	python3 scripts/fuzz.py .build/debug/axc --seconds $(or $(FUZZ_SECONDS),300)
+	python3 scripts/fuzz.py .build/debug/axc --seconds $(FUZZ_TIME); front=$$?; \
+	python3 scripts/difffuzz.py .build/debug/axc --seconds $(FUZZ_TIME); diff=$$?; \
+	test $$front -eq 0 && test $$diff -eq 0
 
 # The embedding demo (Samples/embed/README.md): axc compile three samples to C, build them with the system C
 # compiler in strict C99 and run the C program, which checks the kernels against its own loops.
