@@ -210,4 +210,45 @@ struct TrustTests {
             #expect(rc == 0, "\(compiler):\n\(out)")
         }
     }
+
+    // MARK: differential-fuzzer findings (scripts/difffuzz.py), reduced
+
+    @Test func fuzzerFindingsGiveJAXsAnswers() throws {
+        let src = """
+        def pow0(x: f32[3]) -> f32:
+            return mean(x ** 0)
+        def cast_index(x: f32[2, 4]) -> (f32[4], f32[4]):
+            return x[i32(3)], x[i32(-3)]
+        def literal_where(b: f32[3, 3]) -> f32[3]:
+            v = where(bool(0), full((3, 5), 0.5), 0.25)
+            return v[:, 0]
+        def new_axis_of_scalar(y: f32[4]) -> f32[1]:
+            return sum(y)[None]
+        def outer_of_reductions(x: f32[2, 4, 4]) -> f32:
+            return mean(ones((2, 4, 2)) @ outer(min(x, axis=(-2, 2)), max(x) + zeros((4,))))
+        jpow0 = jit(pow0)
+        jcast_index = jit(cast_index)
+        jliteral_where = jit(literal_where)
+        jnew_axis_of_scalar = jit(new_axis_of_scalar)
+        g = grad(outer_of_reductions)
+        jg = jit(grad(outer_of_reductions))
+
+        """
+        let x24 = Tensor(.f32, shape: [2, 4], doubles: (0..<8).map(Double.init))
+        let x244 = Tensor(.f32, shape: [2, 4, 4], doubles: (0..<32).map { (Double($0) - 10) / 7 })
+        var gradWant = Array(repeating: 0.0, count: 32)
+        gradWant[0] = 3.000000238418579; gradWant[16] = 3.000000238418579; gradWant[31] = -0.5714285373687744
+        let cases: [(String, [String: Tensor], [[Double]])] = [
+            ("pow0", ["x": vector([1, 2, 0])], [[1]]),  // jit summed the constant 1 through one element of a tile
+            ("cast_index", ["x": x24], [[4, 5, 6, 7], [0, 1, 2, 3]]),  // i32 values clamp like traced indices
+            ("literal_where", [:], [[0.25, 0.25, 0.25]]),  // a known condition still broadcasts
+            ("new_axis_of_scalar", ["y": vector([1, 2, 3, 4])], [[10]]),
+            ("g", ["x": x244], [gradWant]),  // used a variable removed by a contraction rewrite
+        ]
+        for (name, args, want) in cases {
+            expectBoth(try runBoth(src, name, args: args), want, name)
+            if name != "g" { expectBoth(try runBoth(src, "j" + name, args: args), want, "j" + name) }
+        }
+        expectBoth(try runBoth(src, "jg", args: ["x": x244]), [gradWant], "jg")
+    }
 }

@@ -237,6 +237,22 @@ extension KernelEmitter {
         }
     }
 
+    /// A step that copies `r` into a tile of its own (x * 1, exact), filling it when `r` is a scalar or one
+    /// element held for the whole tile.
+    func copyStep(_ r: TileArg, _ plan: TilePlan) -> TileArg {
+        let t = plan.dtype, one = fresh("c")
+        line("\(t.cType) \(one) = \(cLiteral(1, t));")
+        plan.steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: plan.steps.count, type: t.cType))
+        return .ptr("ax_T\(plan.steps.count - 1)")
+    }
+
+    /// `r` as a pointer that runs along the tile, as a sum reads it: a scalar (`x ** 0` planned as the constant 1)
+    /// or a held element is spread into a tile first.
+    func alongTile(_ r: TileArg, _ plan: TilePlan) -> TileArg {
+        if case .ptr = r { return r }
+        return copyStep(r, plan)
+    }
+
     /// Emits the runtime call of `s`, writing into `dest` (a tile, or the target).
     func emitStep(_ s: TileStep, count: String, dest: String) {
         let args = s.args.count == 1 ? [s.args[0].pointer]
@@ -386,12 +402,8 @@ extension KernelEmitter {
         try emitParallel(n: count(shape), grain: probe.step, parallel: isHeavy(e)) { lo, hi in
             let plan = TilePlan(t, offset: i, step: probe.step, index: probe.index)
             let r = try planTile(e, plan)
-            if plan.steps.isEmpty || r.pointer != "ax_T\(plan.steps.count - 1)" {
-                // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
-                let one = fresh("c")
-                line("\(t.cType) \(one) = \(cLiteral(1, t));")
-                plan.steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: plan.steps.count, type: t.cType))
-            }
+            // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
+            if plan.steps.isEmpty || r.pointer != "ax_T\(plan.steps.count - 1)" { _ = copyStep(r, plan) }
             declareTiles(plan, lastToTarget: true)
             tileLoop(i, from: lo, to: hi, plan, lastDest: { "\(target) + \($0)" })
         }
@@ -434,7 +446,7 @@ extension KernelEmitter {
             line("int64_t \(rN) = \(count(reduced));")
             let plan = TilePlan(t, offset: probe.offset, step: probe.step, index: probe.index)
             let accs = parts.map { _ in fresh("acc") }
-            let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { try planTile($0, plan) })
+            let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { alongTile(try planTile($0, plan), plan) })
             block("for (int64_t \(o) = \(lo); \(o) < \(hi); \(o)++)") {
                 for acc in accs { line("double \(acc) = 0.0;") }
                 tileLoop(i, from: "0", to: rN, plan, tail: { addTileSums(values, to: accs, count: $0, dtype: t) })
@@ -463,7 +475,7 @@ extension KernelEmitter {
                 sizes()
                 let plan = TilePlan(t, offset: i, step: probe.step)
                 let c = fresh("k"), end = fresh("t"), accs = parts.map { _ in fresh("acc") }
-                let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { try planTile($0, plan) })
+                let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { alongTile(try planTile($0, plan), plan) })
                 block("for (int64_t \(c) = \(lo); \(c) < \(hi); \(c)++)") {
                     line("int64_t \(end) = (\(c) + 1) * \(chunk) < \(rN) ? (\(c) + 1) * \(chunk) : \(rN);")
                     for acc in accs { line("double \(acc) = 0.0;") }
@@ -487,7 +499,7 @@ extension KernelEmitter {
         try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: heavy) { lo, hi in
             let i = fresh("i")
             let plan = TilePlan(t, offset: i, step: step)
-            let values = declareTiles(plan, lastToTarget: false, results: try parts.map { try planTile($0.a, plan) })
+            let values = declareTiles(plan, lastToTarget: false, results: try parts.map { alongTile(try planTile($0.a, plan), plan) })
             tileLoop(i, from: lo, to: hi, plan, tail: { tn in
                 runtime.insert("ax_vrowsum_\(t)")
                 for (v, part) in zip(values, parts) {

@@ -225,13 +225,18 @@ extension Ops {
     func whereCall(_ c: (Value, SourceRange), _ x: (Value, SourceRange), _ y: (Value, SourceRange), at r: SourceRange) throws -> Value {
         var cond = try arrayAtom(c.0, "where", c.1).atom
         let xa = try arrayAtom(x.0, "where", x.1), ya = try arrayAtom(y.0, "where", y.1)
-        if case .lit(let v, _) = cond { return v != 0 ? x.0 : y.0 }
-        if cond.type.dtype != .bool { cond = try emit(.binary(.ne), [cond, .lit(0, cond.type.dtype)]) }
         let t = try promote("where", xa, ya, at: r)
         let xv = try cast(xa.atom, t), yv = try cast(ya.atom, t)
         guard let s1 = Ops.broadcastShapes(cond.type.shape, xv.type.shape), let shape = Ops.broadcastShapes(s1, yv.type.shape) else {
             throw Diagnostic("where: cannot broadcast \(cond.type), \(xv.type) and \(yv.type)", at: r)
         }
+        if case .lit(let v, _) = cond {
+            // A known condition picks one side, still broadcast to the result's shape and dtype.
+            if shape.isEmpty && xv.type.dtype == xa.atom.type.dtype && yv.type.dtype == ya.atom.type.dtype { return v != 0 ? x.0 : y.0 }
+            let chosen = v != 0 ? xv : yv
+            return chosen.isLiteral ? try filled(chosen, shape) : .array(try broadcast(chosen, to: shape), weak: false)
+        }
+        if cond.type.dtype != .bool { cond = try emit(.binary(.ne), [cond, .lit(0, cond.type.dtype)]) }
         let out = try emit(.select, [try broadcast(cond, to: shape), try broadcast(yv, to: shape), try broadcast(xv, to: shape)])
         return .array(out, weak: false)
     }

@@ -377,6 +377,11 @@ struct Ops {
         switch x {
         case .tuple(let vs): return try indexTuple(vs, items, at: range)
         case .array(let a, let weak):
+            let onlyNewAxes = items.allSatisfy { if case .index(.none, _) = $0 { return true }; return false }
+            if a.type.rank == 0 && !weak && onlyNewAxes {
+                // s[None] of a 0-d array is (1,), as in NumPy and JAX.
+                return .array(try reshaped(a, Array(repeating: .const(1), count: items.count)), weak: false)
+            }
             if weak || a.type.rank == 0 { throw Diagnostic("cannot index a scalar (\(x.typeDescription))", at: range) }
             return .array(try indexArray(a, items, at: range), weak: false)
         default:
@@ -432,7 +437,11 @@ struct Ops {
             switch item {
             case .index(let v, let ir):
                 if let i = Ops.staticInt(v) {
-                    if let n = len.constValue {
+                    if let n = len.constValue, case .array(_, false) = v, n > 0 {
+                        // An i32 value known at compile time (`i32(3)`) indexes as JAX's traced index: a negative
+                        // index wraps once, then it clamps to the axis. Only a Python int is bounds-checked.
+                        plan.append(.axis(.int(min(max(i < 0 ? i + n : i, 0), n - 1))))
+                    } else if let n = len.constValue {
                         guard i >= -n && i < n else {
                             throw Diagnostic("index \(i) is out of bounds for axis \(axis) with size \(n) (\(a.type))", at: ir)
                         }
