@@ -9,14 +9,14 @@ private func commentSafe(_ s: String) -> String { s.replacingOccurrences(of: "*/
 /// before every C name (`mlp_` makes `mlp_per_example_grads`), so files from different sources link together.
 public func emitStandalone(entries: [(name: String, program: Program, chain: String)], sourceHash: String,
                            headerName: String, prefix: String = "") throws -> (c: String, h: String) {
-    var kernels: [(name: String, chain: String, k: EmittedKernel)] = []
+    var kernels: [(name: String, user: String, renamed: Bool, chain: String, k: EmittedKernel)] = []
     var taken = Set<String>()
     for e in entries {
-        let cname = cIdentifier(prefix + e.name, taken: taken)
-        taken.insert(cname); taken.insert(cname + "_scratch_bytes")
+        let cname = cEntryName(prefix + e.name, taken: taken)
+        taken.insert(cname)
         let k = emitKernel(try fuse(e.program), name: cname)
         if let f = k.failure { throw f }
-        kernels.append((cname, e.chain, k))
+        kernels.append((cname, e.name, cname != prefix + e.name, e.chain, k))
     }
     var used = kernels.reduce(into: Set<String>()) { $0.formUnion($1.k.runtime) }
     // Scalar loops call the runtime's math functions (`ax_exp_f32(x)`) from their C templates.
@@ -37,7 +37,12 @@ public func emitStandalone(entries: [(name: String, program: Program, chain: Str
     h += "#ifndef \(guardName)\n#define \(guardName)\n#include <stdint.h>\n#include <stddef.h>\n\n"
     h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
     for k in kernels {
-        h += "/* \(k.name) = \(commentSafe(k.chain))\n"
+        if k.renamed {
+            h += "/* \(k.name): the entry `\(commentSafe(k.user))`, renamed because C reserves that name (docs/c-interface.md)\n"
+            h += " * \(commentSafe(k.user)) = \(commentSafe(k.chain))\n"
+        } else {
+            h += "/* \(k.name) = \(commentSafe(k.chain))\n"
+        }
         h += " * Arguments: sizes first (int64_t), then input leaves (const, row-major, contiguous), then outputs, then scratch.\n"
         for (n, d) in k.k.paramDocs { h += " *   \(n): \(commentSafe(d))\n" }
         h += " * Returns 0, or nonzero for invalid sizes (negative, or more than 2^48 elements in an array).\n */\n"

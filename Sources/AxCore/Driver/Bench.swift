@@ -107,7 +107,7 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     lap("transform")
     let graph = try fuse(program)
     lap("fuse")
-    let c = emitC(graph, name: req.fn)
+    let c = emitC(graph, name: cEntryName(req.fn))
     lap("emit")
     let kernel = try CompiledKernel(c: c, graph: graph, program: program, name: req.fn)
     lap("tcc")
