@@ -346,6 +346,13 @@ ex(S, "sizes whose product is too large", "def f(x: f32[a, b]) -> f32:\n    retu
 ex(S, "a parameter too large to make random", "def f(x: f32[100000, 100000]) -> f32:\n    return sum(x)\n",
    ["run", "bad.ax", "--fn", "f"])
 ex(S, "an unknown argument name", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--arg", "x=1"])
+KB = "def f(k: i32, b: bool, x: f32[n]) -> f32[n]:\n    return where(b, x * f32(k), x)\n"
+ex(S, "a number an i32 cannot hold", KB, ["run", "bad.ax", "--fn", "f", "--size", "n=3", "--arg", "k=3.5"])
+ex(S, "a number that is not a bool", KB, ["run", "bad.ax", "--fn", "f", "--size", "n=3", "--arg", "b=nan"])
+ex(S, "a number beyond the range of f32", KB, ["run", "bad.ax", "--fn", "f", "--size", "n=3", "--arg", "x=1e300"])
+ex(S, "an argument given twice", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--arg", "w=1", "--arg", "w=2"])
+ex(S, "a size given twice", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--size", "n=4"])
+ex(S, "a size variable the entry does not have", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--size", "m=3"])
 ex(S, "a missing .npy file", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=nothere.npy"])
 ex(S, "a directory instead of a .npy file", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=dir.npy"],
    {"dir.npy/.keep": b""})
