@@ -35,6 +35,7 @@ def size_vars(axc, path, fn):
     """The size variables of entry `fn`, from its signature in `axc check` (`x: f32[n,5]`)."""
     out = subprocess.run([axc, "check", path], capture_output=True, text=True, check=True).stdout
     sig = next(line for line in out.splitlines() if line.split(" ")[0].rstrip(":") == fn)
+    sig = sig.split(": ", 1)[1]  # past `NAME [jit]: `
     return sorted(set(re.findall(r"(?<=[\[,])([a-z][a-z0-9_]*)(?=[\],])", sig)))
 
 

@@ -4,6 +4,19 @@
 /// Escapes text for a C block comment.
 private func commentSafe(_ s: String) -> String { s.replacingOccurrences(of: "*/", with: "* /") }
 
+/// Whether C `text` calls the function `name`: `name(` not preceded by an identifier character (a user's
+/// entry named `ax_gemm_f32` is the C function `u_ax_gemm_f32`, which is not a call of `ax_gemm_f32`).
+private func calls(_ text: String, _ name: String) -> Bool {
+    var from = text.startIndex
+    while let r = text.range(of: name + "(", range: from..<text.endIndex) {
+        if r.lowerBound == text.startIndex { return true }
+        let c = text.unicodeScalars[text.unicodeScalars.index(before: r.lowerBound)]
+        if !(c == "_" || (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)))) { return true }
+        from = r.upperBound
+    }
+    return false
+}
+
 /// The C file and header for `entries` (each fused and emitted as `int NAME(...)` and `NAME_scratch_bytes`).
 /// `chain` is the entry's transform chain, documented in the header with `sourceHash`. `prefix` is put
 /// before every C name (`mlp_` makes `mlp_per_example_grads`), so files from different sources link together.
@@ -20,7 +33,7 @@ public func emitStandalone(entries: [(name: String, program: Program, chain: Str
     }
     var used = kernels.reduce(into: Set<String>()) { $0.formUnion($1.k.runtime) }
     // Scalar loops call the runtime's math functions (`ax_exp_f32(x)`) from their C templates.
-    for f in runtimeFunctions where !f.proto.isEmpty && kernels.contains(where: { $0.k.text.contains(f.name + "(") }) {
+    for f in runtimeFunctions where !f.proto.isEmpty && kernels.contains(where: { calls($0.k.text, f.name) }) {
         used.insert(f.name)
     }
 
