@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -30,8 +31,17 @@ def jit_entries(axc, sample):
     return [line.split(" ")[0] for line in out.splitlines() if " [jit]:" in line]
 
 
+def size_vars(axc, path, fn):
+    """The size variables of entry `fn`, from its signature in `axc check` (`x: f32[n,5]`)."""
+    out = subprocess.run([axc, "check", path], capture_output=True, text=True, check=True).stdout
+    sig = next(line for line in out.splitlines() if line.split(" ")[0].rstrip(":") == fn)
+    sig = sig.split(": ", 1)[1]  # past `NAME [jit]: `
+    return sorted(set(re.findall(r"(?<=[\[,])([a-z][a-z0-9_]*)(?=[\],])", sig)))
+
+
 def compile_ms(axc, sample, fn, sizes=("n=8",)):
-    """One fresh `axc bench` process: its compile_ms object (the kernel runs once at n=8)."""
+    """One fresh `axc bench` process: its compile_ms object (the kernel runs once at n=8).
+    Give only sizes the entry has: `--size` for a size variable it does not have is an error."""
     cmd = [axc, "bench", sample, "--fn", fn, "--json", "--runs", "1", "--modes", "jit"]
     for s in sizes:
         cmd += ["--size", s]
@@ -75,7 +85,8 @@ def scaling_rows(axc, runs):
                 path = os.path.join(d, "scaling.ax")
                 with open(path, "w") as f:
                     f.write(build(k))
-                ms = [compile_ms(axc, path, "j", sizes=("n=8", "k=8")) for _ in range(runs)]
+                sizes = [f"{v}=8" for v in size_vars(axc, path, "j")]
+                ms = [compile_ms(axc, path, "j", sizes=sizes) for _ in range(runs)]
                 medians = {s: statistics.median(r[s] for r in ms) for s in STAGES}
                 rows.append((family, f"{k} {unit}", k, medians))
                 print(f"{family} {k}: total={medians['total']:.1f}", file=sys.stderr)
@@ -104,7 +115,8 @@ def main():
     for name in samples:
         sample = os.path.join(ROOT, "Samples", name)
         for fn in jit_entries(axc, sample):
-            runs = [compile_ms(axc, sample, fn) for _ in range(args.runs)]
+            sizes = [f"{v}=8" for v in size_vars(axc, sample, fn)]
+            runs = [compile_ms(axc, sample, fn, sizes=sizes) for _ in range(args.runs)]
             medians = {s: statistics.median(r[s] for r in runs) for s in STAGES}
             rows.append((name, fn, medians))
             print(f"{name} {fn}: " + " ".join(f"{s}={medians[s]:.2f}" for s in STAGES), file=sys.stderr)

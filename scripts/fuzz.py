@@ -3,7 +3,7 @@
 # thrown at `axc check`, `axc ir` and `axc run`; crashes, hangs and internal errors are saved as regressions.
 """Usage: scripts/fuzz.py AXC [--seconds S] [--seed N] [--out DIR] [--samples DIR]
 
-Every generated program is run through `axc check`, `axc ir --fn NAME` and `axc run --fn NAME --size n=3`
+Every generated program is run through `axc check`, `axc ir --fn NAME` and `axc run --fn NAME [--size n=3]`
 (NAME is an entry found in the text, or a made-up one), each with a 5 s timeout. A finding is a run that
 was killed by a signal, exited with a code other than 0 or 1, timed out, or printed an internal error.
 Each finding is saved under DIR (default Tests/AxCoreTests/Data/regressions/) as `fuzz-<kind>-<hash>.ax`,
@@ -206,7 +206,9 @@ def main():
             fn = rng.choice(names)
             cmds = [["check", "{file}"], ["ir", "{file}", "--fn", fn,
                                           "--stage", rng.choice(["parsed", "transformed", "optimized"])],
-                    ["run", "{file}", "--fn", fn, "--size", "n=3", "--mode", rng.choice(["jit", "eager"])]]
+                    ["run", "{file}", "--fn", fn, "--mode", rng.choice(["jit", "eager"])]
+                    # --size for a size variable the entry lacks is an error: give n only when it may have one
+                    + (["--size", "n=3"] if re.search(rb"\bn\b|vmap", data) else [])]
             for cmd in cmds:
                 if time.time() - start >= args.seconds:
                     break

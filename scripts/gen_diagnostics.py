@@ -239,6 +239,12 @@ ex(S, "arange with a zero step", "def f(x: f32) -> f32:\n    return sum(arange(0
 ex(S, "eye of a non-literal", "def f(x: f32) -> f32:\n    return sum(eye(x))\n")
 ex(S, "eye of a negative size", "def f(x: f32) -> f32:\n    return sum(eye(-3)) + x\n")
 ex(S, "an array that is too large", "def f(x: f32) -> f32:\n    return sum(zeros((100000, 100000))) + x\n")
+ex(S, "arange of None", "def f(x: f32) -> f32:\n    return sum(arange(None)) + x\n")
+ex(S, "eye of None", "def f(x: f32) -> f32:\n    return sum(eye(None)) + x\n")
+ex(S, "arange that is too long", "def f(x: f32) -> f32:\n    return sum(arange(0.0, 1e300)) + x\n")
+ex(S, "reshape to sizes whose product overflows",
+   "def f(x: f32[4]) -> f32:\n    return sum(reshape(x, (1000000000, 1000000000, 1000000000, -1)))\n")
+ex(S, "a parameter whose fixed dimensions are too large", "def f(x: f32[n, 100000, 100000]) -> f32:\n    return sum(x)\n")
 
 S = "einsum"
 ex(S, "no subscripts string", "def f(x: f32[3]) -> f32:\n    return einsum(x)\n")
@@ -340,6 +346,13 @@ ex(S, "sizes whose product is too large", "def f(x: f32[a, b]) -> f32:\n    retu
 ex(S, "a parameter too large to make random", "def f(x: f32[100000, 100000]) -> f32:\n    return sum(x)\n",
    ["run", "bad.ax", "--fn", "f"])
 ex(S, "an unknown argument name", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--arg", "x=1"])
+KB = "def f(k: i32, b: bool, x: f32[n]) -> f32[n]:\n    return where(b, x * f32(k), x)\n"
+ex(S, "a number an i32 cannot hold", KB, ["run", "bad.ax", "--fn", "f", "--size", "n=3", "--arg", "k=3.5"])
+ex(S, "a number that is not a bool", KB, ["run", "bad.ax", "--fn", "f", "--size", "n=3", "--arg", "b=nan"])
+ex(S, "a number beyond the range of f32", KB, ["run", "bad.ax", "--fn", "f", "--size", "n=3", "--arg", "x=1e300"])
+ex(S, "an argument given twice", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--arg", "w=1", "--arg", "w=2"])
+ex(S, "a size given twice", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--size", "n=4"])
+ex(S, "a size variable the entry does not have", LINEAR, ["run", "bad.ax", "--fn", "g", "--size", "n=3", "--size", "m=3"])
 ex(S, "a missing .npy file", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=nothere.npy"])
 ex(S, "a directory instead of a .npy file", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=dir.npy"],
    {"dir.npy/.keep": b""})
@@ -373,8 +386,16 @@ ex(S, "extra bytes after the data", LINEAR, ["run", "bad.ax", "--fn", "g", "--ar
    {"xs.npy": npy("<f4", (3,), [1, 2, 3], raw_tail=b"\0\0")})
 
 S = "Running and benchmarking"
-ex(S, "an eager array that is too large", "def f(x: f32[n]) -> f32:\n    return sum(outer(x, x))\n",
+ex(S, "an eager array that is too large", "def f(x: f32[n]) -> f32:\n    return sum(softmax(outer(x, x), axis=0))\n",
    ["run", "bad.ax", "--fn", "f", "--mode", "eager", "--size", "n=100000"])
+ex(S, "a jit array that is too large (jit refuses what eager refuses, before allocating)",
+   "def f(x: f32[n]) -> f32:\n    return sum(softmax(outer(x, x), axis=0))\n\ng = jit(f)\n",
+   ["run", "bad.ax", "--fn", "g", "--size", "n=100000"])
+ex(S, "a jit output that is too large", "def f(x: f32[n]) -> f32[n, n]:\n    return outer(x, x)\n\ng = jit(f)\n",
+   ["run", "bad.ax", "--fn", "g", "--size", "n=50000"])
+ex(S, "bench at its default size (n=100000) of an entry too large for it",
+   "def f(x: f32[n]) -> f32:\n    return sum(softmax(outer(x, x), axis=0))\n\ng = jit(f)\n",
+   ["bench", "bad.ax", "--fn", "g"])
 ex(S, "`--modes loop` for an entry that is not a vmap", LINEAR,
    ["bench", "bad.ax", "--fn", "g", "--size", "n=10", "--runs", "1", "--modes", "loop"])
 

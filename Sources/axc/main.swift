@@ -118,7 +118,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
-        _ = try parseArgs(args)
+        try validateArgs(args)
         try validateSizes(sizes)
     }
 
@@ -196,7 +196,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Write a bar chart (SVG).") var plot: String?
 
     func validate() throws {
-        _ = try parseArgs(args)
+        try validateArgs(args)
         try validateSizes(sizes)
         guard runs >= 1 && runs <= 100_000 else { throw ValidationError("--runs must be between 1 and 100000") }
         if let m = modes { _ = try parseModes(m) }
@@ -258,28 +258,42 @@ func parseModes(_ text: String) throws -> [BenchMode] {
     }
 }
 
-/// Parses `NAME=VALUE` arguments.
+/// Parses `NAME=VALUE` arguments. Text that is not `NAME=VALUE` is bad usage (exit 2); a name given twice is
+/// bad input (a `Diagnostic`, exit 1) naming both values, never the last one silently.
 func parseArgs(_ args: [String]) throws -> [String: ArgValue] {
     var out: [String: ArgValue] = [:]
+    var text: [String: String] = [:]
     for a in args {
         guard let eq = a.firstIndex(of: "="), eq != a.startIndex else { throw ValidationError("--arg expects NAME=VALUE, got '\(a)'") }
-        out[String(a[..<eq])] = ArgValue(parsing: String(a[a.index(after: eq)...]))
+        let name = String(a[..<eq])
+        if let prev = text[name] { throw Diagnostic("--arg \(name) is given twice (--arg \(prev) and --arg \(a))") }
+        text[name] = a
+        out[name] = ArgValue(parsing: String(a[a.index(after: eq)...]))
     }
     return out
+}
+
+/// Checks the syntax of `--arg` bindings only (a repeated name is reported when running, exit 1).
+func validateArgs(_ args: [String]) throws {
+    do { _ = try parseArgs(args) } catch is Diagnostic {}
 }
 
 /// Parses `n=1000` size bindings. Text that is not `NAME=INTEGER` is bad usage (exit 2); an integer that does
 /// not fit in 64 bits is bad input (a `Diagnostic`, exit 1), and so is a negative one (bindInputs rejects it).
 func parseSizes(_ sizes: [String]) throws -> [String: Int] {
     var out: [String: Int] = [:]
+    var text: [String: String] = [:]
     for s in sizes {
         let parts = s.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         let digits = parts.count == 2 ? (parts[1].first == "-" ? parts[1].dropFirst() : parts[1][...]) : ""
         guard parts.count == 2, !parts[0].isEmpty, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw ValidationError("--size expects NAME=N with an integer N, got '\(s)'")
         }
+        let name = String(parts[0])
+        if let prev = text[name] { throw Diagnostic("--size \(name) is given twice (--size \(prev) and --size \(s))") }
+        text[name] = s
         guard let k = Int(parts[1]) else { throw Diagnostic("--size \(s) is out of range (0 to \(maxSizeValue))") }
-        out[String(parts[0])] = k
+        out[name] = k
     }
     return out
 }

@@ -461,6 +461,63 @@ final class TempDir {
         }
     }
 
+    /// Issue 10, item 10: a number the input's dtype cannot hold (3.5 for an i32, nan for a bool, 1e300 for an
+    /// f32) is an error naming the argument, not a truncation; a repeated `--arg` or `--size`, and a `--size`
+    /// for a size variable the entry does not have, are errors naming them, not ignored. All exit 1.
+    @Test func valuesAndBindingsTheEntryCannotTakeAreErrors() throws {
+        let tmp = try TempDir()
+        _ = try tmp.write("cl.ax", """
+            def f(k: i32, b: bool, x: f32[n], d: f64) -> f32[n]:
+                return where(b, x * f32(k), x) + f32(d)
+
+            g = jit(f)
+
+            def c(x: f32) -> f32:
+                return x * 2.0
+
+            """)
+        let i32Range = "(an integer from -2147483648 to 2147483647)", boolValues = "(0, 1, true or false)"
+        let cases: [([String], String)] = [
+            (["--fn", "g", "--arg", "k=3.5"], "argument 'k': 3.5 is not a value of i32[] \(i32Range)"),
+            (["--fn", "g", "--arg", "k=-0.5"], "argument 'k': -0.5 is not a value of i32[] \(i32Range)"),
+            (["--fn", "g", "--arg", "k=nan"], "argument 'k': nan is not a value of i32[] \(i32Range)"),
+            (["--fn", "g", "--arg", "k=inf"], "argument 'k': inf is not a value of i32[] \(i32Range)"),
+            (["--fn", "g", "--arg", "k=2147483648"], "argument 'k': 2147483648 is not a value of i32[] \(i32Range)"),
+            (["--fn", "g", "--arg", "k=-2147483649"], "argument 'k': -2147483649 is not a value of i32[] \(i32Range)"),
+            (["--fn", "g", "--arg", "k=1e10"], "argument 'k': 10000000000 is not a value of i32[] \(i32Range)"),
+            (["--fn", "g", "--arg", "b=nan"], "argument 'b': nan is not a value of bool[] \(boolValues)"),
+            (["--fn", "g", "--arg", "b=2"], "argument 'b': 2 is not a value of bool[] \(boolValues)"),
+            (["--fn", "g", "--arg", "b=0.5"], "argument 'b': 0.5 is not a value of bool[] \(boolValues)"),
+            (["--fn", "g", "--arg", "b=-1"], "argument 'b': -1 is not a value of bool[] \(boolValues)"),
+            (["--fn", "g", "--arg", "x=1e300", "--size", "n=2"],
+             "argument 'x': 1e+300 is not a value of f32[n] (finite numbers up to about ±3.4e38, or nan, inf, -inf)"),
+            (["--fn", "g", "--arg", "k=1", "--arg", "k=2"], "--arg k is given twice (--arg k=1 and --arg k=2)"),
+            (["--fn", "g", "--arg", "k=1", "--arg", "k=1"], "--arg k is given twice (--arg k=1 and --arg k=1)"),
+            (["--fn", "g", "--size", "n=3", "--size", "n=4"], "--size n is given twice (--size n=3 and --size n=4)"),
+            (["--fn", "g", "--size", "n=3", "--size", "m=3"], "--size m=3: g has no size variable 'm'; its size variables are: n"),
+            (["--fn", "c", "--size", "n=3"], "--size n=3: c has no size variable 'n'; it has no size variables"),
+        ]
+        for (args, want) in cases {
+            for cmd in [["run", "cl.ax"], ["bench", "cl.ax", "--runs", "1", "--modes", "jit"]] {
+                let r = try Self.axc(cmd + args, in: tmp)
+                #expect(r.status == 1 && r.stderr == "cl.ax: error: \(want)\n" && r.stdout.isEmpty, "\(cmd + args): \(r)")
+            }
+        }
+        // Exact values are accepted, in both modes: integral floats for i32, 0/1/true/false for bool,
+        // nan, inf and values rounded to the nearest f32 for floats, anything for f64.
+        for mode in ["jit", "eager"] {
+            let r = try Self.axc(["run", "cl.ax", "--fn", "g", "--mode", mode, "--arg", "k=-3.0", "--arg", "b=true",
+                                  "--arg", "x=0.1", "--arg", "d=1e-300", "--size", "n=2"], in: tmp)
+            #expect(r.status == 0 && r.stdout == "out0: f32[2]\n[-0.3 -0.3]\n", "\(r)")
+            let r2 = try Self.axc(["run", "cl.ax", "--fn", "g", "--mode", mode, "--arg", "k=-2147483648", "--arg", "b=False",
+                                   "--arg", "x=-inf", "--arg", "d=0", "--size", "n=1"], in: tmp)
+            #expect(r2.status == 0 && r2.stdout == "out0: f32[1]\n[-inf]\n", "\(r2)")
+            let r3 = try Self.axc(["run", "cl.ax", "--fn", "g", "--mode", mode, "--arg", "k=2", "--arg", "b=1",
+                                   "--arg", "x=nan", "--arg", "d=1", "--size", "n=1"], in: tmp)
+            #expect(r3.status == 0 && r3.stdout == "out0: f32[1]\n[nan]\n", "\(r3)")
+        }
+    }
+
     /// A size too large to generate names the argument and the sizes, in a stable order.
     @Test func hugeRandomArgumentIsRefused() throws {
         let tmp = try TempDir()

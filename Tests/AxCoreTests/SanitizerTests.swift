@@ -281,8 +281,8 @@ struct SanitizerTests {
         var cnames: [(cname: String, program: Program)] = []
         for e in allEntries {
             let p = simplify(try s.entry(e.name).program)
-            let cname = cIdentifier(e.name, taken: taken)
-            taken.insert(cname); taken.insert(cname + "_scratch_bytes")
+            let cname = cEntryName(e.name, taken: taken)
+            taken.insert(cname)
             entries.append((e.name, p, e.chain))
             cnames.append((cname, p))
         }

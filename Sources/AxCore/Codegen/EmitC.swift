@@ -38,20 +38,6 @@ enum Index {
     }
 }
 
-private let cKeywords: Set<String> = ["auto", "break", "case", "char", "const", "continue", "default", "do", "double",
-    "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
-    "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile",
-    "while", "scratch", "main"]
-
-/// A C identifier for `s` ('.' and other non-identifier characters become '_'), avoiding keywords and `taken`.
-func cIdentifier(_ s: String, taken: Set<String>) -> String {
-    var r = String(s.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
-    if r.isEmpty || r.first!.isNumber { r = "_" + r }
-    if r.hasPrefix("ax_") { r = "u" + r }
-    while cKeywords.contains(r) || taken.contains(r) { r += "_" }
-    return r
-}
-
 /// Elements above which a size is rejected (keeps every byte count and loop bound far from overflow).
 let cMaxElements = "((int64_t)1 << 48)"
 

@@ -4,23 +4,36 @@
 /// Escapes text for a C block comment.
 private func commentSafe(_ s: String) -> String { s.replacingOccurrences(of: "*/", with: "* /") }
 
+/// Whether C `text` calls the function `name`: `name(` not preceded by an identifier character (a user's
+/// entry named `ax_gemm_f32` is the C function `u_ax_gemm_f32`, which is not a call of `ax_gemm_f32`).
+private func calls(_ text: String, _ name: String) -> Bool {
+    var from = text.startIndex
+    while let r = text.range(of: name + "(", range: from..<text.endIndex) {
+        if r.lowerBound == text.startIndex { return true }
+        let c = text.unicodeScalars[text.unicodeScalars.index(before: r.lowerBound)]
+        if !(c == "_" || (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)))) { return true }
+        from = r.upperBound
+    }
+    return false
+}
+
 /// The C file and header for `entries` (each fused and emitted as `int NAME(...)` and `NAME_scratch_bytes`).
 /// `chain` is the entry's transform chain, documented in the header with `sourceHash`. `prefix` is put
 /// before every C name (`mlp_` makes `mlp_per_example_grads`), so files from different sources link together.
 public func emitStandalone(entries: [(name: String, program: Program, chain: String)], sourceHash: String,
                            headerName: String, prefix: String = "") throws -> (c: String, h: String) {
-    var kernels: [(name: String, chain: String, k: EmittedKernel)] = []
+    var kernels: [(name: String, user: String, renamed: Bool, chain: String, k: EmittedKernel)] = []
     var taken = Set<String>()
     for e in entries {
-        let cname = cIdentifier(prefix + e.name, taken: taken)
-        taken.insert(cname); taken.insert(cname + "_scratch_bytes")
+        let cname = cEntryName(prefix + e.name, taken: taken)
+        taken.insert(cname)
         let k = emitKernel(try fuse(e.program), name: cname)
         if let f = k.failure { throw f }
-        kernels.append((cname, e.chain, k))
+        kernels.append((cname, e.name, cname != prefix + e.name, e.chain, k))
     }
     var used = kernels.reduce(into: Set<String>()) { $0.formUnion($1.k.runtime) }
     // Scalar loops call the runtime's math functions (`ax_exp_f32(x)`) from their C templates.
-    for f in runtimeFunctions where !f.proto.isEmpty && kernels.contains(where: { $0.k.text.contains(f.name + "(") }) {
+    for f in runtimeFunctions where !f.proto.isEmpty && kernels.contains(where: { calls($0.k.text, f.name) }) {
         used.insert(f.name)
     }
 
@@ -37,7 +50,12 @@ public func emitStandalone(entries: [(name: String, program: Program, chain: Str
     h += "#ifndef \(guardName)\n#define \(guardName)\n#include <stdint.h>\n#include <stddef.h>\n\n"
     h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
     for k in kernels {
-        h += "/* \(k.name) = \(commentSafe(k.chain))\n"
+        if k.renamed {
+            h += "/* \(k.name): the entry `\(commentSafe(k.user))`, renamed because C reserves that name (docs/c-interface.md)\n"
+            h += " * \(commentSafe(k.user)) = \(commentSafe(k.chain))\n"
+        } else {
+            h += "/* \(k.name) = \(commentSafe(k.chain))\n"
+        }
         h += " * Arguments: sizes first (int64_t), then input leaves (const, row-major, contiguous), then outputs, then scratch.\n"
         for (n, d) in k.k.paramDocs { h += " *   \(n): \(commentSafe(d))\n" }
         h += " * Returns 0, or nonzero for invalid sizes (negative, or more than 2^48 elements in an array).\n */\n"

@@ -107,13 +107,15 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     lap("transform")
     let graph = try fuse(program)
     lap("fuse")
-    let c = emitC(graph, name: req.fn)
+    let c = emitC(graph, name: cEntryName(req.fn))
     lap("emit")
     let kernel = try CompiledKernel(c: c, graph: graph, program: program, name: req.fn)
     lap("tcc")
     stages.append(("total", stages.reduce(0) { $0 + $1.1 }))
 
     let (inputs, sizes) = try bindInputs(program, args: req.args, sizes: req.sizes, seed: req.seed)
+    // Every mode would refuse an array beyond the limits: say so (located) before allocating anything.
+    try checkArrayLimits(program, sizes: sizes)
     let outShapes = program.outputs.map { $0.type.concreteShape(sizes) ?? [] }
     let outBytes = zip(outShapes, program.outputs).map { s, o in s.reduce(1, *) * o.type.dtype.byteSize }
     let inBytes = inputs.map { $0.count * $0.dtype.byteSize }
@@ -129,9 +131,9 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
         switch mode {
         case .jit:
             // Inputs are read in place (no copy), so peak memory is inputs + outputs + scratch.
-            let outs = outBytes.map { AlignedBuffer(bytes: $0) }
+            let outs = try outBytes.enumerated().map { try AlignedBuffer(bytes: $0.element, for: "output \($0.offset) of kernel '\(req.fn)'") }
             let sizeArgs = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
-            let scratch = AlignedBuffer(bytes: kernel.scratchBytes(sizes: sizeArgs))
+            let scratch = try AlignedBuffer(bytes: kernel.scratchBytes(sizes: sizeArgs), for: "the scratch of kernel '\(req.fn)'")
             var rc: Int32 = 0
             var times = withKernelInputs(inputs) { ins in
                 timeRuns(runs: req.runs) {  // `outs` used inside, so it lives as long as the runs

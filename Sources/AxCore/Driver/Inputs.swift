@@ -8,12 +8,39 @@ public enum ArgValue: Sendable, Equatable {
     case number(Double)
     case random
 
-    /// Parses `VALUE`: `random`, a number, or otherwise a path to a `.npy` file.
+    /// Parses `VALUE`: `random`, a number (`true`/`false` are 1 and 0), or otherwise a path to a `.npy` file.
     public init(parsing text: String) {
         if text == "random" { self = .random }
+        else if ["true", "True"].contains(text) { self = .number(1) }
+        else if ["false", "False"].contains(text) { self = .number(0) }
         else if let x = Double(text), !text.hasSuffix(".npy") { self = .number(x) }
         else { self = .npy(text) }
     }
+}
+
+/// The values of `dtype` when the number `x` is not one of them (nil when it is). An i32 takes an integer in
+/// its range, a bool 0 or 1 (`true`, `false`); a float takes any number within its range (rounded to the
+/// nearest f32), and nan or ±inf. Silently truncating 3.5 to 3 or making nan True would hide a mistake.
+public func numberProblem(_ x: Double, for dtype: DType) -> String? {
+    switch dtype {
+    case .bool:
+        return x == 0 || x == 1 ? nil : "0, 1, true or false"
+    case .i32:
+        guard x.isFinite, x == x.rounded(.towardZero), x >= -2147483648, x <= 2147483647 else {
+            return "an integer from -2147483648 to 2147483647"
+        }
+        return nil
+    case .f32:
+        return !x.isFinite || Float(x).isFinite ? nil : "finite numbers up to about ±3.4e38, or nan, inf, -inf"
+    case .f64:
+        return nil
+    }
+}
+
+/// A number as a user would write it: `3`, `3.5`, `1e+300`, `nan`.
+func numberText(_ x: Double) -> String {
+    if x.isFinite && x == x.rounded(.towardZero) && abs(x) < 1e16 { return String(Int64(x)) }
+    return "\(x)"
 }
 
 /// Deterministic random numbers (SplitMix64) for `random` arguments.
@@ -50,8 +77,17 @@ public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [Str
     for key in args.keys.sorted() where !names.contains(key) {
         throw Diagnostic("no input named '\(key)'; the inputs of \(p.name) are: \(names.joined(separator: ", "))")
     }
+    for k in given.keys.sorted() where !p.sizeVars.contains(k) {
+        let have = p.sizeVars.isEmpty ? "it has no size variables" : "its size variables are: \(p.sizeVars.joined(separator: ", "))"
+        throw Diagnostic("--size \(k)=\(given[k]!): \(p.name) has no size variable '\(k)'; \(have)")
+    }
     for k in given.keys.sorted() where given[k]! < 0 || given[k]! > maxSizeValue {
         throw Diagnostic("--size \(k)=\(given[k]!) is out of range (0 to \(maxSizeValue))")
+    }
+    for (v, name) in zip(p.inputs, names) {
+        if case .number(let x)? = args[name], let why = numberProblem(x, for: v.type.dtype) {
+            throw Diagnostic("argument '\(name)': \(numberText(x)) is not a value of \(v.type) (\(why))")
+        }
     }
     var sizes: [String: Int] = [:]
     var boundBy: [String: String] = [:]

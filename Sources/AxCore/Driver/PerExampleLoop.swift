@@ -20,8 +20,8 @@ final class PerExampleLoop {
         let n = sizes[sizeName] ?? 0
         let inner = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
         let outBytes = program.outputs.map { ($0.type.elementCount(sizes) ?? 0) * $0.type.dtype.byteSize }
-        let outs = outBytes.map { AlignedBuffer(bytes: $0 * n) }
-        let scratch = AlignedBuffer(bytes: kernel.scratchBytes(sizes: inner))
+        let outs = try outBytes.enumerated().map { try AlignedBuffer(bytes: $0.element * n, for: "output \($0.offset) of the per-example loop") }
+        let scratch = try AlignedBuffer(bytes: kernel.scratchBytes(sizes: inner), for: "the scratch of the per-example kernel")
         let strides = zip(inputs, inAxes).map { t, a in a == nil ? 0 : t.count / max(n, 1) * t.dtype.byteSize }
         let rc: Int32 = withKernelInputs(inputs) { ins in
             for i in 0..<n {

@@ -360,8 +360,14 @@ extension Ops {
         }
         let syms = x.type.shape.filter { $0.constValue == nil }
         let k = x.type.shape.compactMap(\.constValue).reduce(1, *)
-        let p = dims.filter { $0 != -1 }.reduce(1, *)
         func bad() -> Diagnostic { Diagnostic("cannot reshape \(x.type) to \(dims)", at: a.1) }
+        // The product of the given sizes, which can overflow (1000000000 three times): then no array matches.
+        var p = 1
+        for d in dims where d != -1 {
+            let (m, o) = p.multipliedReportingOverflow(by: d)
+            guard !o else { throw bad() }
+            p = m
+        }
         var shape = dims.map { Dim.const($0) }
         if holes == 0 {
             guard syms.isEmpty, k == p else { throw bad() }
@@ -436,14 +442,21 @@ extension Ops {
             }
             return (x, t.isFloat)
         }
-        let first = try num("start")!
+        guard let first = try num("start") else {
+            throw Diagnostic("arange: start must be a number literal, got None", at: a["start"]?.1 ?? r)
+        }
         var (start, stop, step) = ((0.0, false), first, (1.0, false))
         if let s = try num("stop") { start = first; stop = s }
         if let s = try num("step") { step = s }
         guard step.0 != 0 else { throw Diagnostic("arange: step cannot be zero", at: r) }
         let isFloat = start.1 || stop.1 || step.1
         let t = try dtypeArg(a["dtype"]) ?? (isFloat ? .f32 : .i32)
-        let n = max(0, Int(((stop.0 - start.0) / step.0).rounded(.up)))
+        // The length, checked before it becomes an Int (arange(0.0, 1e300) is finite but beyond any Int).
+        let length = ((stop.0 - start.0) / step.0).rounded(.up)
+        guard !length.isNaN, length <= Double(maxArrayElements) else {
+            throw Diagnostic("arange: the result would have \(length.isFinite ? String(format: "%.6g", length) : "infinitely many") elements; the limit is 2^31", at: r)
+        }
+        let n = length > 0 ? Int(length) : 0
         var out = try emit(.iota(t, shape: [.const(n)], dimension: 0), [])
         if step.0 != 1 { out = try emit(.binary(.mul), [out, .lit(rounded(step.0, t), t)]) }
         if start.0 != 0 { out = try emit(.binary(.add), [out, .lit(rounded(start.0, t), t)]) }
@@ -457,7 +470,8 @@ extension Ops {
             guard let k = Ops.staticInt(v) else { throw Diagnostic("eye: \(p) must be an int literal, got \(v.typeDescription)", at: vr) }
             return k
         }
-        let n = try int("N")!, m = try int("M") ?? n, k = try int("k") ?? 0
+        guard let n = try int("N") else { throw Diagnostic("eye: N must be an int literal, got None", at: a["N"]?.1 ?? r) }
+        let m = try int("M") ?? n, k = try int("k") ?? 0
         guard n >= 0 && m >= 0 else { throw Diagnostic("eye: negative size", at: r) }
         let t = try dtypeArg(a["dtype"]) ?? .f32
         let shape: [Dim] = [.const(n), .const(m)]

@@ -57,10 +57,19 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
         }
         return n
     }
-    /// A message when this type has only fixed dimensions and more than `maxArrayElements` elements.
+    /// A message when the fixed dimensions of this type alone make more than `maxArrayElements` elements
+    /// (with size variables: for every nonzero value of them). Every type in the IR passes this check, so the
+    /// product of a type's constant dimensions never overflows an `Int` anywhere in the compiler.
     public var fixedSizeProblem: String? {
-        guard let n = elementCount([:]), n > maxArrayElements else { return nil }
-        return "\(self) has \(n == Int.max ? "more than 2^63" : String(n)) elements; the limit is 2^31"
+        var n = 1
+        for k in shape.compactMap(\.constValue) {
+            let (m, o) = n.multipliedReportingOverflow(by: Swift.max(k, 0))
+            n = o ? Int.max : m
+        }
+        guard n > maxArrayElements else { return nil }
+        let count = n == Int.max ? "more than 2^63" : String(n)
+        if shape.allSatisfy({ $0.constValue != nil }) { return "\(self) has \(count) elements; the limit is 2^31" }
+        return "\(self) has too many elements: its fixed dimensions alone make \(count); the limit is 2^31"
     }
     public func concreteShape(_ sizes: [String: Int]) -> [Int]? {
         var out: [Int] = []

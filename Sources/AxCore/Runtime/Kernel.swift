@@ -83,14 +83,14 @@ public final class CompiledKernel: @unchecked Sendable {
     /// Fuses, emits and compiles `program` as the C function `name`.
     public convenience init(program: Program, name: String) throws {
         let g = try fuse(program)
-        let c = emitC(g, name: cIdentifier(name, taken: []))
+        let c = emitC(g, name: cEntryName(name))
         try self.init(c: c, graph: g, program: program, name: name)
     }
 
-    /// Compiles C produced by `emitC(graph, name:)` (the libtcc stage alone, for per-stage timing).
-    /// A libtcc failure is an `InternalError` carrying tcc's messages and the path where the C was saved.
+    /// Compiles C produced by `emitC(graph, name: cEntryName(name))` (the libtcc stage alone, for per-stage
+    /// timing). A libtcc failure is an `InternalError` carrying tcc's messages and the path where the C was saved.
     public init(c: String, graph: KernelGraph, program: Program, name: String) throws {
-        let cname = cIdentifier(name, taken: [])
+        let cname = cEntryName(name)
         self.program = program; self.graph = graph; self.name = name
         self.source = c + packedWrappers(graph, name: cname)
         do {
@@ -152,19 +152,20 @@ public final class CompiledKernel: @unchecked Sendable {
             guard k >= 0 else { throw Diagnostic("size variable '\(s)' is negative (\(k))") }
             sizeArgs.append(Int64(k))
         }
+        try checkArrayLimits(program, sizes: bound)
         var owned: [AlignedBuffer] = []
-        func alloc(_ bytes: Int) -> UnsafeMutableRawPointer {
-            owned.append(AlignedBuffer(bytes: bytes)); return owned.last!.pointer
+        func alloc(_ bytes: Int, _ what: String) throws -> UnsafeMutableRawPointer {
+            owned.append(try AlignedBuffer(bytes: bytes, for: "\(what) of kernel '\(name)'")); return owned.last!.pointer
         }
         var outShapes: [[Int]] = []
         var outPtrs: [UnsafeMutableRawPointer] = []
-        for a in program.outputs {
+        for (k, a) in program.outputs.enumerated() {
             guard let shape = a.type.concreteShape(bound) else { throw Diagnostic("output shape \(a.type) has unbound sizes") }
             outShapes.append(shape)
-            outPtrs.append(alloc(shape.reduce(1, *) * a.type.dtype.byteSize))
+            outPtrs.append(try alloc(try checkedElementCount(shape, a.type.dtype) * a.type.dtype.byteSize, "output \(k)"))
         }
         let scratchSize = scratchBytes(sizes: sizeArgs)
-        let scratch = scratchSize > 0 ? alloc(scratchSize) : nil
+        let scratch = scratchSize > 0 ? try alloc(scratchSize, "the scratch") : nil
         let code = withExtendedLifetime(owned) {
             withKernelInputs(inputs) { callRaw(sizes: sizeArgs, inputs: $0, outputs: outPtrs, scratch: scratch) }
         }
@@ -183,15 +184,34 @@ public final class CompiledKernel: @unchecked Sendable {
 }
 
 
+/// Checks every array `p` computes (intermediates and outputs) under `sizes` against the limits eager
+/// evaluation enforces on each array it makes (2^31 elements and 16 GiB), in program order, so that a
+/// kernel refuses exactly what eager refuses, with the same located message, before anything is allocated.
+/// (The kernel's own check allows up to 2^48 elements: it only guards its index arithmetic.)
+public func checkArrayLimits(_ p: Program, sizes: [String: Int]) throws {
+    for e in p.eqns {
+        guard let shape = e.out.type.concreteShape(sizes) else { continue }
+        do { _ = try checkedElementCount(shape, e.out.type.dtype) } catch var d as Diagnostic {
+            if d.range == nil { d.range = e.loc }
+            throw d
+        }
+    }
+}
+
 /// Memory for one kernel argument: 64-byte aligned, owned, freed on deinit. (Transparent huge pages were
 /// measured here: first touch of 40 MB fell from 17 ms to 4.5 ms typically, but stalled up to 95 ms, and 411 MB
 /// up to 980 ms, while the host found huge pages; plain pages cost the same every time.)
 final class AlignedBuffer {
     let pointer: UnsafeMutableRawPointer
     let bytes: Int
-    init(bytes: Int) {
+    /// Allocates `bytes`; a failure (the system refuses the memory) is a `Diagnostic` naming `what`, not a crash.
+    init(bytes: Int, for what: String) throws {
         self.bytes = bytes
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        var p: UnsafeMutableRawPointer? = nil
+        guard bytes >= 0, posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else {
+            throw Diagnostic("cannot allocate \(bytes) bytes (\(String(format: "%.1f", Double(bytes) / 1073741824)) GiB) for \(what): out of memory")
+        }
+        pointer = p
     }
-    deinit { pointer.deallocate() }
+    deinit { free(pointer) }
 }

@@ -30,6 +30,9 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
     // Inputs: a mapped input gains the batch dimension at its in_axis.
     let leafNames = p.inputLeafNames
     var inputs: [Var] = []
+    // A batched input beyond the array limit (a large axis_size): reported after the equations, so that an
+    // equation that uses it is named first, with its line; reported even when none does (`return x`).
+    var inputProblem: String? = nil
     for (i, v) in p.inputs.enumerated() {
         guard let axis = inAxes[i] else { inputs.append(v); env[v.id] = Batched(.v(v), nil); continue }
         let rank = v.type.rank + 1
@@ -41,6 +44,10 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
         }
         var shape = v.type.shape
         shape.insert(size, at: d)
+        if inputProblem == nil, let problem = v.type.with(shape: shape).fixedSizeProblem {
+            let name = i < leafNames.count ? leafNames[i] : "#\(i)"
+            inputProblem = "vmap: parameter '\(name)' batched along axis \(axis): \(problem)"
+        }
         let nv = b.fresh(v.type.with(shape: shape))
         inputs.append(nv)
         env[v.id] = Batched(.v(nv), d)
@@ -65,6 +72,8 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
             throw Diagnostic("vmap of \(eqn.prim.name): \(e.message)", at: eqn.loc.start.line > 0 ? eqn.loc : nil)
         }
     }
+
+    if let problem = inputProblem { throw Diagnostic(problem) }
 
     // Outputs: move each batch axis to its out_axis; broadcast a not-mapped output that has one.
     b.loc = .unknown
