@@ -217,6 +217,9 @@ struct TrustTests {
         let src = """
         def pow0(x: f32[3]) -> f32:
             return mean(x ** 0)
+        def neg_pow0(x: f32) -> f32:
+            return -(x ** 0)
+        neg_pow0v = vmap(neg_pow0)
         def cast_index(x: f32[2, 4]) -> (f32[4], f32[4]):
             return x[i32(3)], x[i32(-3)]
         def literal_where(b: f32[3, 3]) -> f32[3]:
@@ -227,6 +230,7 @@ struct TrustTests {
         def outer_of_reductions(x: f32[2, 4, 4]) -> f32:
             return mean(ones((2, 4, 2)) @ outer(min(x, axis=(-2, 2)), max(x) + zeros((4,))))
         jpow0 = jit(pow0)
+        jneg_pow0v = jit(vmap(neg_pow0))
         jcast_index = jit(cast_index)
         jliteral_where = jit(literal_where)
         jnew_axis_of_scalar = jit(new_axis_of_scalar)
@@ -240,6 +244,8 @@ struct TrustTests {
         gradWant[0] = 3.000000238418579; gradWant[16] = 3.000000238418579; gradWant[31] = -0.5714285373687744
         let cases: [(String, [String: Tensor], [[Double]])] = [
             ("pow0", ["x": vector([1, 2, 0])], [[1]]),  // jit summed the constant 1 through one element of a tile
+            // A unary step read past the constant 1 (a tile's worth of stack).
+            ("neg_pow0v", ["x": vector((0..<300).map(Double.init))], [Array(repeating: -1, count: 300)]),
             ("cast_index", ["x": x24], [[4, 5, 6, 7], [0, 1, 2, 3]]),  // i32 values clamp like traced indices
             ("literal_where", [:], [[0.25, 0.25, 0.25]]),  // a known condition still broadcasts
             ("new_axis_of_scalar", ["y": vector([1, 2, 3, 4])], [[10]]),

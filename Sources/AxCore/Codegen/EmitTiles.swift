@@ -195,8 +195,8 @@ extension KernelEmitter {
         }
         switch e.prim {
         case .unary(let op):
-            var x = try planTile(e.inputs[0], plan)
-            if case .elem = x { x = call("ax_vmul_\(t)", [x, constant(1)]) }  // unary tile functions read whole tiles
+            // Unary tile functions read whole tiles: a held element or a scalar (`x ** 0`) is spread first.
+            let x = alongTile(try planTile(e.inputs[0], plan), plan)
             return call("ax_v\(op.rawValue)_\(t)", [x])
         case .binary(let op):
             // Comparisons read `t` operands and write bool tiles (the predicates of selects).
