@@ -1674,6 +1674,15 @@ def get_jax():
     return _jax
 
 
+def host(x, f64):
+    """A JAX output as NumPy. JAX runs with x64 enabled (for the f64 oracle), where a weakly typed Python number
+    returned as is becomes f64/i64; in the f32 run it is given the dtype JAX's default mode gives it (f32/i32)."""
+    a = np.asarray(x)
+    if not f64 and getattr(x, "weak_type", False):
+        a = a.astype({np.dtype(np.float64): np.float32, np.dtype(np.int64): np.int32}.get(a.dtype, a.dtype))
+    return a
+
+
 class JaxRunner:
     def __init__(self, prog):
         self.ns = {}
@@ -1705,7 +1714,7 @@ class JaxRunner:
             def allf(argl):
                 return [ns[n](*a) for (n, _, _), a in zip(calls, argl)]
             outs = jax.jit(allf)(argl)
-            return {n: Res("ok", [np.asarray(x) for x in jax.tree_util.tree_leaves(o)]) for (n, _, _), o in zip(calls, outs)}
+            return {n: Res("ok", [host(x, f64) for x in jax.tree_util.tree_leaves(o)]) for (n, _, _), o in zip(calls, outs)}
         except Exception:  # noqa: BLE001
             return {n: self.run(prog, n, tf, ins, f64) for n, tf, ins in calls}
 
@@ -1714,7 +1723,7 @@ class JaxRunner:
         try:
             args = self.args_of(prog, tf, inputs, f64)
             out = jax.jit(self.ns[f64][ent_name])(*args)  # one XLA compile per entry, not one per op
-            return Res("ok", [np.asarray(x) for x in jax.tree_util.tree_leaves(out)])
+            return Res("ok", [host(x, f64) for x in jax.tree_util.tree_leaves(out)])
         except Exception as e:  # noqa: BLE001 — any JAX error is a rejection of the program
             return Res("reject", msg="%s: %s" % (type(e).__name__, str(e)[:300]))
 
