@@ -126,13 +126,14 @@ struct Run: ParsableCommand {
         let s = try load(file)
         try reporting(s.file, path: file) {
             let entry = try s.entry(fn)
-            let program = simplify(entry.program)
-            let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed)
             let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit ? .jit : .eager)
+            let lowered = try lower(entry, to: m == .jit ? .kernel : .optimized)
+            let program = lowered.optimized
+            let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed)
             let outputs: [Tensor]
             switch m {
             case .eager: outputs = try evaluate(program, inputs: inputs, sizes: bound)
-            case .jit: outputs = try CompiledKernel(program: program, name: fn).run(inputs: inputs, sizes: bound)
+            case .jit: outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
             }
             let types = program.outputs.map(\.type)
             for (i, t) in outputs.enumerated() {
@@ -167,18 +168,12 @@ struct Compile: ParsableCommand {
         let s = try load(file)
         try reporting(s.file, path: file) {
             let names = fns.isEmpty ? s.entryNames : fns
-            var entries: [(name: String, program: Program, chain: String)] = []
-            for n in names {
-                let e = try s.entry(n)
-                entries.append((n, simplify(e.program), e.chain))
-            }
             let base = o.hasSuffix(".c") ? String(o.dropLast(2)) : o
             let headerName = URL(fileURLWithPath: base + ".h").lastPathComponent
-            let (c, h) = try emitStandalone(entries: entries, sourceHash: sourceHash(s.file.text), headerName: headerName,
-                                            prefix: prefix)
+            let (c, h) = try s.standalone(names, sourceHash: sourceHash(s.file.text), headerName: headerName, prefix: prefix)
             try writing(base + ".c") { try c.write(toFile: base + ".c", atomically: true, encoding: .utf8) }
             try writing(base + ".h") { try h.write(toFile: base + ".h", atomically: true, encoding: .utf8) }
-            print("wrote \(base).c and \(base).h (\(entries.count) kernel\(entries.count == 1 ? "" : "s"))")
+            print("wrote \(base).c and \(base).h (\(names.count) kernel\(names.count == 1 ? "" : "s"))")
         }
     }
 }

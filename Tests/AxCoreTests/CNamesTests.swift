@@ -58,11 +58,12 @@ private let xs: [Double] = [0.5, -1.25, 2.0]
     func reservedNameRunsInJit(_ name: String) throws {
         let s = try CompilerSession(file: SourceFile(path: "names.ax", text: source(name)))
         for entry in s.entryNames {
-            let p = simplify(try s.entry(entry).program)
+            let lowered = try s.lower(entry)
+            let p = lowered.optimized
             let sizes = Dictionary(uniqueKeysWithValues: p.sizeVars.map { ($0, 3) })
             let ins = p.inputs.map { _ in Tensor(.f32, shape: [3], doubles: xs) }
             let eager = try evaluate(p, inputs: ins, sizes: sizes)
-            let jit = try CompiledKernel(program: p, name: entry).run(inputs: ins, sizes: sizes)
+            let jit = try lowered.kernel!.run(inputs: ins, sizes: sizes)
             for (a, b) in zip(eager, jit) {
                 for i in 0..<a.count { #expect(abs(a.element(i) - b.element(i)) <= 1e-5 * max(1, abs(a.element(i))), "\(entry)[\(i)]") }
             }
@@ -93,12 +94,9 @@ private let xs: [Double] = [0.5, -1.25, 2.0]
         var objects: [String] = [], includes = "", calls = "", expected: [String] = []
         for (k, name) in reservedNames.enumerated() {
             let s = try CompilerSession(file: SourceFile(path: "names.ax", text: source(name)))
-            let entries = try s.entryNames.map { n -> (name: String, program: Program, chain: String) in
-                let e = try s.entry(n)
-                return (n, simplify(e.program), e.chain)
-            }
+            let entries = try s.entryNames.map { try s.lower($0) }
             let base = "k\(k)"
-            let (c, h) = try emitStandalone(entries: entries, sourceHash: "test", headerName: base + ".h")
+            let (c, h) = try s.standalone(s.entryNames, sourceHash: "test", headerName: base + ".h")
             // The header documents the user's names next to the C ones.
             #expect(h.contains("`\(name)`"), "\(base).h does not mention `\(name)`")
             try c.write(to: dir.appendingPathComponent(base + ".c"), atomically: true, encoding: .utf8)
@@ -120,11 +118,11 @@ private let xs: [Double] = [0.5, -1.25, 2.0]
             #expect(!exported.contains(name), "\(base).o exports `\(name)` itself")
             includes += "#include \"\(base).h\"\n"
             for (e, cname) in zip(entries, entries.map { cEntryName($0.name) }) {
-                let sizes = e.program.sizeVars.map { _ in "3" }
-                let ins = e.program.inputs.map { _ in "xs" }
-                let o = try CompiledKernel(program: e.program, name: e.name).run(
-                    inputs: e.program.inputs.map { _ in Tensor(.f32, shape: [3], doubles: xs) },
-                    sizes: Dictionary(uniqueKeysWithValues: e.program.sizeVars.map { ($0, 3) }))[0]
+                let sizes = e.optimized.sizeVars.map { _ in "3" }
+                let ins = e.optimized.inputs.map { _ in "xs" }
+                let o = try e.kernel!.run(
+                    inputs: e.optimized.inputs.map { _ in Tensor(.f32, shape: [3], doubles: xs) },
+                    sizes: Dictionary(uniqueKeysWithValues: e.optimized.sizeVars.map { ($0, 3) }))[0]
                 let idx = (0..<3).map { o.count > $0 ? $0 : 0 }
                 expected.append(idx.map { String(format: "%.9g", o.element($0)) }.joined(separator: " "))
                 calls += "    if (\(cname)(\((sizes + ins + ["out", "NULL"]).joined(separator: ", "))) != 0) return 1;\n"

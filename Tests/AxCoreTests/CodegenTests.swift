@@ -44,7 +44,7 @@ func randomInputs(_ p: Program, _ sizes: [String: Int], seed: UInt64) -> [Tensor
 /// Compiles `p` and compares it with the reference interpreter at each of `sizeSets`.
 func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], rtol: Double = 1e-5, atol: Double = 1e-6,
                              sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let k = try CompiledKernel(program: p, name: p.name)
+    let k = try compileKernel(p, name: p.name, optimize: false)
     for (i, sizes) in sizeSets.enumerated() {
         let ins = randomInputs(p, sizes, seed: UInt64(i + 11))
         let want = try evaluate(p, inputs: ins, sizes: sizes)
@@ -64,7 +64,7 @@ func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], 
     /// Runs a one-equation unary program on `xs` and compares with `ref` applied element-wise.
     func checkUnary(_ p: Primitive, _ t: DType, _ xs: [Double], _ ref: (Double) -> Double, rtol: Double = 1e-5) throws {
         let prog = try makeProgram([TensorType(t, [.sym("n")])]) { b, a in [try b.emit(p, [a[0]])] }
-        let k = try CompiledKernel(program: prog, name: "k")
+        let k = try compileKernel(prog, name: "k", optimize: false)
         let x = Tensor(t, shape: [xs.count], doubles: xs)
         let out = try k.run(inputs: [x], sizes: [:])[0]
         let want = Tensor(prog.outputs[0].type.dtype, shape: [xs.count], doubles: x.doubles.map(ref)).doubles
@@ -109,7 +109,7 @@ func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], 
         }
         let x = Tensor(.f32, shape: [4], doubles: [.nan, 1, 2, -1])
         let y = Tensor(.f32, shape: [4], doubles: [0, .nan, 3, -2])
-        let out = try CompiledKernel(program: prog, name: "mm").run(inputs: [x, y], sizes: [:])
+        let out = try compileKernel(prog, name: "mm", optimize: false).run(inputs: [x, y], sizes: [:])
         #expect(out[0].doubles[0].isNaN && out[0].doubles[1].isNaN && out[0].doubles[2] == 3 && out[0].doubles[3] == -1)
         #expect(out[1].doubles[0].isNaN && out[1].doubles[1].isNaN && out[1].doubles[2] == 2 && out[1].doubles[3] == -2)
     }
@@ -125,7 +125,7 @@ func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], 
             for (op, ref) in refs + [(.pow, { Foundation.pow(Swift.abs($0), $1) })] {
                 let prog = try makeProgram([TensorType(t, [.const(23)]), TensorType(t, [.const(23)])]) { b, a in [try b.emit(.binary(op), a)] }
                 let x = Tensor(t, shape: [23], doubles: op == .pow ? xs.map(Swift.abs) : xs), y = Tensor(t, shape: [23], doubles: ys)
-                let out = try CompiledKernel(program: prog, name: "b").run(inputs: [x, y], sizes: [:])[0]
+                let out = try compileKernel(prog, name: "b", optimize: false).run(inputs: [x, y], sizes: [:])[0]
                 let want = Tensor(prog.outputs[0].type.dtype, shape: [23], doubles: zip(x.doubles, y.doubles).map(ref)).doubles
                 #expect(close(out.doubles, want), "\(op) \(t)")
             }
@@ -141,14 +141,14 @@ func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], 
         ]
         for (op, ref) in iref {
             let prog = try makeProgram([TensorType(.i32, [.const(7)]), TensorType(.i32, [.const(7)])]) { b, x in [try b.emit(.binary(op), x)] }
-            let out = try CompiledKernel(program: prog, name: "i").run(inputs: [Tensor(.i32, shape: [7], doubles: a), Tensor(.i32, shape: [7], doubles: c)], sizes: [:])[0]
+            let out = try compileKernel(prog, name: "i", optimize: false).run(inputs: [Tensor(.i32, shape: [7], doubles: a), Tensor(.i32, shape: [7], doubles: c)], sizes: [:])[0]
             let want = zip(a, c).map { Double(ref(Int32($0), Int32($1))) }
             #expect(out.doubles == want, "\(op) i32: \(out.doubles) vs \(want)")
         }
         for (op, ref) in [(BinaryOp.and, { (x: Bool, y: Bool) in x && y }), (.or, { $0 || $1 }), (.eq, { $0 == $1 }), (.ne, { $0 != $1 })] {
             let prog = try makeProgram([TensorType(.bool, [.const(4)]), TensorType(.bool, [.const(4)])]) { b, x in [try b.emit(.binary(op), x)] }
             let p = Tensor(shape: [4], storage: .bool([false, false, true, true])), q = Tensor(shape: [4], storage: .bool([false, true, false, true]))
-            let out = try CompiledKernel(program: prog, name: "l").run(inputs: [p, q], sizes: [:])[0]
+            let out = try compileKernel(prog, name: "l", optimize: false).run(inputs: [p, q], sizes: [:])[0]
             #expect(out.storage == .bool([(false, false), (false, true), (true, false), (true, true)].map(ref)), "\(op) bool")
         }
     }
@@ -160,7 +160,7 @@ func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], 
             return [try b.emit(.binary(.mul), [s, .lit(2, .f32)])]
         }
         let x = Tensor(.f32, shape: [5], doubles: [0, 1, 2, -1, 0.75]), y = Tensor(.f32, shape: [5], doubles: [10, 20, 30, 40, 50])
-        let out = try CompiledKernel(program: prog, name: "sel").run(inputs: [x, y], sizes: [:])[0]
+        let out = try compileKernel(prog, name: "sel", optimize: false).run(inputs: [x, y], sizes: [:])[0]
         #expect(out.doubles == [0, 40, 60, -2, 100])
     }
 
@@ -172,7 +172,7 @@ func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], 
             let u = try b.emit(.binary(.sub), [.lit(1, .f32), try b.emit(.binary(.mul), [t, t])])
             return [u, try b.emit(.reduceSum(axes: [1]), [t])]
         }
-        let k = try CompiledKernel(program: prog, name: "chain")
+        let k = try compileKernel(prog, name: "chain", optimize: false)
         for n in [0, 1, 7, 10_000] {
             let xs = pseudoRandom(n * 3, seed: UInt64(n))
             let out = try k.run(inputs: [Tensor(.f32, shape: [n, 3], doubles: xs), Tensor(scalar: 0.7, .f32)], sizes: [:])
@@ -188,7 +188,7 @@ func checkAgainstInterpreter(_ p: Program, _ sizeSets: [[String: Int]] = [[:]], 
 
     @Test func negativeSizesAreRejected() throws {
         let prog = try makeProgram([TensorType(.f32, [.sym("n")])]) { b, a in [try b.emit(.unary(.exp), a)] }
-        let k = try CompiledKernel(program: prog, name: "neg")
+        let k = try compileKernel(prog, name: "neg", optimize: false)
         #expect(k.callRaw(sizes: [-1], inputs: [UnsafeRawPointer(bitPattern: 8)!], outputs: [UnsafeMutableRawPointer(bitPattern: 8)!], scratch: nil) != 0)
         #expect(k.callRaw(sizes: [Int64.max], inputs: [UnsafeRawPointer(bitPattern: 8)!], outputs: [UnsafeMutableRawPointer(bitPattern: 8)!], scratch: nil) != 0)
         #expect(k.scratchBytes(sizes: [-5]) == 0)
@@ -275,7 +275,7 @@ extension CodegenTests {
             let y = try b.emit(.broadcastInDim(shape: [n, k, k], dims: [0, 2]), [try b.emit(.unary(.tanh), [a[1]])])
             return [try b.emit(.reduceSum(axes: [1, 2]), [try b.emit(.binary(.mul), [x, y])])]
         }
-        let kernel = try CompiledKernel(program: p, name: "outer")
+        let kernel = try compileKernel(p, name: "outer", optimize: false)
         #expect(kernel.scratchBytes(sizes: [100]) <= 100 * 512 * 4 + 64)
         try checkAgainstInterpreter(p, [["n": 0], ["n": 3]], rtol: 1e-4, atol: 1e-4)
     }
@@ -292,7 +292,7 @@ extension CodegenTests {
         }
         let big = 100_000
         try checkAgainstInterpreter(p, [["n": big]])
-        let k = try CompiledKernel(program: p, name: "neuron")
+        let k = try compileKernel(p, name: "neuron", optimize: false)
         #expect(k.source.contains("ax_parallel_for("), "the test must exercise split loops")
         let whole = try k.run(inputs: randomInputs(p, ["n": big], seed: 5), sizes: [:])
         let few = try k.run(inputs: randomInputs(p, ["n": 7], seed: 5), sizes: [:])  // the same first 7 examples
@@ -311,7 +311,7 @@ extension CodegenTests {
             let s2 = try b.emit(.reduceSum(axes: [1]), [try b.emit(.binary(.mul), [e, a[0]])])
             return [after, s2]
         }
-        let k = try CompiledKernel(program: p, name: "sib")
+        let k = try compileKernel(p, name: "sib", optimize: false)
         let groups = k.graph.nests.filter { if case .reduceSiblings(let es) = $0 { return es.count == 2 }; return false }
         #expect(groups.count == 1)
         #expect(k.graph.scratch.allSatisfy { $0.type.rank < 2 }, "the shared exp is not materialized")
@@ -327,7 +327,7 @@ extension CodegenTests {
             return [try b.emit(.reduceSum(axes: [0]), [prod]), try b.emit(.reduceSum(axes: [0]), [a[0]])]
         }
         try checkAgainstInterpreter(p, [["n": 0], ["n": 5], ["n": 300_001]])
-        let k = try CompiledKernel(program: p, name: "dot")
+        let k = try compileKernel(p, name: "dot", optimize: false)
         #expect(k.source.contains("ax_parallel_for("), "the test must exercise chunked sums")
         let ins = randomInputs(p, ["n": 300_001], seed: 9)
         let first = try k.run(inputs: ins, sizes: [:]), again = try k.run(inputs: ins, sizes: [:])
@@ -347,7 +347,7 @@ extension CodegenTests {
                 let same = try b.emit(.binary(.le), [a[0], a[0]])  // false only for NaN
                 return [try b.emit(.select, [same, c, masked])]
             }
-            let k = try CompiledKernel(program: p, name: "sel")
+            let k = try compileKernel(p, name: "sel", optimize: false)
             #expect(k.source.contains("ax_vselect_\(t)(") && k.source.contains("ax_vgt_\(t)("), "the test must exercise select tiles")
             try checkAgainstInterpreter(p, [["n": 0], ["n": 1], ["n": 300], ["n": 5000]])
         }
@@ -397,7 +397,8 @@ extension CodegenTests {
             let pd = try b.emit(.pad(low: [1], high: [1], interior: [1]), [a[2], .lit(.infinity, .f64)])
             return [c, try b.emit(.reduceMin(axes: [0]), [pd]), try b.emit(.binary(.max), [a[2], .lit(.nan, .f64)])]
         }
-        let (c, h) = try emitStandalone(entries: [("mlp", mlp, "jit(mlp)"), ("misc", misc, "misc")], sourceHash: "sha256:test", headerName: "kern.h")
+        let (c, h) = try emitStandalone(entries: [("mlp", try lower(mlp, name: "mlp", to: .fused, optimize: false).graph!, "jit(mlp)"),
+                                                 ("misc", try lower(misc, name: "misc", to: .fused, optimize: false).graph!, "misc")], sourceHash: "sha256:test", headerName: "kern.h")
         #expect(h.contains("int mlp(int64_t n, const float *x0, const float *x1, const float *x2, float *out0, float *out1, void *scratch);"))
         #expect(h.contains("size_t mlp_scratch_bytes(int64_t n);") && h.contains("jit(mlp)") && h.contains("sha256:test"))
         #expect(c.contains("static void ax_gemm_f32"))
@@ -413,7 +414,7 @@ extension CodegenTests {
         let x = Tensor(.f32, shape: [nn, 64], doubles: (0..<nn * 64).map { Double($0 % 7) * 0.01 - 0.02 })
         let w = Tensor(.f32, shape: [64, 8], doubles: (0..<512).map { Double($0 % 5) * 0.02 - 0.04 })
         let bias = Tensor(.f32, shape: [8], doubles: (0..<8).map { Double($0) * 0.1 })
-        let want = try CompiledKernel(program: mlp, name: "mlp").run(inputs: [x, w, bias], sizes: [:])
+        let want = try compileKernel(mlp, name: "mlp", optimize: false).run(inputs: [x, w, bias], sizes: [:])
         let driver = """
             #include <stdio.h>
             #include <stdlib.h>
@@ -482,7 +483,7 @@ extension CodegenTests {
             let text = try String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)
             let module = try parseModule(SourceFile(path: f, text: text))
             for entry in try elaborateAll(module) {
-                let p = simplify(entry.program)
+                let p = try lower(entry, to: .optimized).optimized
                 // Batch sizes 0, 1, 7 and large: as many examples as fit ~4M interpreter operations.
                 let perExample = max(1, interpreterWork(p, 2) - interpreterWork(p, 1))
                 let large = min(2_000, max(12, 4_000_000 / perExample))

@@ -40,13 +40,14 @@ func expectClose(_ got: Tensor, _ want: Tensor, rtol: Double, atol: Double, _ wh
 func runConformance(_ c: ConformanceCase, mode: ExecutionMode) throws -> ([Tensor], [Tensor]) {
     let dir = conformanceDir.appendingPathComponent(c.case)
     let session = try CompilerSession(path: repoRoot.appendingPathComponent("Samples/\(c.sample)").path)
-    let program = simplify(try session.entry(c.entry).program)
+    let lowered = try session.lower(c.entry, to: mode == .jit ? .kernel : .optimized)
+    let program = lowered.optimized
     let args = c.inputs.mapValues { ArgValue.npy(dir.appendingPathComponent($0).path) }
     let (inputs, sizes) = try bindInputs(program, args: args, sizes: [:], seed: 0)
     let got: [Tensor]
     switch mode {
     case .eager: got = try evaluate(program, inputs: inputs, sizes: sizes)
-    case .jit: got = try CompiledKernel(program: program, name: c.entry).run(inputs: inputs, sizes: sizes)
+    case .jit: got = try lowered.kernel!.run(inputs: inputs, sizes: sizes)
     }
     let want = try c.outputs.map { try readNPY(path: dir.appendingPathComponent($0).path) }
     return (got, want)

@@ -21,9 +21,7 @@ private let strictFlags = ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror
 /// Emits `entry` of `sample` as `dir/base.c` and `dir/base.h`, as `axc compile SAMPLE --fn ENTRY -o base.c --prefix P` does.
 private func emitSample(_ sample: String, entry: String, base: String, prefix: String, into dir: URL) throws {
     let session = try CompilerSession(path: embedRoot.appendingPathComponent("Samples/\(sample)").path)
-    let e = try session.entry(entry)
-    let (c, h) = try emitStandalone(entries: [(entry, simplify(e.program), e.chain)], sourceHash: "test",
-                                    headerName: base + ".h", prefix: prefix)
+    let (c, h) = try session.standalone([entry], sourceHash: "test", headerName: base + ".h", prefix: prefix)
     try c.write(to: dir.appendingPathComponent(base + ".c"), atomically: true, encoding: .utf8)
     try h.write(to: dir.appendingPathComponent(base + ".h"), atomically: true, encoding: .utf8)
 }

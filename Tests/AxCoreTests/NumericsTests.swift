@@ -88,13 +88,14 @@ private func expectEagerEqualsJit(_ prim: Primitive, _ inputs: [Tensor], anyNaN:
     }
     let (flat, scalar) = try programs(prim, exact.map(\.dtype), count: n)
     let want = try evalPrimitive(prim, exact, sizes: [:])
-    let got = try CompiledKernel(program: flat, name: "k").run(inputs: exact, sizes: [:])[0]
+    let got = try compileKernel(flat, name: "k", optimize: false).run(inputs: exact, sizes: [:])[0]
     if let d = firstDifference(got, want, anyNaN: anyNaN) { Issue.record("\(prim.name) \(exact.map(\.dtype)) tiles: \(d)", sourceLocation: sourceLocation) }
     let pairs = exact.map { Tensor(shape: [n / 2, 2], storage: $0.storage) }
     let wantT = try evaluate(scalar, inputs: pairs, sizes: [:])[0]
-    let gotT = try CompiledKernel(program: scalar, name: "k").run(inputs: pairs, sizes: [:])[0]
+    let gotT = try compileKernel(scalar, name: "k", optimize: false).run(inputs: pairs, sizes: [:])[0]
     if let d = firstDifference(gotT, wantT, anyNaN: anyNaN) { Issue.record("\(prim.name) \(exact.map(\.dtype)) scalar loops: \(d)", sourceLocation: sourceLocation) }
-    return (emitKernel(try fuse(flat), name: "k").text, emitKernel(try fuse(scalar), name: "k").text)
+    let graphs = try [flat, scalar].map { try lower($0, name: "k", to: .fused, optimize: false).graph! }
+    return (emitKernel(graphs[0], name: "k").text, emitKernel(graphs[1], name: "k").text)
 }
 
 @Suite struct NumericsTests {
@@ -143,12 +144,12 @@ private func expectEagerEqualsJit(_ prim: Primitive, _ inputs: [Tensor], anyNaN:
             g = grad(scaled_mean)
             """
         let s = try CompilerSession(file: SourceFile(path: "repro.ax", text: source))
-        let f = simplify(try s.entry("f").program), g = simplify(try s.entry("g").program)
+        let f = try s.lower("f", to: .optimized).optimized, g = try s.lower("g", to: .optimized).optimized
         let x = Tensor(shape: [4], storage: .f32([.nan, -103, -0.0, 2]))
         let w = Tensor(shape: [], storage: .f32([1.5])), empty = Tensor(shape: [0], storage: .f32([]))
         for mode in ExecutionMode.allCases {
             func run(_ p: Program, _ ins: [Tensor]) throws -> [Tensor] {
-                mode == .eager ? try evaluate(p, inputs: ins, sizes: [:]) : try CompiledKernel(program: p, name: "k").run(inputs: ins, sizes: [:])
+                mode == .eager ? try evaluate(p, inputs: ins, sizes: [:]) : try compileKernel(p, name: "k", optimize: false).run(inputs: ins, sizes: [:])
             }
             let out = try run(f, [x])
             #expect(out[0].element(0).isNaN && out[2].element(0).isNaN, "\(mode): relu(NaN) = \(out[0].element(0))")
@@ -167,7 +168,7 @@ private func expectEagerEqualsJit(_ prim: Primitive, _ inputs: [Tensor], anyNaN:
                 return maximum(1.0, nan) + x, minimum(1.0, nan) + x, maximum(f32(-0.0), f32(0.0)) + x * 0.0
             """
         let s = try CompilerSession(file: SourceFile(path: "fold.ax", text: source))
-        let p = simplify(try s.entry("f").program)
+        let p = try s.lower("f", to: .optimized).optimized
         let out = try evaluate(p, inputs: [Tensor(shape: [], storage: .f32([1]))], sizes: [:])
         #expect(out[0].element(0).isNaN && out[1].element(0).isNaN, "\(out)")
         #expect(out[2].element(0) == 0 && out[2].element(0).sign == .plus)

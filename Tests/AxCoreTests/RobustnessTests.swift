@@ -37,7 +37,7 @@ private func checkAndRun(_ s: CompilerSession, _ what: String) {
             let (inputs, bound) = try bindInputs(e.program, args: [:], sizes: sizes, seed: 0)
             _ = try evaluate(e.program, inputs: inputs, sizes: bound)
             if e.jit {
-                let k = try CompiledKernel(program: simplify(e.program), name: name)
+                let k = try compileKernel(e.program, name: name)
                 _ = try k.run(inputs: inputs, sizes: bound)
             }
         }
@@ -103,7 +103,7 @@ struct RobustnessTests {
             #expect(d1 != nil, "eager evaluation of a 10^15-element array must be refused")
             if e.jit {
                 expectNoInternalError("jit") {
-                    let k = try CompiledKernel(program: simplify(e.program), name: name)
+                    let k = try compileKernel(e.program, name: name)
                     _ = try k.run(inputs: ins, sizes: sz)
                 }
             }
@@ -169,10 +169,10 @@ struct RobustnessTests {
     func jitRefusesWhatEagerRefuses(_ src: String, _ n: Int, _ line: Int) throws {
         let s = try session(src + "\ng = jit(f)\n")
         let e = try s.entry("g")
-        let p = simplify(e.program)
+        let p = try lower(e, to: .optimized).optimized
         let (ins, sz) = try bindInputs(p, args: [:], sizes: ["n": n], seed: 0)
         let eager = expectNoInternalError("eager") { _ = try evaluate(p, inputs: ins, sizes: sz) }
-        let jit = expectNoInternalError("jit") { _ = try CompiledKernel(program: p, name: "g").run(inputs: ins, sizes: sz) }
+        let jit = expectNoInternalError("jit") { _ = try compileKernel(e.program, name: "g").run(inputs: ins, sizes: sz) }
         let de = try #require(eager, "eager accepted n=\(n)"), dj = try #require(jit, "jit accepted n=\(n)")
         #expect(dj.message == de.message && dj.message.contains("too large"), "jit: \(dj.message)\neager: \(de.message)")
         #expect(dj.range == de.range && dj.range?.start.line == line, "jit at \(String(describing: dj.range)), eager at \(String(describing: de.range))")
@@ -230,7 +230,7 @@ struct RobustnessTests {
         let x = Tensor(scalar: 2, .f32)
         let eager = try evaluate(e.program, inputs: [x], sizes: [:])
         #expect(eager[0].element(0) == .infinity)
-        let k = try CompiledKernel(program: simplify(e.program), name: "g")
+        let k = try compileKernel(e.program, name: "g")
         let out = try k.run(inputs: [x], sizes: [:])
         #expect(bits(out[0]) == bits(eager[0]))
     }
@@ -330,7 +330,7 @@ struct RobustnessTests {
         let x3 = Tensor(.f32, shape: [3], doubles: [1, 2, 3])
         let y4 = Tensor(.f32, shape: [4], doubles: [1, 2, 3, 4])
         let x3d = Tensor(.f64, shape: [3], doubles: [1, 2, 3])
-        let k = try CompiledKernel(program: simplify(p), name: "g")
+        let k = try compileKernel(p, name: "g")
         for (ins, what) in [([w, x3, y4], "n mismatch"), ([w, x3d, x3], "dtype"), ([x3, x3, x3], "rank"), ([w, x3], "count")] {
             let d1 = expectNoInternalError("evaluate \(what)") { _ = try evaluate(p, inputs: ins, sizes: [:]) }
             #expect(d1 != nil, "evaluate accepted \(what)")
@@ -352,8 +352,8 @@ struct RobustnessTests {
     @Test func kernelsRejectNegativeSizesInCallRaw() throws {
         let s = try CompilerSession(path: samplesPath + "/linear.ax")
         for name in ["per_example_grads", "mean_grad"] {
-            let p = simplify(try s.entry(name).program)
-            let k = try CompiledKernel(program: p, name: name)
+            let lowered = try s.lower(name)
+            let p = lowered.optimized, k = lowered.kernel!
             let sizes = p.sizeVars.map { _ in Int64(-1) }
             try #require(!sizes.isEmpty)
             // No pointer may be touched: pass dangling-but-never-dereferenced placeholders.
@@ -382,8 +382,8 @@ struct RobustnessTests {
             let a = try evaluate(e.program, inputs: ins, sizes: sz), b = try evaluate(e.program, inputs: ins, sizes: sz)
             #expect(a.map(bits) == b.map(bits), "eager \(file):\(e.name) is not deterministic")
             if e.jit {
-                let k1 = try CompiledKernel(program: simplify(e.program), name: e.name)
-                let k2 = try CompiledKernel(program: simplify(e.program), name: e.name)
+                let k1 = try compileKernel(e.program, name: e.name)
+                let k2 = try compileKernel(e.program, name: e.name)
                 let c1 = try k1.run(inputs: ins, sizes: sz), c2 = try k1.run(inputs: ins, sizes: sz), c3 = try k2.run(inputs: ins, sizes: sz)
                 #expect(c1.map(bits) == c2.map(bits) && c1.map(bits) == c3.map(bits), "jit \(file):\(e.name) is not deterministic")
             }
@@ -397,9 +397,8 @@ struct RobustnessTests {
                       ("seed001.ax", "jitted_batched_predict"), ("seed001.ax", "jit_vmap_grad_loss")])
     func batchSizeDoesNotChangeAnExample(_ file: String, _ name: String) throws {
         let s = try CompilerSession(path: samplesPath + "/" + file)
-        let e = try s.entry(name)
-        let p = simplify(e.program)
-        let k = try CompiledKernel(program: p, name: name)
+        let lowered = try s.lower(name)
+        let p = lowered.optimized, k = lowered.kernel!
         let sizeVar = try #require(p.sizeVars.first)
         // One batch of 64; the example at row r of a batch of size b is example `src(b, r)` of the 64.
         let (big, _) = try bindInputs(p, args: [:], sizes: [sizeVar: 64], seed: 3)

@@ -277,17 +277,15 @@ struct SanitizerTests {
             return
         }
         var taken = Set<String>()
-        var entries: [(name: String, program: Program, chain: String)] = []
         var cnames: [(cname: String, program: Program)] = []
         for e in allEntries {
-            let p = simplify(try s.entry(e.name).program)
+            let p = try s.lower(e.name, to: .optimized).optimized
             let cname = cEntryName(e.name, taken: taken)
             taken.insert(cname)
-            entries.append((e.name, p, e.chain))
             cnames.append((cname, p))
         }
         let base = (file as NSString).deletingPathExtension
-        let (csrc, hsrc) = try emitStandalone(entries: entries, sourceHash: "sanitizer-test", headerName: "\(base).h")
+        let (csrc, hsrc) = try s.standalone(allEntries.map(\.name), sourceHash: "sanitizer-test", headerName: "\(base).h")
         let tag = cc.flags.contains("-fsanitize=memory") ? "msan" : "asan"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-\(tag)-\(base)-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -20,7 +20,7 @@ private func runBoth(_ src: String, _ name: String, args: [String: Tensor] = [:]
     for (k, leaf) in e.program.inputLeafNames.enumerated() { if let t = args[leaf] { inputs[k] = t } }
     let eager = try evaluate(e.program, inputs: inputs, sizes: bound)
     guard e.jit else { return (eager, eager) }
-    let k = try CompiledKernel(program: simplify(e.program), name: name)
+    let k = try compileKernel(e.program, name: name)
     return (eager, try k.run(inputs: inputs, sizes: bound))
 }
 
@@ -196,8 +196,7 @@ struct TrustTests {
 
         """
         let s = try CompilerSession(file: SourceFile(path: "w.ax", text: src))
-        let entries = try ["a", "b", "c", "d"].map { n in (n, simplify(try s.entry(n).program), "") }
-        let (c, h) = try emitStandalone(entries: entries, sourceHash: "test", headerName: "w.h", prefix: "")
+        let (c, h) = try s.standalone(["a", "b", "c", "d"], sourceHash: "test", headerName: "w.h")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-trust-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -17,17 +17,17 @@ private func calls(_ text: String, _ name: String) -> Bool {
     return false
 }
 
-/// The C file and header for `entries` (each fused and emitted as `int NAME(...)` and `NAME_scratch_bytes`).
+/// The C file and header for `entries` (each kernel graph emitted as `int NAME(...)` and `NAME_scratch_bytes`).
 /// `chain` is the entry's transform chain, documented in the header with `sourceHash`. `prefix` is put
 /// before every C name (`mlp_` makes `mlp_per_example_grads`), so files from different sources link together.
-public func emitStandalone(entries: [(name: String, program: Program, chain: String)], sourceHash: String,
+public func emitStandalone(entries: [(name: String, graph: KernelGraph, chain: String)], sourceHash: String,
                            headerName: String, prefix: String = "") throws -> (c: String, h: String) {
     var kernels: [(name: String, user: String, renamed: Bool, chain: String, k: EmittedKernel)] = []
     var taken = Set<String>()
     for e in entries {
         let cname = cEntryName(prefix + e.name, taken: taken)
         taken.insert(cname)
-        let k = emitKernel(try fuse(e.program), name: cname)
+        let k = emitKernel(e.graph, name: cname)
         if let f = k.failure { throw f }
         kernels.append((cname, e.name, cname != prefix + e.name, e.chain, k))
     }

@@ -100,17 +100,11 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     var t = nowMs()
     var stages: [(String, Double)] = []
     func lap(_ name: String) { let now = nowMs(); stages.append((name, now - t)); t = now }
-    let module = try parseModule(file)
+    let session = try CompilerSession(file: file)
     lap("parse")
-    let entry = try elaborateEntry(module, name: req.fn)
-    let program = simplify(entry.program)
-    lap("transform")
-    let graph = try fuse(program)
-    lap("fuse")
-    let c = emitC(graph, name: cEntryName(req.fn))
-    lap("emit")
-    let kernel = try CompiledKernel(c: c, graph: graph, program: program, name: req.fn)
-    lap("tcc")
+    // "transform" is elaboration with the transforms plus simplification; the other stages are passes of `lower`.
+    let lowered = try session.lower(req.fn, to: .kernel) { pass in lap(pass == .simplify ? "transform" : pass.rawValue) }
+    let program = lowered.optimized, kernel = lowered.kernel!
     stages.append(("total", stages.reduce(0) { $0 + $1.1 }))
 
     let (inputs, sizes) = try bindInputs(program, args: req.args, sizes: req.sizes, seed: req.seed)
@@ -122,7 +116,7 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     let outputElements = outShapes.map { $0.reduce(1, *) }.reduce(0, +)
 
     // The per-example loop compiles a second kernel: only when its mode may run.
-    let loop = req.modes.map({ $0.contains(.loop) }) ?? true ? try loopProgram(module, req.fn) : nil
+    let loop = req.modes.map({ $0.contains(.loop) }) ?? true ? try loopProgram(session.module, req.fn) : nil
     // Peak RSS only grows, so modes run from the leanest (jit) to the hungriest (eager).
     let modes = (req.modes ?? (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])).sorted { rank($0) < rank($1) }
     func rank(_ m: BenchMode) -> Int { m == .jit ? 0 : m == .loop ? 1 : 2 }

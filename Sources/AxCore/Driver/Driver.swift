@@ -6,9 +6,10 @@ import Foundation
 public enum Stage: String, CaseIterable, Sendable {
     /// The elaborated program of the entry's underlying `def`, before any transform.
     case parsed
-    /// After vmap/grad/value_and_grad, with only the cleanup each transform does.
+    /// After vmap/grad/value_and_grad: the outermost transform's output as it produced it (each inner
+    /// transform's output was simplified before the next transform read it). A def entry's program.
     case transformed
-    /// After simplification (DCE, CSE, algebraic folding): what jit fuses and compiles.
+    /// After simplification (DCE, CSE, algebraic folding, contractions): what eager evaluates and jit fuses.
     case optimized
 }
 
@@ -45,7 +46,7 @@ public struct CompilerSession {
     /// Elaborates and transforms every entry (what `axc check` does); throws the first error.
     public func checkAll() throws -> [Entry] { try elaborateAll(module) }
 
-    /// The entry `name`, elaborated and transformed.
+    /// The entry `name`, elaborated and transformed (not yet simplified: see `lower`).
     public func entry(_ name: String) throws -> Entry { try elaborateEntry(module, name: name) }
 
     /// The entry's program at `stage`.
@@ -53,7 +54,7 @@ public struct CompilerSession {
         switch stage {
         case .parsed: return try elaborateEntry(module, name: name, applyTransforms: false).program
         case .transformed: return try entry(name).program
-        case .optimized: return simplify(try entry(name).program)
+        case .optimized: return try lower(name, to: .optimized).optimized
         }
     }
 }

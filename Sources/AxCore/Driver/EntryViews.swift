@@ -23,7 +23,7 @@ extension Elaborator {
         let outs = try flattenOutAxes(outAxes, inner, at: range)
         let leading = zip(ins, inner.inputs).allSatisfy { a, v in a == nil || a == 0 || a == -(v.type.rank + 1) }
         guard leading, outs.allSatisfy({ $0 == 0 }), ins.contains(where: { $0 != nil }) else { return nil }
-        return (simplify(inner), ins, sizeName)
+        return (inner, ins, sizeName)
     }
 }
 

@@ -8,11 +8,13 @@ final class PerExampleLoop {
     let inAxes: [Int?]
     let sizeName: String
 
+    /// Lowers the unbatched `program` to a kernel named `NAME_one`.
     init(program: Program, inAxes: [Int?], sizeName: String, name: String) throws {
-        self.program = program
+        let lowered = try lower(program, name: name + "_one")
+        self.program = lowered.optimized
         self.inAxes = inAxes
         self.sizeName = sizeName
-        kernel = try CompiledKernel(program: program, name: name + "_one")
+        kernel = lowered.kernel!
     }
 
     /// Runs the unbatched kernel for every example of `inputs` (the batched entry's inputs).

@@ -86,7 +86,8 @@ final class Elaborator {
         }
         if let (expr, range) = bindings[name] {
             let fv = try bindingValue(name)
-            var p = try programFor(fv, sizeNames: vmapSizeNames(fv, used: sizeVars(of: fv)))
+            // The outermost transform's output is left as it is: the pipeline simplifies it (see `lower`).
+            var p = try programFor(fv, sizeNames: vmapSizeNames(fv, used: sizeVars(of: fv)), simplified: false)
             let chain = chainText(expr) ?? describe(fv)
             p.name = name; p.origin = chain
             return Entry(name: name, program: p, jit: containsJit(fv), chain: chain, range: range)
@@ -138,20 +139,28 @@ final class Elaborator {
     // MARK: Programs of function values
 
     /// The program of a function value. `sizeNames` names the mapped sizes of its vmaps, outermost first.
-    func programFor(_ fv: FunctionValue, sizeNames: [String]) throws -> Program {
+    /// Every transform's output is simplified before another transform reads it or a call inlines it (a
+    /// transform of the raw output would carry its trivial equations along); with `simplified: false` the
+    /// outermost transform's output is returned as the transform produced it (verified, not cached), which is
+    /// what an entry holds and `axc ir --stage transformed` prints.
+    func programFor(_ fv: FunctionValue, sizeNames: [String], simplified: Bool = true) throws -> Program {
         let key = cacheKey(fv) + "|" + sizeNames.joined(separator: ",")
-        if let p = programCache[key] { return p }
+        if simplified, let p = programCache[key] { return p }
         let p: Program
         switch fv {
         case .def(let name):
+            // A def's program is the same either way (only transforms' outputs are simplified here).
+            if let cached = programCache[key] { return cached }
             p = try defProgram(name)
+            programCache[key] = p
+            return p
         case .jit(let f):
-            p = try programFor(f, sizeNames: sizeNames)
+            return try programFor(f, sizeNames: sizeNames, simplified: simplified)
         case .vmap(let f, let inAxes, let outAxes, let axisSize, let range):
             let inner = try programFor(f, sizeNames: Array(sizeNames.dropFirst()))
             let ins = try flattenInAxes(inAxes, inner, describe(f), at: range)
             let outs = try flattenOutAxes(outAxes, inner, at: range)
-            p = try checked(range) {
+            p = try checked(range, simplified: simplified) {
                 try vmap(inner, inAxes: ins, outAxes: outs, axisSize: axisSize, sizeName: sizeNames.first ?? "n")
             }
         case .grad(let f, let argnums, let tupleArgnums, let withValue, let range):
@@ -166,18 +175,19 @@ final class Elaborator {
                 guard !nums.contains(n) else { throw Diagnostic("argnums repeats argument \(n)", at: range) }
                 nums.append(n)
             }
-            p = try checked(range) {
+            p = try checked(range, simplified: simplified) {
                 try grad(inner, argnums: nums, tupleArgnums: tupleArgnums, withValue: withValue)
             }
         }
-        programCache[key] = p
+        if simplified { programCache[key] = p }
         return p
     }
 
-    /// Runs a transform and simplifies its result, which must pass the verifier: a dangling variable or a
-    /// broken shape rule is an internal error here, never a silently wrong program later.
-    private func checked(_ range: SourceRange, _ transform: () throws -> Program) throws -> Program {
-        let p = simplify(try located(range, transform))
+    /// Runs a transform and, when `simplified`, simplifies its result, which must pass the verifier: a dangling
+    /// variable or a broken shape rule is an internal error here, never a silently wrong program later.
+    private func checked(_ range: SourceRange, simplified: Bool, _ transform: () throws -> Program) throws -> Program {
+        let raw = try located(range, transform)
+        let p = simplified ? simplify(raw) : raw
         try p.verify()
         return p
     }

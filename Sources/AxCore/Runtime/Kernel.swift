@@ -80,15 +80,9 @@ public final class CompiledKernel: @unchecked Sendable {
     private let packed: PackedFn
     private let scratchFn: ScratchFn
 
-    /// Fuses, emits and compiles `program` as the C function `name`.
-    public convenience init(program: Program, name: String) throws {
-        let g = try fuse(program)
-        let c = emitC(g, name: cEntryName(name))
-        try self.init(c: c, graph: g, program: program, name: name)
-    }
-
-    /// Compiles C produced by `emitC(graph, name: cEntryName(name))` (the libtcc stage alone, for per-stage
-    /// timing). A libtcc failure is an `InternalError` carrying tcc's messages and the path where the C was saved.
+    /// Compiles C produced by `emitC(graph, name: cEntryName(name))`: the last pass of `lower`
+    /// (Driver/Pipeline.swift). A libtcc failure is an `InternalError` carrying tcc's messages and the path where
+    /// the C was saved.
     public init(c: String, graph: KernelGraph, program: Program, name: String) throws {
         let cname = cEntryName(name)
         self.program = program; self.graph = graph; self.name = name

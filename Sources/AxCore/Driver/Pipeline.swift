@@ -1,0 +1,102 @@
+// The pipeline: the one list of passes from a `.ax` entry to a kernel, in order, with the reason for each
+// position (in the manner of Halide's Lower.cpp). `axc run`, `ir`, `compile`, `bench` and the tests all come
+// through here; no other code calls simplify or fuse on an entry. docs/pipeline.md describes each pass.
+
+/// How far `lower` goes.
+public enum LowerTarget: Int, Comparable, Sendable {
+    /// Stop after simplification: the program eager execution evaluates and `axc ir --stage optimized` prints.
+    case optimized
+    /// Stop after fusion: the kernel graph `axc compile` emits and `axc ir --stage fused` prints.
+    case fused
+    /// Emit C and compile it with libtcc: a kernel ready to call (`axc run`, `axc bench`).
+    case kernel
+
+    public static func < (a: LowerTarget, b: LowerTarget) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The passes `lower` runs, as reported to its `after` observer (`axc bench` times them).
+public enum Pass: String, Sendable {
+    case simplify, fuse, emit, tcc
+}
+
+/// What `lower` produced: every intermediate up to its target (later ones nil).
+public struct Lowered: @unchecked Sendable {
+    /// The kernel's name (the entry's name).
+    public var name: String
+    /// The program the passes started from: for an entry, its elaborated and transformed program.
+    public var transformed: Program
+    /// After `simplify` (the same as `transformed` when lowering with `optimize: false`).
+    public var optimized: Program
+    /// The loop nests over buffers (`.fused` and `.kernel`).
+    public var graph: KernelGraph?
+    /// The kernel's C source for libtcc (`.kernel`).
+    public var c: String?
+    /// The compiled kernel (`.kernel`).
+    public var kernel: CompiledKernel?
+}
+
+/// Lowers `program` to `target`. The passes, in order:
+///
+/// 1. Parse (`CompilerSession.init`) and 2. elaborate with the transforms (`CompilerSession.entry`) come first,
+///    because every later pass needs a closed, typed program and every error a source range. Each transform's
+///    output is simplified before the next transform reads it; the outermost's is left to pass 3, so that
+///    `axc ir --stage transformed` shows it as the transform produced it.
+/// 3. `simplify` (DCE, CSE, algebraic folds, then contractions): after the transforms, whose outputs are full of
+///    trivial equations (`x * 1`, duplicated forward values, reshapes of reshapes); before fusion, so that fusion
+///    decides on the smallest program and never materializes a value that folding would remove. Eager execution
+///    evaluates this program too, so eager and jit compute the same equations.
+/// 4. `fuse`: needs the final program (it decides which values are buffers from how many times each is read);
+///    it is the last pass on IR. `axc compile` stops here and emits standalone C (`emitStandalone`).
+/// 5. `emitC`: follows fusion's decisions nest by nest; it makes no decision of its own about buffers.
+/// 6. libtcc (`CompiledKernel`): compiles the C in memory and links the runtime.
+///
+/// `optimize: false` skips pass 3, for tests of fusion and emission on hand-written programs.
+/// `after` is called after each pass that ran.
+public func lower(_ program: Program, name: String, to target: LowerTarget = .kernel, optimize: Bool = true,
+                  after: (Pass) -> Void = { _ in }) throws -> Lowered {
+    var out = Lowered(name: name, transformed: program, optimized: program)
+    if optimize {
+        out.optimized = simplify(program)
+        after(.simplify)
+    }
+    guard target >= .fused else { return out }
+    let graph = try fuse(out.optimized)
+    out.graph = graph
+    after(.fuse)
+    guard target >= .kernel else { return out }
+    let c = emitC(graph, name: cEntryName(name))
+    out.c = c
+    after(.emit)
+    out.kernel = try CompiledKernel(c: c, graph: graph, program: out.optimized, name: name)
+    after(.tcc)
+    return out
+}
+
+/// Lowers an elaborated entry (passes 3 onwards of `lower`), under the entry's name.
+public func lower(_ entry: Entry, to target: LowerTarget = .kernel, after: (Pass) -> Void = { _ in }) throws -> Lowered {
+    try lower(entry.program, name: entry.name, to: target, after: after)
+}
+
+/// The whole pipeline for `program` under `name`: a kernel ready to call.
+public func compileKernel(_ program: Program, name: String, optimize: Bool = true) throws -> CompiledKernel {
+    try lower(program, name: name, to: .kernel, optimize: optimize).kernel!
+}
+
+extension CompilerSession {
+    /// Elaborates the entry `name` and lowers it to `target`: passes 2 onwards of `lower`.
+    public func lower(_ name: String, to target: LowerTarget = .kernel, after: (Pass) -> Void = { _ in }) throws -> Lowered {
+        try AxCore.lower(try entry(name), to: target, after: after)
+    }
+
+    /// Standalone C and its header for the entries `names` (`axc compile`): each lowered to its kernel graph,
+    /// then emitted together by `emitStandalone` (instead of passes 5 and 6, which are for libtcc).
+    public func standalone(_ names: [String], sourceHash: String, headerName: String,
+                           prefix: String = "") throws -> (c: String, h: String) {
+        var entries: [(name: String, graph: KernelGraph, chain: String)] = []
+        for n in names {
+            let e = try entry(n)
+            entries.append((n, try AxCore.lower(e, to: .fused).graph!, e.chain))
+        }
+        return try emitStandalone(entries: entries, sourceHash: sourceHash, headerName: headerName, prefix: prefix)
+    }
+}
