@@ -91,16 +91,16 @@ struct IR: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ir", abstract: "Print an entry's IR as jaxpr-like text.")
     @Argument(help: "The .ax file.") var file: String
     @Option(help: "The entry to print.") var fn: String
-    @Option(help: "parsed | transformed | optimized") var stage: String = "optimized"
+    @Option(help: "parsed | transformed | optimized | fused") var stage: String = "optimized"
 
     func validate() throws {
-        guard Stage(rawValue: stage) != nil else { throw ValidationError("--stage must be one of parsed, transformed, optimized") }
+        guard Stage(rawValue: stage) != nil else { throw ValidationError("--stage must be one of parsed, transformed, optimized, fused") }
     }
 
     func run() throws {
         let s = try load(file)
         try reporting(s.file, path: file) {
-            print(try s.program(fn, stage: Stage(rawValue: stage)!).text, terminator: "")
+            print(try s.irText(fn, stage: Stage(rawValue: stage)!), terminator: "")
         }
     }
 }

@@ -62,7 +62,7 @@ private let languageExamples: [DocBlock] = ((try? fencedBlocks("language.md", la
             let stage = words.firstIndex(of: "--stage").map { Stage(rawValue: words[$0 + 1])! } ?? .optimized
             let repo = docsDir.deletingLastPathComponent()
             let session = try CompilerSession(path: repo.appendingPathComponent(file).path)
-            let text = try session.program(fn, stage: stage).text
+            let text = try session.irText(fn, stage: stage)
             #expect(text.trimmingCharacters(in: .newlines) == lines.joined(separator: "\n").trimmingCharacters(in: .newlines),
                     "docs/ir.md:\(b.line): `axc ir \(file) --fn \(fn)` now prints:\n\(text)")
         }

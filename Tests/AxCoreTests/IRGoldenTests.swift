@@ -1,4 +1,5 @@
-// Golden files of the printed IR of every entry of every sample (stage `optimized`, plus `parsed` for defs).
+// Golden files of the printed IR of every entry of every sample (stages `optimized` and `fused`, plus `parsed`
+// for defs).
 // `UPDATE_GOLDEN=1 swift test --filter IRGoldenTests` rewrites them; review the diff before committing.
 import Foundation
 import Testing
@@ -22,13 +23,14 @@ import Testing
         try CompilerSession(path: repoRoot.appendingPathComponent("Samples/\(sample).ax").path)
     }
 
-    /// The golden files a sample should have: `<entry>.optimized.txt` for every entry and
-    /// `<entry>.parsed.txt` for entries without transforms (plain defs).
+    /// The golden files a sample should have: `<entry>.optimized.txt` and `<entry>.fused.txt` (the kernel graph)
+    /// for every entry, and `<entry>.parsed.txt` for entries without transforms (plain defs).
     static func expectedGoldens(_ s: CompilerSession) throws -> [(entry: String, stage: Stage)] {
         var out: [(String, Stage)] = []
         for e in try s.checkAll() {
             if e.chain == e.name { out.append((e.name, .parsed)) }
             out.append((e.name, .optimized))
+            out.append((e.name, .fused))
         }
         return out
     }
@@ -57,7 +59,7 @@ import Testing
         let expected = try Self.expectedGoldens(s)
         #expect(!expected.isEmpty)
         for (entry, stage) in expected {
-            let text = try s.program(entry, stage: stage).text
+            let text = try s.irText(entry, stage: stage)
             try Self.check(text, golden: Self.goldenDir.appendingPathComponent("\(sample)/\(entry).\(stage.rawValue).txt"))
         }
         // No stale goldens: every file in the sample's directory belongs to an entry and stage above.
@@ -100,5 +102,34 @@ import Testing
                 if e.prim.name == "add" { #expect(!e.inputs.contains { $0.literalValue == 0 }, "\(sample).\(name): add of 0") }
             }
         }
+    }
+
+    /// The kernel graph's text shows outputs copied from another buffer or a literal (no sample has them).
+    @Test func fusedTextShowsCopies() throws {
+        let src = "def f(x: f32[3]) -> (f32[3], f32[3], f32):\n    y = x * 2.0\n    return y, y, 1.0\n"
+        let s = try CompilerSession(file: SourceFile(path: "copies.ax", text: src))
+        #expect(try s.irText("f", stage: .fused) == """
+            kernel f
+            buffers
+                in0   a:f32[3]  x
+                out0  b:f32[3]
+                out1  f32[3]    copied
+                out2  f32[]     copied
+            nests
+                0 map → out0 (reads in0)
+                    store  b:f32[3] = mul a 2.0:f32[]
+                1 copy → out1 from out0
+                2 copy → out2 from 1.0:f32[]
+
+            """)
+    }
+
+    /// `--stage transformed` is the outermost transform's output before simplification, and simplifying it
+    /// gives `--stage optimized`.
+    @Test func transformedIsBeforeSimplification() throws {
+        let s = try Self.session("higher_order")
+        let raw = try s.program("d2f", stage: .transformed), optimized = try s.program("d2f", stage: .optimized)
+        #expect(raw.eqns.count > optimized.eqns.count)
+        #expect(simplify(raw).text == optimized.text)
     }
 }

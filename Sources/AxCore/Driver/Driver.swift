@@ -11,6 +11,8 @@ public enum Stage: String, CaseIterable, Sendable {
     case transformed
     /// After simplification (DCE, CSE, algebraic folding, contractions): what eager evaluates and jit fuses.
     case optimized
+    /// After fusion: the kernel graph (loop nests, buffers, the values inlined into each nest).
+    case fused
 }
 
 /// How `axc run` executes an entry.
@@ -49,12 +51,18 @@ public struct CompilerSession {
     /// The entry `name`, elaborated and transformed (not yet simplified: see `lower`).
     public func entry(_ name: String) throws -> Entry { try elaborateEntry(module, name: name) }
 
-    /// The entry's program at `stage`.
+    /// The entry's program at `stage` (for `.fused`, the program the kernel graph computes: the optimized one).
     public func program(_ name: String, stage: Stage) throws -> Program {
         switch stage {
         case .parsed: return try elaborateEntry(module, name: name, applyTransforms: false).program
         case .transformed: return try entry(name).program
-        case .optimized: return try lower(name, to: .optimized).optimized
+        case .optimized, .fused: return try lower(name, to: .optimized).optimized
         }
+    }
+
+    /// What `axc ir` prints for the entry at `stage`: the program's jaxpr-like text, or the kernel graph's text.
+    public func irText(_ name: String, stage: Stage) throws -> String {
+        guard stage == .fused else { return try program(name, stage: stage).text }
+        return try lower(name, to: .fused).graph!.text
     }
 }

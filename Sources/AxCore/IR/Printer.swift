@@ -2,8 +2,9 @@
 // This text is the golden-test format of the IR (see docs/ir.md).
 
 extension Program {
-    /// The jaxpr-like text of the program, one equation per line.
-    public var text: String {
+    /// The printed name of every variable: inputs, then equation outputs, in order of appearance (jaxpr naming:
+    /// a..z, then ba, bb, ...; names of size variables are skipped). The kernel graph's text uses the same names.
+    public var printedNames: [Int: String] {
         var names: [Int: String] = [:]
         let reserved = Set(sizeVars)
         var counter = 0
@@ -12,32 +13,45 @@ extension Program {
                 var k = counter, s = ""
                 repeat { s = String(UnicodeScalar(UInt8(97 + k % 26))) + s; k = k / 26 - 1 } while k >= 0
                 counter += 1
-                // jaxpr naming: a..z, then ba, bb, ...; skip names used by size variables
                 if !reserved.contains(s) { return s }
             }
         }
-        func name(_ v: Var) -> String {
-            if let n = names[v.id] { return n }
-            let n = nextName(); names[v.id] = n; return n
-        }
-        func atom(_ a: Atom) -> String {
-            switch a {
-            case .v(let v): return name(v)
-            case .lit(let x, let t): return "\(formatLiteral(x, t)):\(t)[]"
-            }
-        }
-        let ins = inputs.map { "\(name($0)):\($0.type)" }.joined(separator: " ")
-        var out = "{ lambda ; \(ins). let\n"
+        func name(_ v: Var) { if names[v.id] == nil { names[v.id] = nextName() } }
+        inputs.forEach(name)
         for e in eqns {
-            let lhs = "\(name(e.out)):\(e.out.type)"
-            let params = e.prim.paramText.isEmpty ? "" : "[\(e.prim.paramText)]"
-            let args = e.inputs.map(atom).joined(separator: " ")
-            out += "    \(lhs) = \(e.prim.name)\(params)\(args.isEmpty ? "" : " " + args)\n"
+            name(e.out)
+            for case .v(let v) in e.inputs { name(v) }  // only in a broken program is an operand not named yet
         }
-        let outs = outputs.map(atom)
+        for case .v(let v) in outputs { name(v) }
+        return names
+    }
+
+    /// The jaxpr-like text of the program, one equation per line.
+    public var text: String {
+        let names = printedNames
+        let ins = inputs.map { "\(names[$0.id]!):\($0.type)" }.joined(separator: " ")
+        var out = "{ lambda ; \(ins). let\n"
+        for e in eqns { out += "    \(equationText(e, names))\n" }
+        let outs = outputs.map { atomText($0, names) }
         out += "  in (\(outs.joined(separator: ", "))\(outs.count == 1 ? "," : "")) }\n"
         return out
     }
+}
+
+/// An operand as printed: a variable's name, or a literal with its type (`2.0:f32[]`).
+func atomText(_ a: Atom, _ names: [Int: String]) -> String {
+    switch a {
+    case .v(let v): return names[v.id] ?? "?"
+    case .lit(let x, let t): return "\(formatLiteral(x, t)):\(t)[]"
+    }
+}
+
+/// One equation as printed: `b:f32[n] = mul a 2.0:f32[]`.
+func equationText(_ e: Eqn, _ names: [Int: String]) -> String {
+    let lhs = "\(names[e.out.id] ?? "?"):\(e.out.type)"
+    let params = e.prim.paramText.isEmpty ? "" : "[\(e.prim.paramText)]"
+    let args = e.inputs.map { atomText($0, names) }.joined(separator: " ")
+    return "\(lhs) = \(e.prim.name)\(params)\(args.isEmpty ? "" : " " + args)"
 }
 
 /// A literal as printed in IR and C: integers without a fraction for i32/bool, shortest round-trip for floats.
