@@ -5,16 +5,16 @@ AXC=${1:-.build/release/axc}
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
 step "$AXC" check Samples/linear.ax
-# seed 002: vmap of the one-example neuron gives the same primitives as the hand-batched einsum
+# Samples/neuron.ax: vmap of the one-example neuron gives the same primitives as the hand-batched einsum
 step "$AXC" ir Samples/neuron.ax --fn batched
 step "$AXC" ir Samples/neuron.ax --fn neuron_manual
-# seed 001: per-example gradients, compiled to one kernel, for w=2, b=1 on five examples
+# Samples/linear.ax: per-example gradients, compiled to one kernel, for w=2, b=1 on five examples
 step "$AXC" run Samples/linear.ax --fn per_example_grads --size n=5 --arg params.0=2 --arg params.1=1
 step "$AXC" run Samples/linear.ax --fn mean_grad --size n=5 --arg params.0=2 --arg params.1=1
 step "$AXC" run Samples/higher_order.ax --fn d3f --arg x=0.5
-# seed 000: the fused kernel against op-by-op execution and the per-example loop
+# Samples/add.ax: the fused kernel against op-by-op execution and the per-example loop
 mkdir -p out   # git-ignored; axc prints "wrote out/demo-add.svg"
 step "$AXC" bench Samples/add.ax --fn jit_vmapped_add --size n=1000000 --runs 20 --plot out/demo-add.svg
 step "$AXC" bench Samples/linear.ax --fn per_example_grads --size n=1000000 --runs 20
-# seed 002: the vmapped neuron — tanh through the vector runtime, split between cores
+# Samples/neuron.ax: the vmapped neuron — tanh through the vector runtime, split between cores
 step "$AXC" bench Samples/neuron.ax --fn batched --size n=1000000 --runs 10

@@ -61,7 +61,7 @@ def outer_sum(x, y):
     return jnp.sum(jnp.outer(x, y))
 
 
-# language.ax: the forms of SPEC §2 (a data-dependent `if` is a select, as jnp.where).
+# language.ax: the forms of docs/language.md (a data-dependent `if` is a select, as jnp.where).
 def views(x, i):
     return x[:, 0], x.T, x[-1, -2], x[1:3, -2:], x[i]
 

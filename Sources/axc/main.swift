@@ -151,7 +151,7 @@ struct Run: ParsableCommand {
 }
 
 struct Compile: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write C source and a header for embedding (SPEC §4).")
+    static let configuration = CommandConfiguration(abstract: "Write C source and a header for embedding (docs/c-interface.md).")
     @Argument(help: "The .ax file.") var file: String
     @Option(name: .customLong("fn"), help: "An entry to compile (repeatable; default: every entry).") var fns: [String] = []
     @Option(name: .short, help: "Output C file; the header goes beside it as .h") var o: String = "out.c"

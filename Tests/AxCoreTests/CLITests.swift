@@ -1,4 +1,4 @@
-// End-to-end tests of the `axc` command line (SPEC §3): runs the debug binary `.build/debug/axc`
+// End-to-end tests of the `axc` command line (docs/cli.md): runs the debug binary `.build/debug/axc`
 // (`make test` builds it first) and checks exit codes, stdout, stderr and written files.
 import Foundation
 import Testing

@@ -76,7 +76,7 @@ import Testing
         p.eqns.map(\.prim.name).filter { !ignoring.contains($0) }
     }
 
-    /// Seed 002: the vmapped neuron and the hand-batched einsum lower to the same primitive sequence.
+    /// Samples/neuron.ax: the vmapped neuron and the hand-batched einsum lower to the same primitive sequence.
     @Test func neuronBatchedMatchesManual() throws {
         let s = try Self.session("neuron")
         let ignore: Set<String> = ["broadcast_in_dim"]

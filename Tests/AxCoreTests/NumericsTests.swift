@@ -1,4 +1,4 @@
-// Eager and jit agree bit for bit (SPEC §5): every element-wise primitive on sweeps of inputs (NaN, ±inf, ±0,
+// Eager and jit agree bit for bit (docs/pipeline.md §5, docs/deviations.md Numerics): every element-wise primitive on sweeps of inputs (NaN, ±inf, ±0,
 // subnormals, huge and random bit patterns) through the interpreter, the kernels' tile path and their scalar loops.
 // The JAX reproducers (relu(NaN), log(sigmoid(-103)), gradients of means over an empty batch) are conformance cases
 // of Samples/numerics.ax (scripts/gen_conformance.py).

@@ -1,5 +1,5 @@
 // vmap tests: every primitive's batching rule against stacking per-example results of the reference
-// interpreter (f64), plus nested vmap, out_axes, axis_size, errors, and the seed-002 neuron golden.
+// interpreter (f64), plus nested vmap, out_axes, axis_size, errors, and the neuron golden (Samples/neuron.ax).
 import Foundation
 import Testing
 @testable import AxCore
@@ -271,7 +271,7 @@ let primitiveCases: [PrimCase] = {
         }
     }
 
-    /// SEED 002: `vmap(neuron, in_axes=(0, None, None))` is dot_general, add, tanh, reduce_sum, plus the
+    /// The neuron of Samples/neuron.ax: `vmap(neuron, in_axes=(0, None, None))` is dot_general, add, tanh, reduce_sum, plus the
     /// broadcast of `b` (JAX prints `broadcast_in_dim` of c to f32[1,3]; our `add` needs equal shapes).
     @Test func neuronSeed002Golden() throws {
         let bp = try vmap(try neuron(.f32), inAxes: [0, nil, nil], outAxes: [0], axisSize: nil, sizeName: "n")
@@ -400,7 +400,7 @@ let primitiveCases: [PrimCase] = {
 
 // MARK: - Through the front end
 
-/// The SPEC's samples, elaborated: the vmap entries batch as JAX does.
+/// Small programs like the samples (Samples/*.ax), elaborated: the vmap entries batch as JAX does.
 @Suite struct VmapFrontEndTests {
     private func entry(_ source: String, _ name: String) throws -> Program {
         let m = try parseModule(SourceFile(path: "test.ax", text: source))
@@ -457,7 +457,7 @@ let primitiveCases: [PrimCase] = {
                             tolerance: 0)
     }
 
-    /// vmap of grad: per-example gradients (the SPEC's linear sample, and a neuron with a max and a select).
+    /// vmap of grad: per-example gradients (Samples/linear.ax's model, and a neuron with a max and a select).
     @Test func vmapOfGrad() throws {
         let src = """
             def squared_error(params: (f32, f32), x: f32, y: f32) -> f32:

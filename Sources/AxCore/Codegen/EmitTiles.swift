@@ -1,6 +1,6 @@
 // Tiled emission: a fused element-wise chain over a flat range runs TILE elements at a time, each primitive one
-// call of a vectorized -O3 runtime function on L1-resident tiles (ARCHITECTURE.md: tcc emits no SIMD, the runtime
-// does). Used for map nests and for sums over long trailing axes; anything else keeps the scalar loops of EmitC.
+// call of a vectorized -O3 runtime function on L1-resident tiles (tcc emits no SIMD, the runtime does; see
+// docs/pipeline.md §7). Used for map nests and sums over long trailing axes; the rest keeps EmitC's scalar loops.
 
 /// Elements per tile: 256 floats is 1 KiB, so a chain of dozens of steps stays in L1.
 let tileElements = 256

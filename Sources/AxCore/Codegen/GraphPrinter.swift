@@ -5,8 +5,9 @@
 extension KernelGraph {
     /// The graph as stable text: a `buffers` table (inputs, outputs, scratch slots with their types) and a
     /// `nests` list. Each nest names the buffers it writes and reads, then lists its equations in program order:
-    /// `inline` ones are computed in registers inside the nest's loop (never written to memory), `store` ones
-    /// are the nest's results, written to their buffers.
+    /// `inline` ones are computed inside the nest's loop body and never written to a buffer (a scalar in a
+    /// register, or a tile on the stack when the nest is emitted tile by tile), `store` ones are the nest's
+    /// results, written to their buffers.
     public var text: String {
         let p = program
         let names = p.printedNames

@@ -1,4 +1,4 @@
-// Standalone C for embedding (SPEC §4): one C99 file needing only <math.h>, with static portable twins of
+// Standalone C for embedding (docs/c-interface.md): one C99 file needing only <math.h>, with static portable twins of
 // the runtime functions its kernels call, and a header documenting every argument, the chain and source hash.
 
 /// Escapes text for a C block comment.

@@ -1,5 +1,5 @@
 // `axc bench`: per-stage compile times, first-call and steady-state run times, throughput,
-// and the seed 000 comparison of the fused kernel with op-by-op execution and the per-example loop.
+// and the comparison of the fused kernel with op-by-op execution and the per-example loop (docs/cli.md).
 import Foundation
 
 /// What `axc bench` can time.
@@ -32,7 +32,7 @@ public struct BenchReport: Sendable {
     public var outputElements: Int
     public var bytesMoved: Int
 
-    /// One JSON object (SPEC §3): fn, sizes, compile_ms, modes, plus throughput.
+    /// One JSON object (`axc bench --json`, docs/cli.md): fn, sizes, compile_ms, modes, plus throughput.
     public var json: String {
         func num(_ x: Double) -> String { String(format: "%.6g", x) }
         let sizesText = sizes.keys.sorted().map { "\"\($0)\": \(sizes[$0]!)" }.joined(separator: ", ")

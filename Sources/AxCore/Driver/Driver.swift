@@ -1,5 +1,5 @@
-// The one API the CLI and the tests call: load a `.ax` file, elaborate entries, print IR, run them.
-// Stages are timed so `axc bench` can report them.
+// The session the CLI and the tests start from: load and parse a `.ax` file, elaborate its entries, and print
+// an entry's IR at a stage. Lowering to kernels is `lower` (Pipeline.swift).
 import Foundation
 
 /// Which IR `axc ir` prints.

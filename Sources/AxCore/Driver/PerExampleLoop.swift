@@ -1,4 +1,4 @@
-// The per-example loop of seed 000: a vmap entry's unbatched kernel called once per example,
+// The per-example loop (`axc bench` mode `loop`): a vmap entry's unbatched kernel called once per example,
 // with inputs sliced and outputs stacked by pointer arithmetic (mapped axes must be leading).
 
 /// The unbatched kernel of a `vmap` entry and how to call it once per example.

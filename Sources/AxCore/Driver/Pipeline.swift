@@ -43,8 +43,8 @@ public struct Lowered: @unchecked Sendable {
 ///    `axc ir --stage transformed` shows it as the transform produced it.
 /// 3. `simplify` (DCE, CSE, algebraic folds, then contractions): after the transforms, whose outputs are full of
 ///    trivial equations (`x * 1`, duplicated forward values, reshapes of reshapes); before fusion, so that fusion
-///    decides on the smallest program and never materializes a value that folding would remove. Eager execution
-///    evaluates this program too, so eager and jit compute the same equations.
+///    decides on the smallest program (a duplicate left for fusion would be computed twice or stored). Eager
+///    execution evaluates this program too, so eager and jit compute the same equations.
 /// 4. `fuse`: needs the final program (it decides which values are buffers from how many times each is read);
 ///    it is the last pass on IR. `axc compile` stops here and emits standalone C (`emitStandalone`).
 /// 5. `emitC`: follows fusion's decisions nest by nest; it makes no decision of its own about buffers.

@@ -1,4 +1,4 @@
-// `axc bench --plot`: a log-scale bar chart (SVG) of steady-state times per mode, like seed 000's figure.
+// `axc bench --plot`: a log-scale bar chart (SVG) of steady-state times per mode.
 import Foundation
 
 extension BenchReport {

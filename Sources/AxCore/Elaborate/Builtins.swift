@@ -1,4 +1,4 @@
-// The builtins of SPEC §2 with numpy / jax.numpy signatures: element-wise functions, casts, reductions,
+// The builtins of docs/language.md with numpy / jax.numpy signatures: element-wise functions, casts, reductions,
 // logsumexp/softmax, contractions, layout and constructors, each lowered the way jax.numpy lowers it.
 
 import Foundation

@@ -1,4 +1,4 @@
-// Elaboration: a parsed module becomes one typed IR Program per entry (SPEC §2).
+// Elaboration: a parsed module becomes one typed IR Program per entry (docs/language.md).
 // Calls of defs are inlined; transform expressions are FunctionValues, built into Programs by `programFor`.
 // Statements are in Statements.swift, expressions and calls in Expressions.swift.
 
@@ -6,7 +6,8 @@
 public struct Entry: Sendable {
     /// The entry's name (the def or binding name).
     public var name: String
-    /// The entry's typed program, transforms applied.
+    /// The entry's typed program, transforms applied: the outermost transform's output before simplification
+    /// (`axc ir --stage transformed`); `lower` (Driver/Pipeline.swift) simplifies it.
     public var program: Program
     /// True when the outermost transform is `jit`; other entries run op by op.
     public var jit: Bool

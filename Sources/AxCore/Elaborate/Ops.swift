@@ -9,7 +9,7 @@ enum IndexArg {
     case slice(Value?, Value?, Value?, SourceRange)
 }
 
-/// Emits the IR of the language's operators and builtins (SPEC §2) into a `Builder`.
+/// Emits the IR of the language's operators and builtins (docs/language.md) into a `Builder`.
 /// Every public entry sets `b.loc` to its source range; shape-rule failures become located diagnostics.
 struct Ops {
     let b: Builder

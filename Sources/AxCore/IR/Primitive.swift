@@ -1,5 +1,7 @@
 // The primitive set of the IR (names from jax.lax), their printed parameters, and their shape rules.
-// Every pass switches exhaustively over `Primitive`, so a new primitive does not compile until it has all its rules.
+// Some switches over `Primitive` have no `default` (name, parameters, shape rule, evaluation, batching, VJP, fusion
+// class, C expression): a new primitive does not compile until it has those rules. Others have a `default` and
+// must be checked by hand; docs/pipeline.md lists both kinds.
 
 /// Element-wise unary primitives.
 public enum UnaryOp: String, Sendable, Hashable, CaseIterable {

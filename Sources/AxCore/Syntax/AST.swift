@@ -1,4 +1,4 @@
-// The abstract syntax tree of `.ax` files (SPEC §2). Every node keeps its source range.
+// The abstract syntax tree of `.ax` files (docs/language.md). Every node keeps its source range.
 // Produced by Parser.swift, consumed by Elaborate.swift.
 
 /// A dimension in a type annotation: a constant or a size variable name.

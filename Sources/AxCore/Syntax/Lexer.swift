@@ -1,4 +1,4 @@
-// The tokenizer of `.ax` files (SPEC §2): Python-style NEWLINE/INDENT/DEDENT, numbers, strings, operators.
+// The tokenizer of `.ax` files (docs/language.md): Python-style NEWLINE/INDENT/DEDENT, numbers, strings, operators.
 // It scans the whole file up front; a lexical error ends the token list with an `.error` token, which the
 // parser reports when it reaches it (so the first error in file order wins).
 

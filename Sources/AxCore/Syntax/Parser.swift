@@ -1,4 +1,4 @@
-// The recursive-descent parser of `.ax` files (SPEC §2): tokens from Lexer.swift to the AST of AST.swift.
+// The recursive-descent parser of `.ax` files (docs/language.md): tokens from Lexer.swift to the AST of AST.swift.
 // Expressions use precedence climbing with Python's precedence; nesting is bounded so that no input can
 // overflow the stack, and every error is a `Diagnostic` at the offending token.
 

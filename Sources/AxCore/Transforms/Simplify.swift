@@ -1,7 +1,9 @@
-// Simplification: dead-code elimination, common-subexpression elimination and algebraic folding,
-// repeated to a fixpoint. Folds never change results for finite inputs (up to the sign of a zero).
+// Simplification: dead-code elimination, common-subexpression elimination and algebraic folding, repeated to a
+// fixpoint, alternating with the contraction rewrites of Contract.swift. Folds never change results for finite
+// inputs (up to the sign of a zero); the contraction rewrites change rounding only.
 
-/// The program with dead code, duplicate equations and trivial arithmetic removed; same inputs and outputs.
+/// The program with dead code, duplicate equations and trivial arithmetic removed and contractions rewritten
+/// (Contract.swift), in up to 8 rounds of at most 20 folding sweeps each; same inputs and outputs.
 public func simplify(_ p: Program) -> Program {
     var q = p
     // Contraction rewrites see folded operands, and leave broadcasts for another round of folding. Each
