@@ -633,6 +633,8 @@ class Gen:
     # -- helpers
     def fresh(self, base="v"):
         self.uid += 1
+        if "%s%d" % (base, self.uid) in ("i32", "f32", "f64"):  # a loop index `i32` would shadow the cast
+            self.uid += 1
         return "%s%d" % (base, self.uid)
 
     def chance(self, p):
