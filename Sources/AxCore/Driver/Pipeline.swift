@@ -58,6 +58,9 @@ public func lower(_ program: Program, name: String, to target: LowerTarget = .ke
     if optimize {
         out.optimized = simplify(program)
         after(.simplify)
+        // Eager execution reads this program without fusion (whose first step verifies): a rewrite that left a
+        // dangling variable is an internal error here, not a wrong number.
+        if target == .optimized { try out.optimized.verify() }
     }
     guard target >= .fused else { return out }
     let graph = try fuse(out.optimized)
