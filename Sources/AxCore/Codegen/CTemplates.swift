@@ -4,6 +4,8 @@
 /// A C expression template over operands `$0`, `$1`, `$2`; operands used twice must be atomized first.
 struct CTemplate {
     var text: String
+    /// Runtime functions the text calls (the emitter records them, so standalone C carries their definitions).
+    var calls: [String] = []
     /// Operand indices that occur more than once in `text`.
     var multiUse: Set<Int> {
         Set((0..<3).filter { i in text.components(separatedBy: "$\(i)").count > 2 })
@@ -47,7 +49,9 @@ func unaryTemplate(_ op: UnaryOp, _ t: DType) -> CTemplate {
     let one = cLiteral(1, t)
     // Transcendentals call the runtime's scalar function, the same math as its tiles and the interpreter.
     switch op {
-    case .exp, .log, .log1p, .sin, .cos, .tanh, .logistic: return CTemplate(text: "ax_\(op.rawValue)_\(t.rawValue)($0)")
+    case .exp, .log, .log1p, .sin, .cos, .tanh, .logistic:
+        let fn = "ax_\(op.rawValue)_\(t.rawValue)"
+        return CTemplate(text: "\(fn)($0)", calls: [fn])
     case .neg: return CTemplate(text: t == .i32 ? "((int32_t)(0u - (uint32_t)($0)))" : "(-($0))")
     case .sqrt: return CTemplate(text: "\(mathFn("sqrt", t))($0)")
     case .abs: return CTemplate(text: t == .i32 ? "($0 < 0 ? (int32_t)(0u - (uint32_t)$0) : $0)" : "\(mathFn("fabs", t))($0)")

@@ -133,6 +133,9 @@ final class KernelEmitter {
         if syms.isEmpty { return "\(k)" }
         return "(" + ((k == 1 ? [] : ["\(k)"]) + syms).joined(separator: "*") + ")"
     }
+    /// Whether a loop unrolled 4× up to `bound` needs its remainder loop: not when a constant bound leaves none
+    /// (gcc -O2 warns about a loop it can prove is never entered).
+    static func needsTail(_ bound: String) -> Bool { Int(bound).map { $0 % 4 != 0 } ?? true }
     static func add(_ a: String, _ k: Int) -> String { k == 0 ? a : (a == "0" ? "\(k)" : "(\(a)+\(k))") }
     static func mul(_ a: String, _ s: String) -> String {
         if s == "1" { return a }; if a == "0" || s == "0" { return "0" }; return "\(a)*\(s)"
@@ -187,6 +190,7 @@ final class KernelEmitter {
     func apply(_ t: CTemplate, _ e: Eqn, _ idx: Index) throws -> String {
         var args = try e.inputs.map { try gen($0, operandIndex($0, idx)) }
         for i in t.multiUse where i < args.count { args[i] = atomize(args[i], e.inputs[i].type.dtype) }
+        runtime.formUnion(t.calls)
         return t.apply(args)
     }
 
@@ -330,8 +334,7 @@ final class KernelEmitter {
                         line("\(target)[\(iu)] = \(try value(.flat(iu)));")
                     }
                 }
-                // No tail loop when a constant count leaves none (gcc -O2 warns about the loop it cannot enter).
-                if Int(n).map({ $0 % 4 != 0 }) ?? true {
+                if KernelEmitter.needsTail(n) {
                     try block("for (; \(i) < \(n); \(i)++)") { line("\(target)[\(i)] = \(try value(.flat(i)));") }
                 }
             }
@@ -367,7 +370,7 @@ final class KernelEmitter {
                 try block("for (; \(v) + 4 <= \(bounds[k]); \(v) += 4)") {
                     for u in 0..<4 { combine(accs[u], try term(vars + [KernelEmitter.add(v, u)])) }
                 }
-                if Int(bounds[k]).map({ $0 % 4 != 0 }) ?? true {
+                if KernelEmitter.needsTail(bounds[k]) {
                     try block("for (; \(v) < \(bounds[k]); \(v)++)") { combine(accs[0], try term(vars + [v])) }
                 }
                 return
