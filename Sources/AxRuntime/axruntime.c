@@ -305,18 +305,58 @@ static double ax_cos_poly(double r) {
 
 AX_CLONES void ax_vadd_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] + b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x + b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] + y; }
-    else { const float v = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] + b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x + b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] + y); }
+    else { const float v = (a[0] + b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vdiv_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] / b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x / b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] / y; }
-    else { const float v = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] / b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x / b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] / y); }
+    else { const float v = (a[0] / b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_veq_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] == b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x == b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] == y); }
+    else { const uint8_t v = (a[0] == b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vge_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] >= b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x >= b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] >= y); }
+    else { const uint8_t v = (a[0] >= b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vgt_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] > b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x > b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] > y); }
+    else { const uint8_t v = (a[0] > b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vle_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] <= b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x <= b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] <= y); }
+    else { const uint8_t v = (a[0] <= b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vlt_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] < b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x < b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] < y); }
+    else { const uint8_t v = (a[0] < b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmax_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -337,10 +377,18 @@ AX_CLONES void ax_vmin_f32(int64_t n, const float *a, int64_t sa, const float *b
 
 AX_CLONES void ax_vmul_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] * b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x * b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] * y; }
-    else { const float v = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] * b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x * b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] * y); }
+    else { const float v = (a[0] * b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vne_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] != b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x != b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] != y); }
+    else { const uint8_t v = (a[0] != b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vpow_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -353,58 +401,10 @@ AX_CLONES void ax_vpow_f32(int64_t n, const float *a, int64_t sa, const float *b
 
 AX_CLONES void ax_vsub_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] - b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x - b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] - y; }
-    else { const float v = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_veq_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] == b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x == b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] == y; }
-    else { const uint8_t v = a[0] == b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vge_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] >= b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x >= b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] >= y; }
-    else { const uint8_t v = a[0] >= b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vgt_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] > b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x > b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] > y; }
-    else { const uint8_t v = a[0] > b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vle_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] <= b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x <= b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] <= y; }
-    else { const uint8_t v = a[0] <= b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vlt_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] < b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x < b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] < y; }
-    else { const uint8_t v = a[0] < b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vne_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] != b[i]; }
-    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = x != b[i]; }
-    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] != y; }
-    else { const uint8_t v = a[0] != b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] - b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = (x - b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] - y); }
+    else { const float v = (a[0] - b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vselect_f32(int64_t n, const uint8_t *p, int64_t sp, const float *f, int64_t sf, const float *t, int64_t st, float *o) {
@@ -435,18 +435,58 @@ AX_CLONES void ax_vrowsum_f32(int64_t rows, int64_t r, const float *a, float *o)
 
 AX_CLONES void ax_vadd_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] + b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x + b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] + y; }
-    else { const double v = a[0] + b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] + b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x + b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] + y); }
+    else { const double v = (a[0] + b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vdiv_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] / b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x / b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] / y; }
-    else { const double v = a[0] / b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] / b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x / b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] / y); }
+    else { const double v = (a[0] / b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_veq_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] == b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x == b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] == y); }
+    else { const uint8_t v = (a[0] == b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vge_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] >= b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x >= b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] >= y); }
+    else { const uint8_t v = (a[0] >= b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vgt_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] > b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x > b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] > y); }
+    else { const uint8_t v = (a[0] > b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vle_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] <= b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x <= b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] <= y); }
+    else { const uint8_t v = (a[0] <= b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vlt_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] < b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x < b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] < y); }
+    else { const uint8_t v = (a[0] < b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vmax_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -467,10 +507,18 @@ AX_CLONES void ax_vmin_f64(int64_t n, const double *a, int64_t sa, const double 
 
 AX_CLONES void ax_vmul_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] * b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x * b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] * y; }
-    else { const double v = a[0] * b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] * b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x * b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] * y); }
+    else { const double v = (a[0] * b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vne_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] != b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x != b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] != y); }
+    else { const uint8_t v = (a[0] != b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vpow_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -483,58 +531,10 @@ AX_CLONES void ax_vpow_f64(int64_t n, const double *a, int64_t sa, const double 
 
 AX_CLONES void ax_vsub_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
     int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] - b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x - b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] - y; }
-    else { const double v = a[0] - b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_veq_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] == b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x == b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] == y; }
-    else { const uint8_t v = a[0] == b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vge_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] >= b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x >= b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] >= y; }
-    else { const uint8_t v = a[0] >= b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vgt_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] > b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x > b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] > y; }
-    else { const uint8_t v = a[0] > b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vle_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] <= b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x <= b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] <= y; }
-    else { const uint8_t v = a[0] <= b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vlt_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] < b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x < b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] < y; }
-    else { const uint8_t v = a[0] < b[0]; for (i = 0; i < n; i++) o[i] = v; }
-}
-
-AX_CLONES void ax_vne_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, uint8_t *o) {
-    int64_t i;
-    if (sa && sb) { for (i = 0; i < n; i++) o[i] = a[i] != b[i]; }
-    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = x != b[i]; }
-    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = a[i] != y; }
-    else { const uint8_t v = a[0] != b[0]; for (i = 0; i < n; i++) o[i] = v; }
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] - b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x - b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] - y); }
+    else { const double v = (a[0] - b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vselect_f64(int64_t n, const uint8_t *p, int64_t sp, const double *f, int64_t sf, const double *t, int64_t st, double *o) {
@@ -811,33 +811,33 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_gemm_f64", (void *)ax_gemm_f64},
     {"ax_vadd_f32", (void *)ax_vadd_f32},
     {"ax_vdiv_f32", (void *)ax_vdiv_f32},
-    {"ax_vmax_f32", (void *)ax_vmax_f32},
-    {"ax_vmin_f32", (void *)ax_vmin_f32},
-    {"ax_vmul_f32", (void *)ax_vmul_f32},
-    {"ax_vpow_f32", (void *)ax_vpow_f32},
-    {"ax_vsub_f32", (void *)ax_vsub_f32},
     {"ax_veq_f32", (void *)ax_veq_f32},
     {"ax_vge_f32", (void *)ax_vge_f32},
     {"ax_vgt_f32", (void *)ax_vgt_f32},
     {"ax_vle_f32", (void *)ax_vle_f32},
     {"ax_vlt_f32", (void *)ax_vlt_f32},
+    {"ax_vmax_f32", (void *)ax_vmax_f32},
+    {"ax_vmin_f32", (void *)ax_vmin_f32},
+    {"ax_vmul_f32", (void *)ax_vmul_f32},
     {"ax_vne_f32", (void *)ax_vne_f32},
+    {"ax_vpow_f32", (void *)ax_vpow_f32},
+    {"ax_vsub_f32", (void *)ax_vsub_f32},
     {"ax_vselect_f32", (void *)ax_vselect_f32},
     {"ax_vsum_f32", (void *)ax_vsum_f32},
     {"ax_vrowsum_f32", (void *)ax_vrowsum_f32},
     {"ax_vadd_f64", (void *)ax_vadd_f64},
     {"ax_vdiv_f64", (void *)ax_vdiv_f64},
-    {"ax_vmax_f64", (void *)ax_vmax_f64},
-    {"ax_vmin_f64", (void *)ax_vmin_f64},
-    {"ax_vmul_f64", (void *)ax_vmul_f64},
-    {"ax_vpow_f64", (void *)ax_vpow_f64},
-    {"ax_vsub_f64", (void *)ax_vsub_f64},
     {"ax_veq_f64", (void *)ax_veq_f64},
     {"ax_vge_f64", (void *)ax_vge_f64},
     {"ax_vgt_f64", (void *)ax_vgt_f64},
     {"ax_vle_f64", (void *)ax_vle_f64},
     {"ax_vlt_f64", (void *)ax_vlt_f64},
+    {"ax_vmax_f64", (void *)ax_vmax_f64},
+    {"ax_vmin_f64", (void *)ax_vmin_f64},
+    {"ax_vmul_f64", (void *)ax_vmul_f64},
     {"ax_vne_f64", (void *)ax_vne_f64},
+    {"ax_vpow_f64", (void *)ax_vpow_f64},
+    {"ax_vsub_f64", (void *)ax_vsub_f64},
     {"ax_vselect_f64", (void *)ax_vselect_f64},
     {"ax_vsum_f64", (void *)ax_vsum_f64},
     {"ax_vrowsum_f64", (void *)ax_vrowsum_f64},

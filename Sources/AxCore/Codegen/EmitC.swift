@@ -194,91 +194,8 @@ final class KernelEmitter {
         return t.apply(args)
     }
 
-    /// The C expression of equation `e`'s output at `idx`.
-    func genEqn(_ e: Eqn, _ idx: Index) throws -> String {
-        let inT = e.inputs.first?.type
-        switch e.prim {
-        case .unary(let op): return try apply(unaryTemplate(op, inT!.dtype), e, idx)
-        case .binary(let op): return try apply(binaryTemplate(op, inT!.dtype), e, idx)
-        case .convert(let t): return try apply(convertTemplate(from: inT!.dtype, to: t), e, idx)
-        case .select: return try apply(CTemplate(text: "($0 ? $2 : $1)"), e, idx)
-        case .integerPow(let y): return try integerPow(e, y, idx)
-        case .broadcastInDim(_, let dims):
-            let a = e.inputs[0]
-            if a.type.rank == 0 { return try gen(a, .multi([])) }
-            guard case .multi(let ix) = idx else { return try gen(a, idx) }
-            return try gen(a, .multi(dims.enumerated().map { i, d in a.type.shape[i] == .const(1) ? "0" : ix[d] }))
-        case .reshape(let shape):
-            let a = e.inputs[0]
-            if a.type.rank == 0 { return try gen(a, .multi([])) }
-            guard case .multi(let ix) = idx else { return try gen(a, idx) }
-            return try gen(a, reshapeIndex(from: shape, ix, to: a.type.shape))
-        case .transpose(let perm):
-            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat transpose") }
-            var opIdx = Array(repeating: "0", count: perm.count)
-            for (j, pj) in perm.enumerated() { opIdx[pj] = ix[j] }
-            return try gen(e.inputs[0], .multi(opIdx))
-        case .slice(let start, _, let strides):
-            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat slice") }
-            return try gen(e.inputs[0], .multi(ix.indices.map { KernelEmitter.add(KernelEmitter.mul(ix[$0], "\(strides[$0])"), start[$0]) }))
-        case .pad(let lo, _, let interior):
-            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat pad") }
-            let a = e.inputs[0]
-            var conds: [String] = [], opIdx: [String] = []
-            for i in 0..<ix.count {
-                if lo[i] == 0 && interior[i] == 0 && a.type.shape[i] == e.out.type.shape[i] { opIdx.append(ix[i]); continue }
-                let j = KernelEmitter.add(ix[i], -lo[i])
-                let step = interior[i] + 1
-                conds.append("\(j) >= 0")
-                if step > 1 { conds.append("\(j) % \(step) == 0") }
-                let q = step > 1 ? "(\(j))/\(step)" : j
-                conds.append("\(q) < \(dim(a.type.shape[i]))")
-                opIdx.append(q)
-            }
-            if conds.isEmpty { return try gen(a, .multi(opIdx)) }
-            let r = fresh("t")
-            line("\(e.out.type.dtype.cType) \(r);")
-            try block("if (\(conds.joined(separator: " && ")))") { line("\(r) = \(try gen(a, .multi(opIdx)));") }
-            try block("else") { line("\(r) = \(try gen(e.inputs[1], .multi([])));") }
-            return r
-        case .concatenate(let axis):
-            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat concatenate") }
-            if e.inputs.count == 1 { return try gen(e.inputs[0], idx) }
-            let r = fresh("t")
-            line("\(e.out.type.dtype.cType) \(r);")
-            var offset = 0
-            for (k, a) in e.inputs.enumerated() {
-                let size = a.type.shape[axis].constValue ?? 0
-                var opIdx = ix; opIdx[axis] = KernelEmitter.add(ix[axis], -offset)
-                let head = k == 0 ? "if (\(ix[axis]) < \(offset + size))" : (k == e.inputs.count - 1 ? "else" : "else if (\(ix[axis]) < \(offset + size))")
-                try block(head) { line("\(r) = \(try gen(a, .multi(opIdx)));") }
-                offset += size
-            }
-            return r
-        case .iota(let t, _, let d):
-            guard case .multi(let ix) = idx else { throw InternalError("codegen: flat iota") }
-            return "((\(t.cType))(\(ix[d])))"
-        case .reduceSum, .reduceMax, .reduceMin, .dotGeneral:
-            throw InternalError("codegen: \(e.prim.name) must be materialized")
-        }
-    }
-
-    /// x ** y by repeated squaring (JAX's integer_pow lowering), 1/x**|y| for negative y.
-    func integerPow(_ e: Eqn, _ y: Int, _ idx: Index) throws -> String {
-        let t = e.out.type.dtype
-        if y == 0 { return cLiteral(1, t) }
-        let mulT = binaryTemplate(.mul, t)
-        var x = atomize(try gen(e.inputs[0], operandIndex(e.inputs[0], idx)), t)
-        var acc: String? = nil
-        var k = abs(y)
-        while k > 0 {
-            if k & 1 == 1 { acc = acc.map { atomize(mulT.apply([$0, x]), t) } ?? x }
-            k >>= 1
-            if k > 0 { x = atomize(mulT.apply([x, x]), t) }
-        }
-        if y < 0 { return binaryTemplate(.div, t).apply([cLiteral(1, t), acc!]) }
-        return acc!
-    }
+    /// The C expression of equation `e`'s output at `idx`: its record's lowering (Primitives/).
+    func genEqn(_ e: Eqn, _ idx: Index) throws -> String { try e.prim.rules.elementC(e, idx, self) }
 
     /// Maps an index of the reshaped value to an index of its operand: directly when the reshape only
     /// adds or removes size-1 dimensions, else through the row-major offset.
@@ -303,16 +220,7 @@ final class KernelEmitter {
         return memoFlag("flat", v) { flatOK(e) }
     }
     func flatOK(_ e: Eqn) -> Bool {
-        switch e.prim {
-        case .unary, .binary, .integerPow, .convert, .select:
-            return e.inputs.allSatisfy { $0.type.rank == 0 || flatOK($0) }
-        case .reshape: return e.inputs[0].type.rank == 0 || flatOK(e.inputs[0])
-        case .broadcastInDim:
-            let a = e.inputs[0]
-            return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && flatOK(a))
-        case .transpose, .slice, .pad, .concatenate, .iota, .reduceSum, .reduceMax, .reduceMin, .dotGeneral:
-            return false
-        }
+        e.prim.rules.readsFlat(e) && e.inputs.allSatisfy { $0.type.rank == 0 || flatOK($0) }
     }
 
     // MARK: loop nests
@@ -388,13 +296,14 @@ final class KernelEmitter {
         let a = e.inputs[0]
         let shape = a.type.shape
         let t = e.out.type.dtype
-        guard let rule = reduceRule(e.prim, t), case .reduceSum(let axes0) = e.prim.asReduceAxes else {
+        let rules = e.prim.rules
+        guard let rule = rules.reduceRule(t), let axes0 = rules.reducedAxes else {
             throw InternalError("codegen: no reduction rule for \(e.prim.name) on \(t)")
         }
         let axes = axes0.sorted()
         let kept = (0..<shape.count).filter { !axes.contains($0) }
         let trailing = !axes.isEmpty && axes == Array((shape.count - axes.count)..<shape.count)
-        if case .reduceSum = e.prim, t.isFloat, isUniform(a) {
+        if rule.isSum, t.isFloat, isUniform(a) {
             // A sum of one value repeated R times is that value times R (exact for the 1s of `mean`).
             try block("") {
                 let c = bind(t.cType, try gen(a, a.type.rank == 0 ? .multi([]) : .flat("0")))
@@ -403,7 +312,7 @@ final class KernelEmitter {
             }
             return
         }
-        if trailing, case .reduceSum = e.prim,
+        if trailing, rule.isSum,
            try emitTiledSums([(a, target)], outer: count(kept.map { shape[$0] }), reduced: axes.map { shape[$0] }, dtype: t) { return }
         if trailing && flatOK(a) {
             // Trailing axes over a flat producer: out[o] = combine over r of a[o*R + r].
@@ -438,81 +347,6 @@ final class KernelEmitter {
             keptVars.removeLast()
         }
         try block("") { try nest(0) }
-    }
-
-    func emitDot(_ e: Eqn, target: String) throws {
-        guard case .dotGeneral(let d) = e.prim else { return }
-        let (l, r) = (e.inputs[0], e.inputs[1])
-        let t = e.out.type.dtype
-        let lFree = (0..<l.type.rank).filter { !d.lhsContract.contains($0) && !d.lhsBatch.contains($0) }
-        let rFree = (0..<r.type.rank).filter { !d.rhsContract.contains($0) && !d.rhsBatch.contains($0) }
-        let nb = d.lhsBatch.count
-        if try emitRuntimeGemm(e, d, lFree: lFree, rFree: rFree, target: target) { return }
-        let outShape = e.out.type.shape
-        let rule = ReduceRule(accType: t == .i32 ? "int32_t" : "double", identity: t == .i32 ? "0" : "0.0",
-                              combine: binaryTemplate(.add, t == .i32 ? .i32 : .f64))
-        var outVars: [String] = []
-        func nest(_ k: Int) throws {
-            if k == outShape.count {
-                let acc = try emitAccumulate(bounds: d.lhsContract.map { dim(l.type.shape[$0]) }, rule: rule, dtype: t) { kv in
-                    var li = Array(repeating: "0", count: l.type.rank), ri = Array(repeating: "0", count: r.type.rank)
-                    for (i, a) in d.lhsBatch.enumerated() { li[a] = outVars[i] }
-                    for (i, a) in d.rhsBatch.enumerated() { ri[a] = outVars[i] }
-                    for (i, a) in lFree.enumerated() { li[a] = outVars[nb + i] }
-                    for (i, a) in rFree.enumerated() { ri[a] = outVars[nb + lFree.count + i] }
-                    for (i, a) in d.lhsContract.enumerated() { li[a] = kv[i] }
-                    for (i, a) in d.rhsContract.enumerated() { ri[a] = kv[i] }
-                    return binaryTemplate(.mul, t).apply([try gen(l, .multi(li)), try gen(r, .multi(ri))])
-                }
-                line("\(target)[\(linear(outShape, outVars))] = (\(t.cType))\(acc);")
-                return
-            }
-            let v = fresh("i"); outVars.append(v)
-            try block("for (int64_t \(v) = 0; \(v) < \(dim(outShape[k])); \(v)++)") { try nest(k + 1) }
-            outVars.removeLast()
-        }
-        try block("") { try nest(0) }
-    }
-
-    /// Large float contractions with one contracting dimension and at most one free dimension per side
-    /// become one runtime GEMM call per batch element. Returns false when the shape does not qualify.
-    func emitRuntimeGemm(_ e: Eqn, _ d: DotDims, lFree: [Int], rFree: [Int], target: String) throws -> Bool {
-        let (l, r) = (e.inputs[0], e.inputs[1])
-        let t = e.out.type.dtype
-        guard t.isFloat, d.lhsContract.count <= 1, lFree.count <= 1, rFree.count <= 1,
-              let lv = l.variable, let rv = r.variable, let lb = bufferName(lv), let rb = bufferName(rv) else { return false }
-        let allDims = l.type.shape + r.type.shape
-        if allDims.allSatisfy({ $0.constValue != nil }) {
-            let work = e.out.type.shape.compactMap(\.constValue).reduce(1, *) * (d.lhsContract.first.map { l.type.shape[$0].constValue ?? 1 } ?? 1)
-            if work < 4096 { return false }
-        }
-        func stride(_ shape: [Dim], _ k: Int) -> String { count(Array(shape[(k + 1)...])) }
-        let ls = l.type.shape, rs = r.type.shape, os = e.out.type.shape
-        let nb = d.lhsBatch.count
-        let m = lFree.first.map { dim(ls[$0]) } ?? "1", n = rFree.first.map { dim(rs[$0]) } ?? "1"
-        // No contracting dimension (an outer product) is K = 1.
-        let k = d.lhsContract.first.map { dim(ls[$0]) } ?? "1"
-        let sam = lFree.first.map { stride(ls, $0) } ?? "0", sak = d.lhsContract.first.map { stride(ls, $0) } ?? "0"
-        let sbk = d.rhsContract.first.map { stride(rs, $0) } ?? "0", sbn = rFree.first.map { stride(rs, $0) } ?? "0"
-        let scm = lFree.isEmpty ? "0" : (rFree.isEmpty ? "1" : n), scn = rFree.isEmpty ? "0" : "1"
-        let fn = "ax_gemm_\(t)"
-        runtime.insert(fn)
-        var bVars: [String] = []
-        func nest(_ j: Int) throws {
-            if j == nb {
-                var li = Array(repeating: "0", count: ls.count), ri = Array(repeating: "0", count: rs.count)
-                var oi = Array(repeating: "0", count: os.count)
-                for (i, a) in d.lhsBatch.enumerated() { li[a] = bVars[i]; oi[i] = bVars[i] }
-                for (i, a) in d.rhsBatch.enumerated() { ri[a] = bVars[i] }
-                line("\(fn)(\(m), \(n), \(k), \(lb) + \(linear(ls, li)), \(sam), \(sak), \(rb) + \(linear(rs, ri)), \(sbk), \(sbn), \(target) + \(linear(os, oi)), \(scm), \(scn));")
-                return
-            }
-            let v = fresh("i"); bVars.append(v)
-            try block("for (int64_t \(v) = 0; \(v) < \(dim(os[j])); \(v)++)") { try nest(j + 1) }
-            bVars.removeLast()
-        }
-        try block("") { try nest(0) }
-        return true
     }
 
     // MARK: the function
@@ -583,14 +417,14 @@ final class KernelEmitter {
                 case .reduce(let e): try emitReduce(e, target: bufferName(e.out)!)
                 case .reduceSiblings(let es):
                     // One loop when the tiles cover them all; otherwise each sum recomputes what they share.
-                    let shape = es[0].inputs[0].type.shape, axes = es[0].prim.asReduceAxes
-                    guard case .reduceSum(let ax) = axes else { break }
+                    let shape = es[0].inputs[0].type.shape
+                    guard let ax = es[0].prim.rules.reducedAxes else { break }
                     let kept = (0..<shape.count).filter { !ax.contains($0) }
                     if es.allSatisfy({ !isUniform($0.inputs[0]) }),
                        try emitTiledSums(es.map { ($0.inputs[0], bufferName($0.out)!) }, outer: count(kept.map { shape[$0] }),
                                          reduced: ax.map { shape[$0] }, dtype: es[0].out.type.dtype) { break }
                     for e in es { try emitReduce(e, target: bufferName(e.out)!) }
-                case .dot(let e): try emitDot(e, target: bufferName(e.out)!)
+                case .dot(let e): try e.prim.rules.emitKernel(e, target: bufferName(e.out)!, self)
                 case .copy(let k, let a):
                     try emitMap(target: outputNames[k], shape: p.outputs[k].type.shape, flat: true) { try gen(a, operandIndex(a, $0)) }
                 }
@@ -607,15 +441,5 @@ final class KernelEmitter {
         }
         let text = s.joined(separator: "\n") + "\n\n" + functions.joined(separator: "\n") + lines.joined(separator: "\n") + "\n"
         return EmittedKernel(text: text, runtime: runtime, paramDocs: docs, prototype: proto, scratchPrototype: scratchProto, failure: failure)
-    }
-}
-
-extension Primitive {
-    /// The axes of a reduction, as `.reduceSum(axes)` whichever reduction it is (nil-like otherwise).
-    var asReduceAxes: Primitive {
-        switch self {
-        case .reduceSum(let a), .reduceMax(let a), .reduceMin(let a): return .reduceSum(axes: a)
-        default: return self
-        }
     }
 }

@@ -54,11 +54,11 @@ extension KernelEmitter {
 
     func tileOK(_ e: Eqn, _ t: DType) -> Bool {
         guard t.isFloat, e.out.type.dtype == t else { return false }
+        if e.prim.isElementwise {
+            // The record has tile steps; bool operands (select's predicate) are predicates over `t`.
+            return e.prim.rules.tileable(e, t) && e.inputs.allSatisfy { $0.type.dtype == .bool ? predicateOK($0, t) : tileOK($0, t) }
+        }
         switch e.prim {
-        case .unary(let op): return vectorUnaryOps.contains(op) && tileOK(e.inputs[0], t)
-        case .binary(let op): return vectorBinaryOps[op] != nil && e.inputs.allSatisfy { tileOK($0, t) }
-        case .integerPow: return tileOK(e.inputs[0], t)
-        case .select: return predicateOK(e.inputs[0], t) && tileOK(e.inputs[1], t) && tileOK(e.inputs[2], t)
         case .reshape: return tileOK(e.inputs[0], t)
         case .broadcastInDim:
             let a = e.inputs[0]
@@ -76,8 +76,8 @@ extension KernelEmitter {
         if bufferName(v) != nil { return true }
         guard let e = g.defs[v.id] else { return false }
         return memoFlag("predicate", v, t) {
+            if e.prim.isElementwise { return e.prim.rules.tileable(e, t) && e.inputs.allSatisfy { tileOK($0, t) } }
             switch e.prim {
-            case .binary(let op) where vectorCompareOps[op] != nil: return e.inputs.allSatisfy { tileOK($0, t) }
             case .reshape: return predicateOK(e.inputs[0], t)
             case .broadcastInDim: return e.inputs[0].type.rank == 0 || (sameCount(e.inputs[0].type.shape, e.out.type.shape) && predicateOK(e.inputs[0], t))
             default: return false
@@ -144,24 +144,13 @@ extension KernelEmitter {
         guard case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return false }
         return memoFlag("heavy", v) { isHeavy(e) }
     }
-    func isHeavy(_ e: Eqn) -> Bool {
-        switch e.prim {
-        case .unary(let op) where ![.neg, .abs, .sign, .sqrt].contains(op): return true
-        case .binary(.pow): return true
-        default: return e.inputs.contains(where: isHeavy)
-        }
-    }
+    func isHeavy(_ e: Eqn) -> Bool { e.prim.rules.isHeavy || e.inputs.contains(where: isHeavy) }
 
     /// Whether `a` is the same value at every element (a scalar, possibly broadcast or reshaped).
     func isUniform(_ a: Atom) -> Bool {
         if a.type.rank == 0 { return true }
         guard case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return false }
-        return memoFlag("uniform", v) {
-            switch e.prim {
-            case .unary, .binary, .integerPow, .select, .broadcastInDim, .reshape: return e.inputs.allSatisfy(isUniform)
-            default: return false
-            }
-        }
+        return memoFlag("uniform", v) { e.prim.rules.keepsUniform && e.inputs.allSatisfy(isUniform) }
     }
 
     /// Plans `a` for the tiles of `plan`: hoists uniform values into scalars before the loop (emitting their C
@@ -181,42 +170,12 @@ extension KernelEmitter {
         return r
     }
 
-    /// Plans equation `e`'s value (see `planTile(_ a:_:)`); its last step computes it.
+    /// Plans equation `e`'s value (see `planTile(_ a:_:)`); its last step computes it. Element-wise primitives plan
+    /// their steps in their records (Primitives/Elementwise.swift); broadcasts and reshapes are planned here.
     func planTile(_ e: Eqn, _ plan: TilePlan) throws -> TileArg {
         let t = plan.dtype
-        func call(_ fn: String, _ args: [TileArg], type: String? = nil) -> TileArg {
-            plan.steps.append(TileStep(fn: fn, args: args, out: plan.steps.count, type: type ?? t.cType))
-            return .ptr("ax_T\(plan.steps.count - 1)")
-        }
-        func constant(_ x: Double) -> TileArg {
-            let c = fresh("c")
-            line("\(t.cType) \(c) = \(cLiteral(x, t));")
-            return .scalar(c)
-        }
+        if e.prim.isElementwise { return try e.prim.rules.planTile(e, try e.inputs.map { try planTile($0, plan) }, plan, self) }
         switch e.prim {
-        case .unary(let op):
-            // Unary tile functions read whole tiles: a held element or a scalar (`x ** 0`) is spread first.
-            let x = alongTile(try planTile(e.inputs[0], plan), plan)
-            return call("ax_v\(op.rawValue)_\(t)", [x])
-        case .binary(let op):
-            // Comparisons read `t` operands and write bool tiles (the predicates of selects).
-            let compare = vectorCompareOps[op] != nil
-            return call("ax_v\(op.rawValue)_\(t)", [try planTile(e.inputs[0], plan), try planTile(e.inputs[1], plan)],
-                        type: compare ? "uint8_t" : nil)
-        case .select:
-            return call("ax_vselect_\(t)", try e.inputs.map { try planTile($0, plan) })
-        case .integerPow(let y):
-            // Repeated squaring, as EmitC's integerPow.
-            if y == 0 { return constant(1) }
-            var x = try planTile(e.inputs[0], plan)
-            var acc: TileArg? = nil
-            var k = abs(y)
-            while k > 0 {
-                if k & 1 == 1 { acc = acc.map { call("ax_vmul_\(t)", [$0, x]) } ?? x }
-                k >>= 1
-                if k > 0 { x = call("ax_vmul_\(t)", [x, x]) }
-            }
-            return y < 0 ? call("ax_vdiv_\(t)", [constant(1), acc!]) : acc!
         case .broadcastInDim(let shape, let dims) where plan.index != nil && alignedBroadcast(e) && !sameCount(e.inputs[0].type.shape, shape):
             // Inner mode: the operand element under the tile's first element, read along the tile when the
             // operand spans the innermost dimension, else constant over the tile.
@@ -237,13 +196,23 @@ extension KernelEmitter {
         }
     }
 
+    /// A step calling runtime tile function `fn` on `args`, writing a tile of C type `type` (the dtype's by default).
+    func tileCall(_ plan: TilePlan, _ fn: String, _ args: [TileArg], type: String? = nil) -> TileArg {
+        plan.steps.append(TileStep(fn: fn, args: args, out: plan.steps.count, type: type ?? plan.dtype.cType))
+        return .ptr("ax_T\(plan.steps.count - 1)")
+    }
+
+    /// The constant `x` of the plan's dtype, as a scalar operand hoisted before the loop.
+    func tileConstant(_ x: Double, _ plan: TilePlan) -> TileArg {
+        let c = fresh("c")
+        line("\(plan.dtype.cType) \(c) = \(cLiteral(x, plan.dtype));")
+        return .scalar(c)
+    }
+
     /// A step that copies `r` into a tile of its own (x * 1, exact), filling it when `r` is a scalar or one
     /// element held for the whole tile.
     func copyStep(_ r: TileArg, _ plan: TilePlan) -> TileArg {
-        let t = plan.dtype, one = fresh("c")
-        line("\(t.cType) \(one) = \(cLiteral(1, t));")
-        plan.steps.append(TileStep(fn: "ax_vmul_\(t)", args: [r, .scalar(one)], out: plan.steps.count, type: t.cType))
-        return .ptr("ax_T\(plan.steps.count - 1)")
+        tileCall(plan, tileName("mul", plan.dtype), [r, tileConstant(1, plan)])
     }
 
     /// `r` as a pointer that runs along the tile, as a sum reads it: a scalar (`x ** 0` planned as the constant 1)
@@ -396,7 +365,7 @@ extension KernelEmitter {
     func emitTiledMap(_ e: Eqn, target: String) throws -> Bool {
         let t = e.out.type.dtype, shape = e.out.type.shape
         guard !shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform) else { return false }
-        switch e.prim { case .unary, .binary, .integerPow, .select: break; default: return false }
+        guard e.prim.isElementwise else { return false }
         let i = fresh("i")
         guard let probe = tiling(e, offset: i) else { return false }
         try emitParallel(n: count(shape), grain: probe.step, parallel: isHeavy(e)) { lo, hi in

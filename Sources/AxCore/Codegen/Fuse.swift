@@ -73,10 +73,8 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     for (k, v) in p.inputs.enumerated() { place[v.id] = .input(k) }
     var materialize = Set<Int>()
     for e in p.eqns where live.contains(e.out.id) {
-        switch e.prim {
-        case .reduceSum, .reduceMax, .reduceMin, .dotGeneral: materialize.insert(e.out.id)
-        default: break
-        }
+        let kind = e.prim.rules.fusion
+        if kind == .reduction || kind == .contraction { materialize.insert(e.out.id) }
     }
     let outputIds = Set(p.outputs.compactMap { $0.variable?.id }.filter { defs[$0] != nil })
     materialize.formUnion(outputIds)
@@ -85,10 +83,10 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     var cheap = Set(p.inputs.map(\.id))
     for e in p.eqns {
         let opsCheap = e.inputs.allSatisfy { $0.isLiteral || cheap.contains($0.variable!.id) }
-        switch e.prim {
-        case .reduceSum, .reduceMax, .reduceMin, .dotGeneral, .iota: cheap.insert(e.out.id)
-        case .broadcastInDim, .reshape, .transpose, .slice, .pad, .concatenate: if opsCheap { cheap.insert(e.out.id) }
-        case .unary, .binary, .integerPow, .convert, .select: break
+        switch e.prim.rules.fusion {
+        case .reduction, .contraction: cheap.insert(e.out.id)
+        case .indexRemap: if opsCheap { cheap.insert(e.out.id) }  // iota has no operands: always cheap
+        case .elementwise: break
         }
     }
 
@@ -104,14 +102,10 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         guard let v = a.variable else { return false }
         return uniformMemo[v.id] ?? false
     }
-    for e in p.eqns {
-        switch e.prim {
-        case .unary, .binary, .integerPow, .broadcastInDim, .reshape, .convert: uniformMemo[e.out.id] = e.inputs.allSatisfy(uniform)
-        default: uniformMemo[e.out.id] = false
-        }
-    }
+    for e in p.eqns { uniformMemo[e.out.id] = e.prim.rules.keepsUniform && e.inputs.allSatisfy(uniform) }
     func groupable(_ e: Eqn) -> Bool {
-        guard case .reduceSum(let axes) = e.prim, e.out.type.dtype.isFloat, !uniform(e.inputs[0]) else { return false }
+        guard let axes = e.prim.rules.reducedAxes, e.prim.rules.reduceRule(e.out.type.dtype)?.isSum == true,
+              e.out.type.dtype.isFloat, !uniform(e.inputs[0]) else { return false }
         return axes == Array((e.inputs[0].type.rank - axes.count)..<e.inputs[0].type.rank)
     }
     struct SiblingKey: Hashable { let level: Int; let prim: Primitive; let shape: [Dim] }
@@ -134,10 +128,10 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         let base = materialize.contains(c.out.id) ? (root: leader[c.out.id] ?? c.out.id, identity: true)
             : (group[c.out.id] ?? (root: c.out.id, identity: false))
         let sameIndex: Bool
-        switch c.prim {
-        case .unary, .binary, .integerPow, .convert, .select: sameIndex = c.out.type.shape == v.type.shape
-        case .reduceSum, .reduceMax, .reduceMin: sameIndex = true
-        default: sameIndex = false
+        switch c.prim.rules.fusion {
+        case .elementwise: sameIndex = c.out.type.shape == v.type.shape
+        case .reduction: sameIndex = true
+        case .indexRemap, .contraction: sameIndex = false
         }
         return (base.root, base.identity && sameIndex)
     }
@@ -145,7 +139,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     for e in p.eqns.reversed() where live.contains(e.out.id) && !materialize.contains(e.out.id) {
         let v = e.out
         let cs = (consumers[v.id] ?? []).filter { live.contains($0.out.id) }
-        if cs.contains(where: { if case .dotGeneral = $0.prim { return true }; return false }) {
+        if cs.contains(where: { $0.prim.rules.fusion == .contraction }) {
             materialize.insert(v.id); continue  // contractions read buffers
         }
         let groups = cs.map { via(v, $0) }
@@ -207,10 +201,10 @@ public func fuse(_ p: Program) throws -> KernelGraph {
             if e.out.id == members.last!.out.id { nests.append((.reduceSiblings(members), members)) }
             continue
         }
-        switch e.prim {
-        case .reduceSum, .reduceMax, .reduceMin: nests.append((.reduce(e), [e]))
-        case .dotGeneral: nests.append((.dot(e), [e]))
-        default: nests.append((.map(e), [e]))
+        switch e.prim.rules.fusion {
+        case .reduction: nests.append((.reduce(e), [e]))
+        case .contraction: nests.append((.dot(e), [e]))
+        case .elementwise, .indexRemap: nests.append((.map(e), [e]))
         }
     }
     return KernelGraph(program: p, place: place, scratch: scratch,

@@ -18,6 +18,12 @@ struct RuntimeFunction {
     }
 }
 
+/// The runtime's tile function of element-wise op `op` on dtype `t` (`ax_vOP_T`), scalar function (`ax_OP_T`) and
+/// GEMM: the names the table defines and the emitter and interpreter call.
+func tileName(_ op: String, _ t: DType) -> String { "ax_v\(op)_\(t)" }
+func runtimeScalarName(_ op: String, _ t: DType) -> String { "ax_\(op)_\(t)" }
+func gemmName(_ t: DType) -> String { "ax_gemm_\(t)" }
+
 /// The C type of a float dtype name.
 private func cType(_ t: String) -> String { t == "f32" ? "float" : "double" }
 
@@ -183,13 +189,12 @@ static double ax_cos_poly(double r) {
 
 // MARK: tile functions
 
-/// A binary element-wise tile op: `o[i] = a[i*sa] OP b[i*sb]`, strides 0 (a scalar) or 1.
-private func vbinary(_ op: String, _ t: String, _ expr: String, result: String? = nil) -> RuntimeFunction {
+/// A binary element-wise tile op: `o[i] = a[i*sa] OP b[i*sb]`, strides 0 (a scalar) or 1, with the op's C (its record's).
+private func vbinary(_ op: BinaryOp, _ t: String, result: String? = nil) -> RuntimeFunction {
     let c = cType(t), r = result ?? c
-    let name = "ax_v\(op)_\(t)"
-    func body(_ x: String, _ y: String) -> String {
-        expr.replacingOccurrences(of: "X", with: x).replacingOccurrences(of: "Y", with: y)
-    }
+    let name = tileName(op.rawValue, DType(rawValue: t)!)
+    let expr = op.def.c(DType(rawValue: t)!)
+    func body(_ x: String, _ y: String) -> String { expr.apply([x, y]) }
     return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(r) *);", source: """
     void \(name)(int64_t n, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(r) *o) {
         int64_t i;
@@ -203,7 +208,7 @@ private func vbinary(_ op: String, _ t: String, _ expr: String, result: String? 
 
 /// `o[i] = p[i*sp] ? t[i*st] : f[i*sf]` (select_n(p, f, t)): the predicate a bool tile (uint8_t) or scalar.
 private func vselect(_ t: String) -> RuntimeFunction {
-    let c = cType(t), name = "ax_vselect_\(t)"
+    let c = cType(t), name = tileName("select", DType(rawValue: t)!)
     return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const uint8_t *, int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);", source: """
     void \(name)(int64_t n, const uint8_t *p, int64_t sp, const \(c) *f, int64_t sf, const \(c) *t, int64_t st, \(c) *o) {
         int64_t i;
@@ -215,14 +220,11 @@ private func vselect(_ t: String) -> RuntimeFunction {
     """)
 }
 
-/// The comparisons with tile functions (float operands, bool tiles), as C operators.
-let vectorCompareOps: [BinaryOp: String] = [.lt: "<", .le: "<=", .gt: ">", .ge: ">=", .eq: "==", .ne: "!="]
-
 /// A unary element-wise tile op `o[i] = f(a[i])` (o must not alias a); `fixup` re-does some elements after the loop.
 private func vunary(_ op: String, _ t: String, _ expr: String, locals: String = "", fixup: String = "",
                     deps: [String] = []) -> RuntimeFunction {
     let c = cType(t)
-    let name = "ax_v\(op)_\(t)"
+    let name = tileName(op, DType(rawValue: t)!)
     let loop = "for (i = 0; i < n; i++) {\(locals.isEmpty ? "" : " " + locals) o[i] = \(expr); }"
     return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const \(c) *, \(c) *);", source: """
     void \(name)(int64_t n, const \(c) *a, \(c) *o) {
@@ -239,7 +241,7 @@ private func vunary(_ op: String, _ t: String, _ expr: String, locals: String = 
 /// vectorized).
 private func mathFunction(_ op: String, _ t: String, body: String, fixup: (when: String, value: String)? = nil,
                           deps: [String] = []) -> [RuntimeFunction] {
-    let c = cType(t), helper = "ax_\(op)_\(t)_body", scalar = "ax_\(op)_\(t)", tile = "ax_v\(op)_\(t)"
+    let c = cType(t), helper = "ax_\(op)_\(t)_body", scalar = runtimeScalarName(op, DType(rawValue: t)!), tile = tileName(op, DType(rawValue: t)!)
     func fix(_ x: String) -> String { fixup.map { $0.value.replacingOccurrences(of: "$a", with: x) } ?? "" }
     func when(_ x: String) -> String { fixup.map { $0.when.replacingOccurrences(of: "$a", with: x) } ?? "" }
     return [
@@ -390,19 +392,6 @@ private let parallelFor = RuntimeFunction(
     }
     """)
 
-/// The binary ops with tile functions, and their C expression over X and Y (max/min as XLA: NaN wins, ±0 ordered).
-let vectorBinaryOps: [BinaryOp: (f32: String, f64: String)] = [
-    .add: ("X + Y", "X + Y"), .sub: ("X - Y", "X - Y"), .mul: ("X * Y", "X * Y"), .div: ("X / Y", "X / Y"),
-    .pow: ("powf(X, Y)", "pow(X, Y)"),
-    .max: ("((X > Y || X != X) ? X : ((X < Y || Y != Y) ? Y : (X == 0 ? X + Y : X)))",
-           "((X > Y || X != X) ? X : ((X < Y || Y != Y) ? Y : (X == 0 ? X + Y : X)))"),
-    .min: ("((X < Y || X != X) ? X : ((X > Y || Y != Y) ? Y : (X == 0 ? -(-X - Y) : X)))",
-           "((X < Y || X != X) ? X : ((X > Y || Y != Y) ? Y : (X == 0 ? -(-X - Y) : X)))"),
-]
-
-/// The unary ops with tile functions.
-let vectorUnaryOps: Set<UnaryOp> = [.neg, .exp, .log, .log1p, .sqrt, .abs, .sin, .cos, .tanh, .logistic, .sign]
-
 /// The element-wise math: one definition per function and dtype, which kernels (scalar loops and tiles) and the
 /// interpreter all call, so eager and jit agree bit for bit.
 private func unaryFunctions() -> [RuntimeFunction] {
@@ -454,7 +443,7 @@ let runtimeFunctions: [RuntimeFunction] = {
     var out = [parallelFor]
     for t in ["f32", "f64"] {
         out.append(RuntimeFunction(name: "ax_gemm_rows_\(t)", proto: "", source: gemmRows(t)))
-        out.append(RuntimeFunction(name: "ax_gemm_\(t)", proto: gemmProto(t), source: gemm(t), deps: ["ax_gemm_rows_\(t)", "ax_parallel_for"]))
+        out.append(RuntimeFunction(name: gemmName(DType(rawValue: t)!), proto: gemmProto(t), source: gemm(t), deps: ["ax_gemm_rows_\(t)", "ax_parallel_for"]))
     }
     out += [
         RuntimeFunction(name: "ax_exp_core", proto: "", source: expCore),
@@ -463,11 +452,9 @@ let runtimeFunctions: [RuntimeFunction] = {
         RuntimeFunction(name: "ax_cos_poly", proto: "", source: ""),  // defined with ax_sin_poly
     ]
     for t in ["f32", "f64"] {
-        for (op, e) in vectorBinaryOps.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            out.append(vbinary(op.rawValue, t, t == "f32" ? e.f32 : e.f64))
-        }
-        for (op, c) in vectorCompareOps.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            out.append(vbinary(op.rawValue, t, "X \(c) Y", result: "uint8_t"))
+        // Every arithmetic op and comparison has a tile (comparisons write bool tiles), as the records' `tileable` say.
+        for op in BinaryOp.allCases.sorted(by: { $0.rawValue < $1.rawValue }) where op.def.kind != .logical {
+            out.append(vbinary(op, t, result: op.def.kind == .comparison ? "uint8_t" : nil))
         }
         out.append(vselect(t))
         out.append(vsum(t))

@@ -3,14 +3,7 @@
 extension Primitive {
     /// The primitive with size variables in its static shape parameters replaced.
     public func substituting(_ sizes: [String: Dim]) -> Primitive {
-        func sub(_ ds: [Dim]) -> [Dim] { ds.map { if case .sym(let s) = $0, let r = sizes[s] { return r }; return $0 } }
-        switch self {
-        case .broadcastInDim(let s, let d): return .broadcastInDim(shape: sub(s), dims: d)
-        case .reshape(let s): return .reshape(sub(s))
-        case .slice(let st, let l, let str): return .slice(start: st, limit: sub(l), strides: str)
-        case .iota(let t, let s, let d): return .iota(t, shape: sub(s), dimension: d)
-        default: return self
-        }
+        rules.mapDims { if case .sym(let s) = $0, let r = sizes[s] { return r }; return $0 } ?? self
     }
 }
 

@@ -18,6 +18,13 @@ private let kernelSymbols: [(String, UnsafeRawPointer)] = {
     return out
 }()
 
+/// The address of the host symbol `name` (a runtime or libm function), for the interpreter's calls into the runtime.
+func runtimeSymbol(_ name: String) throws -> UnsafeRawPointer {
+    guard let p = kernelSymbolTable[name] else { throw InternalError("the runtime has no function \(name)") }
+    return p
+}
+private let kernelSymbolTable: [String: UnsafeRawPointer] = Dictionary(kernelSymbols, uniquingKeysWith: { a, _ in a })
+
 private typealias PackedFn = @convention(c) (UnsafePointer<Int64>?, UnsafePointer<UnsafeRawPointer?>?,
                                              UnsafePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?) -> Int32
 private typealias ScratchFn = @convention(c) (UnsafePointer<Int64>?) -> Int

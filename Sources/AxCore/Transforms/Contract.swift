@@ -1,5 +1,6 @@
 // Contraction rewrites that change how much work a program does, not what it computes: a sum of a product of
-// broadcasts is factored (sum_ij x_i y_j = sum_i x_i * sum_j y_j), and a transposed dot_general swaps operands.
+// broadcasts is factored (sum_ij x_i y_j = sum_i x_i * sum_j y_j), and a transposed contraction swaps operands
+// (the contraction's record, Primitives/Contraction.swift, has that rewrite).
 
 /// `p` with sums of products of broadcasts factored and transposes of dot_general outputs folded into the
 /// contraction. Returns nil when nothing applies.
@@ -19,7 +20,7 @@ func rewriteContractions(_ p: Program) -> Program? {
     for var e in p.eqns {
         e.inputs = e.inputs.map(sub)
         b.loc = e.loc
-        if let r = try? factorSum(e, defs, b) ?? swapTransposedDot(e, defs, uses, b) {
+        if let r = try? factorSum(e, defs, b) ?? DotGeneralRules.foldTransposed(e, defs, uses, b) {
             env[e.out.id] = r
             changed = true
         } else {
@@ -64,18 +65,4 @@ private func factorSum(_ e: Eqn, _ defs: [Int: Eqn], _ b: Builder) throws -> Ato
         return try b.emit(.broadcastInDim(shape: outShape, dims: rest), [r])
     }
     return try b.emit(.binary(.mul), [try factor(x, dx), try factor(y, dy)])
-}
-
-/// transpose(dot_general(a, b)) that swaps the lhs-free and rhs-free blocks (keeping batch dims first) is
-/// dot_general(b, a): the contraction writes the transposed layout directly, with no transposed copy.
-private func swapTransposedDot(_ e: Eqn, _ defs: [Int: Eqn], _ uses: [Int: Int], _ b: Builder) throws -> Atom? {
-    guard case .transpose(let perm) = e.prim, let v = e.inputs[0].variable, uses[v.id] == 1,
-          let dot = defs[v.id], case .dotGeneral(let d) = dot.prim else { return nil }
-    let (l, r) = (dot.inputs[0].type.rank, dot.inputs[1].type.rank)
-    let nb = d.lhsBatch.count
-    let nl = l - nb - d.lhsContract.count, nr = r - nb - d.rhsContract.count
-    let swapped = Array(0..<nb) + Array((nb + nl)..<(nb + nl + nr)) + Array(nb..<(nb + nl))
-    guard perm == swapped else { return nil }
-    let dims = DotDims(lhsContract: d.rhsContract, rhsContract: d.lhsContract, lhsBatch: d.rhsBatch, rhsBatch: d.lhsBatch)
-    return try b.emit(.dotGeneral(dims), [dot.inputs[1], dot.inputs[0]])
 }

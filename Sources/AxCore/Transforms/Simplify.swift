@@ -56,19 +56,10 @@ private struct EqnKey: Hashable {
             switch $0 { case .v(let x): return .v(x.id); case .lit(let x, let t): return .lit(x.bitPattern, t) }
         }
         // Commutative operations (bit-identical either way, NaNs included) get one canonical operand order.
-        if case .binary(let op) = e.prim, [.add, .mul, .max, .min, .eq, .ne, .and, .or].contains(op) {
+        if case .binary(let op) = e.prim, op.def.commutative {
             operands.sort(by: Operand.precedes)
         }
     }
-}
-
-/// What folding does with one equation.
-private enum Fold {
-    case keep
-    /// The equation's result is this existing atom.
-    case replace(Atom)
-    /// The equation becomes this one (same output variable).
-    case rewrite(Eqn)
 }
 
 /// One forward sweep of folding and CSE, then DCE; reports whether anything changed.
@@ -86,7 +77,7 @@ private func simplifyOnce(_ p: Program) -> (Program, Bool) {
             switch fold(e, defs) {
             case .keep: break
             case .replace(let a): env[e.out.id] = a; changed = true; continue next
-            case .rewrite(let r): e = r; changed = true; continue
+            case .rewrite(let prim, let inputs): e.prim = prim; e.inputs = inputs; changed = true; continue
             }
             break
         }
@@ -103,76 +94,23 @@ private func simplifyOnce(_ p: Program) -> (Program, Bool) {
     return (live, changed || live.eqns.count != q.eqns.count)
 }
 
-/// The algebraic folding rules; `defs` maps variable ids to the (kept) equations defining them.
+/// The algebraic folding rules: each primitive's own (in its record, Primitives/), after the one every element-wise
+/// primitive shares; `defs` maps variable ids to the (kept) equations defining them.
 private func fold(_ e: Eqn, _ defs: [Int: Eqn]) -> Fold {
     let x = e.inputs
     func producer(_ a: Atom) -> Eqn? { a.variable.flatMap { defs[$0.id] } }
-    /// `a` when it is a variable (then it has the output's type), for `x * 1 → x` and friends.
-    func keepVar(_ a: Atom) -> Fold { a.isLiteral ? .keep : .replace(a) }
-    func rewritten(_ prim: Primitive, _ inputs: [Atom]) -> Fold {
-        var r = e
-        r.prim = prim; r.inputs = inputs
-        return .rewrite(r)
-    }
-
+    let rules = e.prim.rules
     // A scalar literal broadcast into an element-wise operand is used as the literal itself
     // (element-wise primitives accept scalar literal operands), as long as another operand keeps the shape.
-    if e.prim.isElementwise, e.inputs.count > 1 {
+    if rules.fusion == .elementwise, e.inputs.count > 1 {
         for (i, a) in x.enumerated() {
             guard let b = producer(a), case .broadcastInDim = b.prim, b.inputs[0].isLiteral else { continue }
             let others = x.enumerated().filter { $0.offset != i && !$0.element.isLiteral }
             guard others.contains(where: { $0.element.type.shape == e.out.type.shape }) else { continue }
             var inputs = x
             inputs[i] = b.inputs[0]
-            return rewritten(e.prim, inputs)
+            return .rewrite(e.prim, inputs)
         }
     }
-    switch e.prim {
-    case .binary(let op):
-        if let a = x[0].literalValue, let c = x[1].literalValue,
-           op == .add || op == .sub || op == .mul, let r = foldLiteral(op, a, c, x[0].type.dtype) {
-            return .replace(.lit(r, x[0].type.dtype))
-        }
-        switch op {
-        case .mul where x[1].literalValue == 1: return keepVar(x[0])
-        case .mul where x[0].literalValue == 1: return keepVar(x[1])
-        case .add where x[1].literalValue == 0: return keepVar(x[0])
-        case .add where x[0].literalValue == 0: return keepVar(x[1])
-        case .sub where x[1].literalValue == 0: return keepVar(x[0])
-        case .div where x[1].literalValue == 1: return keepVar(x[0])
-        case .mul where x[1].literalValue == -1 && !x[0].isLiteral: return rewritten(.unary(.neg), [x[0]])
-        case .mul where x[0].literalValue == -1 && !x[1].isLiteral: return rewritten(.unary(.neg), [x[1]])
-        default: return .keep
-        }
-    case .unary(.neg):
-        if case .lit(let a, let t) = x[0] { return .replace(.lit(-a, t)) }
-        if let inner = producer(x[0]), inner.prim == .unary(.neg) { return .replace(inner.inputs[0]) }
-        // -broadcast(c) is broadcast(-c), which element-wise consumers then take as the literal -c.
-        if let inner = producer(x[0]), case .broadcastInDim = inner.prim, case .lit(let a, let t) = inner.inputs[0] {
-            return rewritten(inner.prim, [.lit(-a, t)])
-        }
-        return .keep
-    case .integerPow(1):
-        return .replace(x[0])
-    case .convert(let t):
-        return x[0].type.dtype == t ? .replace(x[0]) : .keep
-    case .reshape(let shape):
-        if x[0].type.shape == shape { return .replace(x[0]) }
-        if let inner = producer(x[0]), case .reshape = inner.prim { return rewritten(e.prim, inner.inputs) }
-        return .keep
-    case .broadcastInDim(let shape, let dims):
-        if x[0].type.shape == shape && dims == Array(0..<shape.count) { return .replace(x[0]) }
-        if let inner = producer(x[0]), case .broadcastInDim(_, let innerDims) = inner.prim {
-            return rewritten(.broadcastInDim(shape: shape, dims: innerDims.map { dims[$0] }), inner.inputs)
-        }
-        return .keep
-    case .transpose(let perm):
-        if perm == Array(0..<perm.count) { return .replace(x[0]) }
-        if let inner = producer(x[0]), case .transpose(let innerPerm) = inner.prim {
-            return rewritten(.transpose(perm.map { innerPerm[$0] }), inner.inputs)
-        }
-        return .keep
-    default:
-        return .keep
-    }
+    return rules.fold(e, producer: producer)
 }

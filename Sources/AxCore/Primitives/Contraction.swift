@@ -1,0 +1,230 @@
+// The contraction's record: dot_general (JAX's dimension numbers) — shape rule, evaluation (f32 accumulates in
+// double), VJP (JAX's transpose rules), batching, its C kernel (inline loops for small shapes, the runtime GEMM
+// otherwise) and the rewrite that folds a transpose of its output into the contraction.
+
+/// `dot_general`'s dimension numbers: contracting and batch dimensions of each side.
+public struct DotDims: Hashable, Sendable {
+    public var lhsContract: [Int], rhsContract: [Int], lhsBatch: [Int], rhsBatch: [Int]
+    public init(lhsContract: [Int], rhsContract: [Int], lhsBatch: [Int] = [], rhsBatch: [Int] = []) {
+        self.lhsContract = lhsContract; self.rhsContract = rhsContract
+        self.lhsBatch = lhsBatch; self.rhsBatch = rhsBatch
+    }
+    /// The same contraction with the operands swapped.
+    var swapped: DotDims { DotDims(lhsContract: rhsContract, rhsContract: lhsContract, lhsBatch: rhsBatch, rhsBatch: lhsBatch) }
+}
+
+/// The record of dot_general: output dimensions are batch, lhs free, rhs free.
+struct DotGeneralRules: PrimitiveRules {
+    let d: DotDims
+    var name: String { "dot_general" }
+    var paramText: String {
+        "dimension_numbers=((\(paramList(d.lhsContract)), \(paramList(d.rhsContract))), (\(paramList(d.lhsBatch)), \(paramList(d.rhsBatch))))"
+    }
+    var fusion: FusionKind { .contraction }
+
+    func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
+        try checkArity(name, ins, 2)
+        let (l, r) = (ins[0], ins[1])
+        guard l.dtype == r.dtype, l.dtype != .bool else { throw ShapeError("dot_general: dtypes \(l) and \(r)") }
+        guard d.lhsContract.count == d.rhsContract.count, d.lhsBatch.count == d.rhsBatch.count else {
+            throw ShapeError("dot_general: unbalanced dimension numbers")
+        }
+        try checkAxes(name, d.lhsContract + d.lhsBatch, rank: l.rank)
+        try checkAxes(name, d.rhsContract + d.rhsBatch, rank: r.rank)
+        for (a, b) in zip(d.lhsContract, d.rhsContract) where l.shape[a] != r.shape[b] {
+            throw ShapeError("contracting dimension \(a) of \(l) (size \(l.shape[a])) does not match dimension \(b) of \(r) (size \(r.shape[b]))")
+        }
+        for (a, b) in zip(d.lhsBatch, d.rhsBatch) where l.shape[a] != r.shape[b] {
+            throw ShapeError("batch dimension \(a) of \(l) does not match dimension \(b) of \(r)")
+        }
+        let batch = d.lhsBatch.map { l.shape[$0] }
+        let lFree = keptAxes(l.rank, d.lhsContract + d.lhsBatch).map { l.shape[$0] }
+        let rFree = keptAxes(r.rank, d.rhsContract + d.rhsBatch).map { r.shape[$0] }
+        return TensorType(l.dtype, batch + lFree + rFree)
+    }
+
+    /// Both operands are gathered to [batch, free, contract] layout, then each output element is a contiguous dot
+    /// product (f32 accumulates in Double, i32 wraps).
+    func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage {
+        let (l, r) = (args[0], args[1])
+        func layout(_ t: Tensor, batch: [Int], contract: [Int]) -> (perm: [Int], free: Int, k: Int) {
+            let free = keptAxes(t.shape.count, batch + contract)
+            return (batch + free + contract, free.reduce(1) { $0 * t.shape[$1] }, contract.reduce(1) { $0 * t.shape[$1] })
+        }
+        let (lp, m, k) = layout(l, batch: d.lhsBatch, contract: d.lhsContract)
+        let (rp, nn, _) = layout(r, batch: d.rhsBatch, contract: d.rhsContract)
+        let b = d.lhsBatch.reduce(1) { $0 * l.shape[$1] }
+        let total = b * m * nn
+        func gather<T>(_ a: [T], _ t: Tensor, _ perm: [Int]) -> [T] {
+            if perm == Array(0..<perm.count) { return a }
+            let st = Tensor.strides(t.shape)
+            let shape = perm.map { t.shape[$0] }
+            return a.withUnsafeBufferPointer { pa in
+                makeArray(a.count) { out in stridedCopy(pa.baseAddress!, 0, perm.map { st[$0] }, out, 0, Tensor.strides(shape), shape) }
+            }
+        }
+        func kernel<T, A>(_ la: [T], _ ra: [T], _ zero: A, _ fma: (A, T, T) -> A, _ finish: (A) -> T) -> [T] {
+            let lg = gather(la, l, lp), rg = gather(ra, r, rp)
+            return lg.withUnsafeBufferPointer { pl in rg.withUnsafeBufferPointer { pr in
+                makeArray(total) { out in
+                    var o = 0
+                    for bi in 0..<b {
+                        for i in 0..<m {
+                            let lrow = pl.baseAddress.map { $0 + (bi * m + i) * k }
+                            for j in 0..<nn {
+                                var acc = zero
+                                if let lrow, let rrow = pr.baseAddress.map({ $0 + (bi * nn + j) * k }) {
+                                    for q in 0..<k { acc = fma(acc, lrow[q], rrow[q]) }
+                                }
+                                out[o] = finish(acc); o += 1
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+        guard total == outShape.reduce(1, *) else { throw InternalError("dot_general: output size mismatch") }
+        switch (l.storage, r.storage) {
+        case (.f32(let x), .f32(let y)): return .f32(kernel(x, y, 0.0 as Double, { $0 + Double($1) * Double($2) }, { Float($0) }))
+        case (.f64(let x), .f64(let y)): return .f64(kernel(x, y, 0.0 as Double, { $0 + $1 * $2 }, { $0 }))
+        case (.i32(let x), .i32(let y)): return .i32(kernel(x, y, Int32(0), { $0 &+ $1 &* $2 }, { $0 }))
+        default: throw Diagnostic("dot_general: operands must be numbers of the same dtype")
+        }
+    }
+
+    func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
+        [need[0] ? try transposeLHS(ct, x: e.inputs[0].type, y: e.inputs[1], d, swapAns: false, m) : nil,
+         need[1] ? try transposeLHS(ct, x: e.inputs[1].type, y: e.inputs[0], d.swapped, swapAns: true, m) : nil]
+    }
+
+    /// JAX's _dot_general_transpose_lhs: contract the cotangent with `y` over `y`'s free axes, then put the
+    /// result's axes (batch, kept, contracted in `y`'s order) back in `x`'s order.
+    private func transposeLHS(_ g: Atom, x: TensorType, y: Atom, _ d: DotDims, swapAns: Bool, _ m: VJPEmitter) throws -> Atom {
+        let xKept = keptAxes(x.rank, d.lhsContract + d.lhsBatch)
+        let yKept = keptAxes(y.type.rank, d.rhsContract + d.rhsBatch)
+        let nb = d.lhsBatch.count
+        let yStart = swapAns ? nb : nb + xKept.count
+        let dims = DotDims(lhsContract: Array(yStart..<yStart + yKept.count), rhsContract: yKept,
+                           lhsBatch: Array(0..<nb), rhsBatch: d.rhsBatch)
+        let xContractSortedByY = d.rhsContract.indices.sorted { d.rhsContract[$0] < d.rhsContract[$1] }.map { d.lhsContract[$0] }
+        let unsorted = d.lhsBatch + xKept + xContractSortedByY
+        let outAxes = unsorted.indices.sorted { unsorted[$0] < unsorted[$1] }
+        return try m.transpose(m.emit(.dotGeneral(dims), [g, y]), outAxes)
+    }
+
+    /// A batch dimension pair when both operands are mapped (the result's batch axis is then 0, where dot_general
+    /// puts batch dimensions); a single mapped axis becomes a free dimension.
+    func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
+        let (l, r) = (ins[0], ins[1])
+        var nd = DotDims(lhsContract: bump(d.lhsContract, l.bdim), rhsContract: bump(d.rhsContract, r.bdim),
+                         lhsBatch: bump(d.lhsBatch, l.bdim), rhsBatch: bump(d.rhsBatch, r.bdim))
+        /// The free (neither contracting nor batch) axes of a batched operand that come before `axis`.
+        func freeBefore(_ axis: Int, contract: [Int], batch: [Int]) -> Int {
+            (0..<axis).filter { !contract.contains($0) && !batch.contains($0) }.count
+        }
+        let outAxis: Int
+        switch (l.bdim, r.bdim) {
+        case let (ld?, rd?):
+            nd.lhsBatch = [ld] + nd.lhsBatch
+            nd.rhsBatch = [rd] + nd.rhsBatch
+            outAxis = 0
+        case let (ld?, nil):
+            outAxis = nd.lhsBatch.count + freeBefore(ld, contract: nd.lhsContract, batch: nd.lhsBatch)
+        case let (nil, rd?):
+            let lhsFree = l.atom.type.rank - nd.lhsContract.count - nd.lhsBatch.count
+            outAxis = nd.lhsBatch.count + lhsFree + freeBefore(rd, contract: nd.rhsContract, batch: nd.rhsBatch)
+        case (nil, nil):
+            return Batched(try b.b.emit(.dotGeneral(d), [l.atom, r.atom]), nil)
+        }
+        return Batched(try b.b.emit(.dotGeneral(nd), [l.atom, r.atom]), outAxis)
+    }
+
+    /// transpose(dot_general(a, b)) that swaps the lhs-free and rhs-free blocks (keeping batch dims first) is
+    /// dot_general(b, a): the contraction writes the transposed layout directly (a rewrite of Transforms/Contract.swift).
+    static func foldTransposed(_ e: Eqn, _ defs: [Int: Eqn], _ uses: [Int: Int], _ b: Builder) throws -> Atom? {
+        guard case .transpose(let perm) = e.prim, let v = e.inputs[0].variable, uses[v.id] == 1,
+              let dot = defs[v.id], case .dotGeneral(let d) = dot.prim else { return nil }
+        let (l, r) = (dot.inputs[0].type.rank, dot.inputs[1].type.rank)
+        let nb = d.lhsBatch.count
+        let nl = l - nb - d.lhsContract.count, nr = r - nb - d.rhsContract.count
+        let swapped = Array(0..<nb) + Array((nb + nl)..<(nb + nl + nr)) + Array(nb..<(nb + nl))
+        guard perm == swapped else { return nil }
+        return try b.emit(.dotGeneral(d.swapped), [dot.inputs[1], dot.inputs[0]])
+    }
+
+    /// Small contractions as inline loops accumulating in double (i32 wraps); large float ones call the runtime GEMM.
+    func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
+        let (l, r) = (e.inputs[0], e.inputs[1])
+        let t = e.out.type.dtype
+        let lFree = keptAxes(l.type.rank, d.lhsContract + d.lhsBatch)
+        let rFree = keptAxes(r.type.rank, d.rhsContract + d.rhsBatch)
+        let nb = d.lhsBatch.count
+        if try emitRuntimeGemm(e, lFree: lFree, rFree: rFree, target: target, k) { return }
+        let outShape = e.out.type.shape
+        let rule = ReduceRule(accType: t == .i32 ? "int32_t" : "double", identity: t == .i32 ? "0" : "0.0",
+                              combine: t == .i32 ? wrappingAdd : CTemplate(text: "($0 + $1)"), isSum: true)
+        let mul = BinaryOp.mul.def.c(t)
+        var outVars: [String] = []
+        func nest(_ j: Int) throws {
+            if j == outShape.count {
+                let acc = try k.emitAccumulate(bounds: d.lhsContract.map { k.dim(l.type.shape[$0]) }, rule: rule, dtype: t) { kv in
+                    var li = Array(repeating: "0", count: l.type.rank), ri = Array(repeating: "0", count: r.type.rank)
+                    for (i, a) in d.lhsBatch.enumerated() { li[a] = outVars[i] }
+                    for (i, a) in d.rhsBatch.enumerated() { ri[a] = outVars[i] }
+                    for (i, a) in lFree.enumerated() { li[a] = outVars[nb + i] }
+                    for (i, a) in rFree.enumerated() { ri[a] = outVars[nb + lFree.count + i] }
+                    for (i, a) in d.lhsContract.enumerated() { li[a] = kv[i] }
+                    for (i, a) in d.rhsContract.enumerated() { ri[a] = kv[i] }
+                    return mul.apply([try k.gen(l, .multi(li)), try k.gen(r, .multi(ri))])
+                }
+                k.line("\(target)[\(k.linear(outShape, outVars))] = (\(t.cType))\(acc);")
+                return
+            }
+            let v = k.fresh("i"); outVars.append(v)
+            try k.block("for (int64_t \(v) = 0; \(v) < \(k.dim(outShape[j])); \(v)++)") { try nest(j + 1) }
+            outVars.removeLast()
+        }
+        try k.block("") { try nest(0) }
+    }
+
+    /// Large float contractions with one contracting dimension and at most one free dimension per side
+    /// become one runtime GEMM call per batch element. Returns false when the shape does not qualify.
+    private func emitRuntimeGemm(_ e: Eqn, lFree: [Int], rFree: [Int], target: String, _ k: KernelEmitter) throws -> Bool {
+        let (l, r) = (e.inputs[0], e.inputs[1])
+        let t = e.out.type.dtype
+        guard t.isFloat, d.lhsContract.count <= 1, lFree.count <= 1, rFree.count <= 1,
+              let lv = l.variable, let rv = r.variable, let lb = k.bufferName(lv), let rb = k.bufferName(rv) else { return false }
+        let allDims = l.type.shape + r.type.shape
+        if allDims.allSatisfy({ $0.constValue != nil }) {
+            let work = e.out.type.shape.compactMap(\.constValue).reduce(1, *) * (d.lhsContract.first.map { l.type.shape[$0].constValue ?? 1 } ?? 1)
+            if work < 4096 { return false }
+        }
+        func stride(_ shape: [Dim], _ j: Int) -> String { k.count(Array(shape[(j + 1)...])) }
+        let ls = l.type.shape, rs = r.type.shape, os = e.out.type.shape
+        let nb = d.lhsBatch.count
+        let m = lFree.first.map { k.dim(ls[$0]) } ?? "1", n = rFree.first.map { k.dim(rs[$0]) } ?? "1"
+        // No contracting dimension (an outer product) is K = 1.
+        let kk = d.lhsContract.first.map { k.dim(ls[$0]) } ?? "1"
+        let sam = lFree.first.map { stride(ls, $0) } ?? "0", sak = d.lhsContract.first.map { stride(ls, $0) } ?? "0"
+        let sbk = d.rhsContract.first.map { stride(rs, $0) } ?? "0", sbn = rFree.first.map { stride(rs, $0) } ?? "0"
+        let scm = lFree.isEmpty ? "0" : (rFree.isEmpty ? "1" : n), scn = rFree.isEmpty ? "0" : "1"
+        let fn = gemmName(t)
+        k.runtime.insert(fn)
+        var bVars: [String] = []
+        func nest(_ j: Int) throws {
+            if j == nb {
+                var li = Array(repeating: "0", count: ls.count), ri = Array(repeating: "0", count: rs.count)
+                var oi = Array(repeating: "0", count: os.count)
+                for (i, a) in d.lhsBatch.enumerated() { li[a] = bVars[i]; oi[i] = bVars[i] }
+                for (i, a) in d.rhsBatch.enumerated() { ri[a] = bVars[i] }
+                k.line("\(fn)(\(m), \(n), \(kk), \(lb) + \(k.linear(ls, li)), \(sam), \(sak), \(rb) + \(k.linear(rs, ri)), \(sbk), \(sbn), \(target) + \(k.linear(os, oi)), \(scm), \(scn));")
+                return
+            }
+            let v = k.fresh("i"); bVars.append(v)
+            try k.block("for (int64_t \(v) = 0; \(v) < \(k.dim(os[j])); \(v)++)") { try nest(j + 1) }
+            bVars.removeLast()
+        }
+        try k.block("") { try nest(0) }
+        return true
+    }
+}
