@@ -59,7 +59,9 @@ final class KernelEmitter {
     var functions: [String] = []
     /// The kernel's C name, and every value a loop-body function reads through the context array (C type, name).
     var kernelName = "k"
-    var contextSlots: [(type: String, name: String)] = []
+    var contextSlots: [ContextSlot] = []
+    /// A value loop-body functions read through the context array: a size (passed by address) or a buffer pointer.
+    struct ContextSlot { var type: String; var name: String; var isSize = false }
     let sizeNames: [String: String]
     let inputNames: [String]
     let outputNames: [String]
@@ -248,14 +250,18 @@ final class KernelEmitter {
             }
             return
         }
+        try loops(shape.map(dim)) { vars in line("\(target)[\(linear(shape, vars))] = \(try value(.multi(vars)));") }
+    }
+
+    /// `body(index variables)` inside one C `for` loop per bound, outermost first, in a block of its own (the
+    /// recursion is as deep as the rank, never the program).
+    func loops(_ bounds: [String], _ body: ([String]) throws -> Void) throws {
         var vars: [String] = []
         func nest(_ k: Int) throws {
-            if k == shape.count {
-                line("\(target)[\(linear(shape, vars))] = \(try value(.multi(vars)));")
-                return
-            }
+            if k == bounds.count { try body(vars); return }
             let v = fresh("i"); vars.append(v)
-            try block("for (int64_t \(v) = 0; \(v) < \(dim(shape[k])); \(v)++)") { try nest(k + 1) }
+            try block("for (int64_t \(v) = 0; \(v) < \(bounds[k]); \(v)++)") { try nest(k + 1) }
+            vars.removeLast()
         }
         try block("") { try nest(0) }
     }
@@ -330,23 +336,15 @@ final class KernelEmitter {
             }
             return
         }
-        var keptVars: [String] = []
-        func nest(_ k: Int) throws {
-            if k == kept.count {
-                let r = try emitAccumulate(bounds: axes.map { dim(shape[$0]) }, rule: rule, dtype: t) { rv in
-                    var ix = Array(repeating: "0", count: shape.count)
-                    for (i, d) in kept.enumerated() { ix[d] = keptVars[i] }
-                    for (i, d) in axes.enumerated() { ix[d] = rv[i] }
-                    return try gen(a, .multi(ix))
-                }
-                line("\(target)[\(linear(kept.map { shape[$0] }, keptVars))] = (\(t.cType))\(r);")
-                return
+        try loops(kept.map { dim(shape[$0]) }) { keptVars in
+            let r = try emitAccumulate(bounds: axes.map { dim(shape[$0]) }, rule: rule, dtype: t) { rv in
+                var ix = Array(repeating: "0", count: shape.count)
+                for (i, d) in kept.enumerated() { ix[d] = keptVars[i] }
+                for (i, d) in axes.enumerated() { ix[d] = rv[i] }
+                return try gen(a, .multi(ix))
             }
-            let v = fresh("i"); keptVars.append(v)
-            try block("for (int64_t \(v) = 0; \(v) < \(dim(shape[kept[k]])); \(v)++)") { try nest(k + 1) }
-            keptVars.removeLast()
+            line("\(target)[\(linear(kept.map { shape[$0] }, keptVars))] = (\(t.cType))\(r);")
         }
-        try block("") { try nest(0) }
     }
 
     // MARK: the function
@@ -365,24 +363,29 @@ final class KernelEmitter {
         for (k, a) in p.outputs.enumerated() { docs.append((outputNames[k], "output \(k): \(a.type)")) }
         docs.append(("scratch", "\(name)_scratch_bytes(...) bytes of scratch (may be NULL when that is 0)"))
 
-        // Size checks: negative sizes, and element counts that could overflow.
-        var checks: [String] = p.sizeVars.map { "if (\(sizeNames[$0]!) < 0) return RET;" }
+        // Size checks: negative sizes, and element counts that could overflow; each returns `ret` when it fails.
         var shapes = Set<[Dim]>()
         for v in p.inputs { shapes.insert(v.type.shape) }
         for e in p.eqns { shapes.insert(e.out.type.shape) }
-        for sh in shapes.sorted(by: { $0.description < $1.description }) {
-            let syms = sh.compactMap(\.symName)
-            if syms.isEmpty { continue }
-            var c = "{ int64_t ax_c = \(max(1, sh.compactMap(\.constValue).reduce(1, *)));"
-            for s in syms { let n = sizeNames[s]!; c += " if (\(n) != 0 && ax_c > \(cMaxElements) / \(n)) return RET; ax_c *= \(n);" }
-            checks.append(c + " }")
+        let symbolicShapes = shapes.sorted(by: { $0.description < $1.description }).filter { $0.contains { $0.symName != nil } }
+        func checks(returning ret: Int) -> [String] {
+            var out = p.sizeVars.map { "if (\(sizeNames[$0]!) < 0) return \(ret);" }
+            for sh in symbolicShapes {
+                var c = "{ int64_t ax_c = \(max(1, sh.compactMap(\.constValue).reduce(1, *)));"
+                for s in sh.compactMap(\.symName) {
+                    let n = sizeNames[s]!
+                    c += " if (\(n) != 0 && ax_c > \(cMaxElements) / \(n)) return \(ret); ax_c *= \(n);"
+                }
+                out.append(c + " }")
+            }
+            return out
         }
         let scratchSizes = g.scratch.map { "(((size_t)\(count($0.type.shape)) * \($0.type.dtype.byteSize) + 63) & ~(size_t)63)" }
 
         // The scratch-size function.
         var s: [String] = ["\(scratchProto) {"]
         for n in p.sizeVars { s.append("    (void)\(sizeNames[n]!);") }
-        for c in checks { s.append("    " + c.replacingOccurrences(of: "RET", with: "0")) }
+        for c in checks(returning: 0) { s.append("    " + c) }
         if scratchSizes.isEmpty { s.append("    return 0;") }
         else { s.append("    return " + scratchSizes.joined(separator: "\n        + ") + ";") }
         s.append("}")
@@ -392,7 +395,7 @@ final class KernelEmitter {
         for n in p.sizeVars { line("(void)\(sizeNames[n]!);") }
         for n in inputNames { line("(void)\(n);") }
         line("(void)scratch;")
-        for c in checks { line(c.replacingOccurrences(of: "RET", with: "1")) }
+        for c in checks(returning: 1) { line(c) }
         if !g.scratch.isEmpty {
             line("char *ax_scr = (char *)scratch;")
             for (k, v) in g.scratch.enumerated() {
@@ -401,10 +404,10 @@ final class KernelEmitter {
             }
         }
         kernelName = name
-        contextSlots = p.sizeVars.map { ("int64_t", sizeNames[$0]!) }
-            + p.inputs.enumerated().map { ("const \($0.element.type.dtype.cType) *", inputNames[$0.offset]) }
-            + p.outputs.enumerated().map { ("\($0.element.type.dtype.cType) *", outputNames[$0.offset]) }
-            + g.scratch.enumerated().map { ("\($0.element.type.dtype.cType) *", "ax_s\($0.offset)") }
+        contextSlots = p.sizeVars.map { ContextSlot(type: "int64_t", name: sizeNames[$0]!, isSize: true) }
+            + p.inputs.enumerated().map { ContextSlot(type: "const \($0.element.type.dtype.cType) *", name: inputNames[$0.offset]) }
+            + p.outputs.enumerated().map { ContextSlot(type: "\($0.element.type.dtype.cType) *", name: outputNames[$0.offset]) }
+            + g.scratch.enumerated().map { ContextSlot(type: "\($0.element.type.dtype.cType) *", name: "ax_s\($0.offset)") }
         let contextLine = lines.count
         var failure: Error? = nil
         for nest in g.nests {
@@ -435,7 +438,7 @@ final class KernelEmitter {
         lines.append("}")
         if !functions.isEmpty {
             // Sizes by address, buffers by value: what the loop-body functions unpack.
-            let slots = contextSlots.map { $0.type == "int64_t" ? "(void *)&\($0.name)" : "(void *)\($0.name)" }
+            let slots = contextSlots.map { $0.isSize ? "(void *)&\($0.name)" : "(void *)\($0.name)" }
             // One more slot for a loop's partial results (set before that loop).
             lines.insert("    void *ax_ctx[\(slots.count + 1)] = {\(slots.joined(separator: ", ")), 0};", at: contextLine)
         }

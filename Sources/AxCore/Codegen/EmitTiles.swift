@@ -263,8 +263,8 @@ extension KernelEmitter {
         var head = ["static void \(fname)(void *ax_c, int64_t ax_lo, int64_t ax_hi) {"]
         for (k, slot) in contextSlots.enumerated() where named.contains(slot.name) {
             let slotPtr = "((void *const *)ax_c)[\(k)]"
-            let decl = slot.type.hasSuffix("*") ? slot.type + slot.name : slot.type + " " + slot.name
-            head.append("    \(decl) = \(slot.type == "int64_t" ? "*(const int64_t *)\(slotPtr)" : "(\(slot.type))\(slotPtr)");")
+            let decl = slot.isSize ? slot.type + " " + slot.name : slot.type + slot.name
+            head.append("    \(decl) = \(slot.isSize ? "*(const int64_t *)\(slotPtr)" : "(\(slot.type))\(slotPtr)");")
         }
         lines = head + lines
         lines.append("}\n")
@@ -348,10 +348,10 @@ extension KernelEmitter {
         }
     }
 
-    /// The tile length and plan for a nest over `shape` reading `a`: flat mode when its broadcasts are periodic,
-    /// inner mode when they are aligned; nil when neither fits.
-    func tiling(_ atoms: [Atom], shape: [Dim], offset: String) -> TilePlan? {
-        let inner = atoms.map(innerNeeds), t = atoms[0].type.dtype
+    /// The tile length and plan for a nest of dtype `t` over `shape` reading `atoms`: flat mode when their broadcasts
+    /// are periodic, inner mode when they are aligned; nil when neither fits.
+    func tiling(_ atoms: [Atom], shape: [Dim], dtype t: DType, offset: String) -> TilePlan? {
+        let inner = atoms.map(innerNeeds)
         if inner.contains(where: \.needed) {
             guard inner.allSatisfy(\.possible), let step = innerStep(shape) else { return nil }
             return TilePlan(t, offset: offset, step: step, index: multiIndex(shape, flat: offset))
@@ -367,7 +367,7 @@ extension KernelEmitter {
         guard !shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform) else { return false }
         guard e.prim.isElementwise else { return false }
         let i = fresh("i")
-        guard let probe = tiling(e, offset: i) else { return false }
+        guard let probe = tiling(e.inputs, shape: shape, dtype: t, offset: i) else { return false }
         try emitParallel(n: count(shape), grain: probe.step, parallel: isHeavy(e)) { lo, hi in
             let plan = TilePlan(t, offset: i, step: probe.step, index: probe.index)
             let r = try planTile(e, plan)
@@ -377,17 +377,6 @@ extension KernelEmitter {
             tileLoop(i, from: lo, to: hi, plan, lastDest: { "\(target) + \($0)" })
         }
         return true
-    }
-
-    /// The tiling of equation `e`'s value over its own shape (its output is a buffer, so look at its operands).
-    private func tiling(_ e: Eqn, offset: String) -> TilePlan? {
-        let needs = e.inputs.map(innerNeeds)
-        if needs.contains(where: { $0.needed }) {
-            guard needs.allSatisfy(\.possible), let step = innerStep(e.out.type.shape) else { return nil }
-            return TilePlan(e.out.type.dtype, offset: offset, step: step, index: multiIndex(e.out.type.shape, flat: offset))
-        }
-        guard let step = tileStep(tilePeriod(e)) else { return nil }
-        return TilePlan(e.out.type.dtype, offset: offset, step: step)
     }
 
     /// `target[o] = sum over r < R of a[o*R + r]` by tiles, for each (a, target) of `parts` in one loop (shared
@@ -408,7 +397,7 @@ extension KernelEmitter {
             return try emitChunkedSums(parts, reduced: reduced, period: period, dtype: t)
         }
         let o = fresh("o"), i = fresh("i"), rN = fresh("t")
-        guard let probe = tiling(atoms, shape: shape, offset: "\(o)*\(rN) + \(i)") else { return false }
+        guard let probe = tiling(atoms, shape: shape, dtype: t, offset: "\(o)*\(rN) + \(i)") else { return false }
         // Each row starts at a multiple of R, so periodic operands stay aligned when the period divides R.
         guard probe.index != nil || period == 1 || (rConst.map { $0 % period == 0 } ?? false) else { return false }
         try emitParallel(n: outer, grain: 1, unitElements: rConst ?? 64, parallel: heavy) { lo, hi in
@@ -429,7 +418,7 @@ extension KernelEmitter {
     /// however many cores into one partial each, then added in chunk order, so the result depends on R only.
     private func emitChunkedSums(_ parts: [(a: Atom, target: String)], reduced: [Dim], period: Int, dtype t: DType) throws -> Bool {
         let atoms = parts.map(\.a), i = fresh("i")
-        guard let probe = tiling(atoms, shape: atoms[0].type.shape, offset: i), probe.index == nil, period == 1 else { return false }
+        guard let probe = tiling(atoms, shape: atoms[0].type.shape, dtype: t, offset: i), probe.index == nil, period == 1 else { return false }
         let part = fresh("part"), rN = fresh("t"), chunk = fresh("t"), chunks = fresh("t")
         func sizes() {
             line("int64_t \(rN) = \(count(reduced));")

@@ -64,10 +64,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     for a in p.outputs { if let v = a.variable { useCount[v.id, default: 0] += 1 } }
 
     // Liveness: only equations reachable from the outputs are lowered.
-    var live = Set(p.outputs.compactMap { $0.variable?.id })
-    for e in p.eqns.reversed() where live.contains(e.out.id) {
-        for a in e.inputs { if let v = a.variable { live.insert(v.id) } }
-    }
+    let live = liveVariables(p)
 
     var place: [Int: BufferPlace] = [:]
     for (k, v) in p.inputs.enumerated() { place[v.id] = .input(k) }

@@ -63,11 +63,8 @@ public struct SeededRandom {
     }
 }
 
-/// The largest array a `random` or number argument may create (elements).
-let maxGeneratedElements = 1 << 31
-
 /// The largest value a size variable may take on the command line (`--size n=...`).
-public let maxSizeValue = maxGeneratedElements
+public let maxSizeValue = maxArrayElements
 
 /// Binds arguments to `p`'s input leaves. Leaves not named in `args` are `random`. Size variables are
 /// fixed by `.npy` shapes first, then by `sizes`; unbound ones are an error naming them.
@@ -140,7 +137,7 @@ public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [Str
         var count = 1
         for k in shape {
             let (m, o) = count.multipliedReportingOverflow(by: k)
-            if o || m > maxGeneratedElements {
+            if o || m > maxArrayElements {
                 var seen = Set<String>()
                 let bound = v.type.sizeVars.filter { seen.insert($0).inserted }.map { "\($0)=\(sizes[$0]!)" }.joined(separator: ", ")
                 throw Diagnostic("argument '\(name)': \(v.type) with \(bound) has more than 2^31 elements, too many to generate")

@@ -221,7 +221,7 @@ final class Elaborator {
             throw Diagnostic("'\(name)' must return an array or a tuple of arrays, got \(out.typeDescription)", at: range)
         }
         let p = Program(name: name, params: params, inputs: inputs, eqns: b.take(), outputs: out.leaves, outTree: tree)
-        return deadCodeEliminated(p)
+        return eliminateDeadCode(p)
     }
 
     /// A value of fresh input variables typed by an annotation, its tree and its variables.
@@ -401,15 +401,4 @@ func unflatten(_ tree: TreeDef, _ leaves: [Atom]) -> Value {
     return go(tree)
 }
 
-/// `p` without the equations its outputs do not depend on (all primitives are pure).
-func deadCodeEliminated(_ p: Program) -> Program {
-    var live = Set(p.outputs.compactMap { $0.variable?.id })
-    var kept: [Eqn] = []
-    for e in p.eqns.reversed() where live.contains(e.out.id) {
-        kept.append(e)
-        for a in e.inputs { if let v = a.variable { live.insert(v.id) } }
-    }
-    var q = p
-    q.eqns = kept.reversed()
-    return q
-}
+

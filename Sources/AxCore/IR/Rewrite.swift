@@ -60,3 +60,20 @@ extension Program {
         if params.reduce(0, { $0 + $1.tree.leafCount }) != inputs.count { throw InternalError("\(name): params do not match inputs") }
     }
 }
+
+/// The ids of the variables `p`'s outputs depend on (every primitive is pure): one backward pass.
+func liveVariables(_ p: Program) -> Set<Int> {
+    var live = Set(p.outputs.compactMap { $0.variable?.id })
+    for e in p.eqns.reversed() where live.contains(e.out.id) {
+        for a in e.inputs { if let v = a.variable { live.insert(v.id) } }
+    }
+    return live
+}
+
+/// The program without equations whose results do not reach an output (dead-code elimination).
+func eliminateDeadCode(_ p: Program) -> Program {
+    let live = liveVariables(p)
+    var q = p
+    q.eqns = p.eqns.filter { live.contains($0.out.id) }
+    return q
+}

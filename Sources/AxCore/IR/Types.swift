@@ -30,9 +30,12 @@ public enum Dim: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The type of an IR value: a dtype and a shape (rank 0 is a scalar).
-/// The largest array axc builds, allocates or loops over: 2^31 elements.
+/// The largest array axc builds, allocates or loops over: 2^31 elements and 16 GiB (eager, kernels, generated and
+/// loaded inputs alike). Kernels' own size check allows 2^48 elements: it only guards their index arithmetic.
 public let maxArrayElements = 1 << 31
+public let maxArrayBytes = 16 << 30
+
+/// The type of an IR value: a dtype and a shape (rank 0 is a scalar).
 
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public var dtype: DType

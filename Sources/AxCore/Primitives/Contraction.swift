@@ -164,9 +164,7 @@ struct DotGeneralRules: PrimitiveRules {
         let rule = ReduceRule(accType: t == .i32 ? "int32_t" : "double", identity: t == .i32 ? "0" : "0.0",
                               combine: t == .i32 ? wrappingAdd : CTemplate(text: "($0 + $1)"), isSum: true)
         let mul = BinaryOp.mul.def.c(t)
-        var outVars: [String] = []
-        func nest(_ j: Int) throws {
-            if j == outShape.count {
+        try k.loops(outShape.map(k.dim)) { outVars in
                 let acc = try k.emitAccumulate(bounds: d.lhsContract.map { k.dim(l.type.shape[$0]) }, rule: rule, dtype: t) { kv in
                     var li = Array(repeating: "0", count: l.type.rank), ri = Array(repeating: "0", count: r.type.rank)
                     for (i, a) in d.lhsBatch.enumerated() { li[a] = outVars[i] }
@@ -178,13 +176,7 @@ struct DotGeneralRules: PrimitiveRules {
                     return mul.apply([try k.gen(l, .multi(li)), try k.gen(r, .multi(ri))])
                 }
                 k.line("\(target)[\(k.linear(outShape, outVars))] = (\(t.cType))\(acc);")
-                return
-            }
-            let v = k.fresh("i"); outVars.append(v)
-            try k.block("for (int64_t \(v) = 0; \(v) < \(k.dim(outShape[j])); \(v)++)") { try nest(j + 1) }
-            outVars.removeLast()
         }
-        try k.block("") { try nest(0) }
     }
 
     /// Large float contractions with one contracting dimension and at most one free dimension per side
@@ -210,21 +202,13 @@ struct DotGeneralRules: PrimitiveRules {
         let scm = lFree.isEmpty ? "0" : (rFree.isEmpty ? "1" : n), scn = rFree.isEmpty ? "0" : "1"
         let fn = gemmName(t)
         k.runtime.insert(fn)
-        var bVars: [String] = []
-        func nest(_ j: Int) throws {
-            if j == nb {
+        try k.loops(os.prefix(nb).map(k.dim)) { bVars in
                 var li = Array(repeating: "0", count: ls.count), ri = Array(repeating: "0", count: rs.count)
                 var oi = Array(repeating: "0", count: os.count)
                 for (i, a) in d.lhsBatch.enumerated() { li[a] = bVars[i]; oi[i] = bVars[i] }
                 for (i, a) in d.rhsBatch.enumerated() { ri[a] = bVars[i] }
                 k.line("\(fn)(\(m), \(n), \(kk), \(lb) + \(k.linear(ls, li)), \(sam), \(sak), \(rb) + \(k.linear(rs, ri)), \(sbk), \(sbn), \(target) + \(k.linear(os, oi)), \(scm), \(scn));")
-                return
-            }
-            let v = k.fresh("i"); bVars.append(v)
-            try k.block("for (int64_t \(v) = 0; \(v) < \(k.dim(os[j])); \(v)++)") { try nest(j + 1) }
-            bVars.removeLast()
         }
-        try k.block("") { try nest(0) }
         return true
     }
 }

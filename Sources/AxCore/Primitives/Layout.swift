@@ -318,8 +318,8 @@ struct PadRules: LayoutRules {
         for i in 0..<x.shape.count {
             guard interior[i] >= 0 else { throw Diagnostic("pad: negative interior padding \(interior[i]) on axis \(i)") }
             // With these bounds no size arithmetic below or in the shape rule can overflow.
-            guard (-(1 << 40)...(1 << 40)).contains(low[i]), (-(1 << 40)...(1 << 40)).contains(high[i]), interior[i] <= maxElements,
-                  x.shape[i] + Swift.max(0, x.shape[i] - 1) * interior[i] + low[i] + high[i] <= maxElements else {
+            guard (-(1 << 40)...(1 << 40)).contains(low[i]), (-(1 << 40)...(1 << 40)).contains(high[i]), interior[i] <= maxArrayElements,
+                  x.shape[i] + Swift.max(0, x.shape[i] - 1) * interior[i] + low[i] + high[i] <= maxArrayElements else {
                 throw Diagnostic("pad: padded size of axis \(i) is too large")
             }
         }

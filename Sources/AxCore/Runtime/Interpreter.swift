@@ -95,9 +95,6 @@ public func evaluate(_ p: Program, inputs: [Tensor], sizes: [String: Int]) throw
 
 // MARK: - Sizes and parameter checks
 
-/// The largest array the interpreter allocates.
-let maxElements = 1 << 31
-let maxBytes = 16 << 30
 
 func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ",") + "]" }
 
@@ -116,7 +113,7 @@ func product(_ shape: [Int]) -> Int? {
 /// The element count of an array about to be allocated, or a Diagnostic if it is too large.
 func checkedElementCount(_ shape: [Int], _ dtype: DType) throws -> Int {
     guard shape.allSatisfy({ $0 >= 0 }) else { throw Diagnostic("array of shape \(shapeText(shape)) has a negative dimension") }
-    guard let n = product(shape), n <= maxElements, n * dtype.byteSize <= maxBytes else {
+    guard let n = product(shape), n <= maxArrayElements, n * dtype.byteSize <= maxArrayBytes else {
         throw Diagnostic("array of shape \(shapeText(shape)) is too large (the limit is 2^31 elements and 16 GiB)")
     }
     return n

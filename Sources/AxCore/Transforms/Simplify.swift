@@ -20,19 +20,6 @@ public func simplify(_ p: Program) -> Program {
     return q
 }
 
-/// The program without equations whose results do not reach an output.
-func eliminateDeadCode(_ p: Program) -> Program {
-    var live = Set(p.outputs.compactMap { $0.variable?.id })
-    var kept: [Eqn] = []
-    for e in p.eqns.reversed() where live.contains(e.out.id) {
-        kept.append(e)
-        for a in e.inputs { if let v = a.variable { live.insert(v.id) } }
-    }
-    var q = p
-    q.eqns = kept.reversed()
-    return q
-}
-
 /// The identity of an equation for CSE: primitive, parameters and operands (literals by bit pattern,
 /// so `0.0` and `-0.0` stay apart).
 private struct EqnKey: Hashable {
