@@ -1,6 +1,7 @@
 // The primitive set of the IR (names from jax.lax). Each primitive's rules — printed form, shape rule, evaluation,
 // VJP, batching, fusion kind, C lowering — are its record in Primitives/, returned by `Primitive.rules`, the one
-// switch over `Primitive`: a new case does not compile until it has a record.
+// exhaustive switch over `Primitive`: a new case does not compile until it has a record. (Passes still match single
+// cases for pattern rewrites, and EmitTiles.swift for the tile planning of broadcasts and reshapes.)
 
 /// Element-wise unary primitives.
 public enum UnaryOp: String, Sendable, Hashable, CaseIterable {
@@ -38,8 +39,9 @@ public enum Primitive: Hashable, Sendable {
     case dotGeneral(DotDims)
     case iota(DType, shape: [Dim], dimension: Int)
 
-    /// The primitive's rule record (Primitives/): the only switch over `Primitive`. Every pass reads a primitive
-    /// through it, so a new primitive is its case here and its record (docs/pipeline.md, "Adding a primitive").
+    /// The primitive's rule record (Primitives/): the one exhaustive switch over `Primitive`. Every pass reads a
+    /// primitive's rules through it, so a new primitive is its case here and its record (docs/pipeline.md,
+    /// "Adding a primitive").
     var rules: any PrimitiveRules {
         switch self {
         case .unary(let op): return UnaryRules(op: op)

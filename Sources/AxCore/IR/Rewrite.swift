@@ -1,4 +1,5 @@
-// Program utilities every pass shares: size-variable substitution, inlining into a Builder, verification.
+// Program utilities every pass shares: size-variable substitution, inlining into a Builder, verification, liveness
+// and dead-code elimination.
 
 extension Primitive {
     /// The primitive with size variables in its static shape parameters replaced.

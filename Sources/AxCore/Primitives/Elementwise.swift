@@ -4,6 +4,12 @@
 
 // MARK: - Shared
 
+/// An element-wise primitive's record: fused into its consumer's loop body at the same index.
+protocol ElementwiseRules: PrimitiveRules {}
+extension ElementwiseRules {
+    var fusion: FusionKind { .elementwise }
+}
+
 /// The common shape of element-wise operands (scalar literals adapt to any shape).
 private func elementwiseShape(_ name: String, _ ts: [TensorType], _ lits: [Bool]) throws -> [Dim] {
     var shape: [Dim]? = nil
@@ -119,10 +125,9 @@ extension UnaryOp {
 }
 
 /// The record of a unary op.
-struct UnaryRules: PrimitiveRules {
+struct UnaryRules: ElementwiseRules {
     let op: UnaryOp
     var name: String { op.rawValue }
-    var fusion: FusionKind { .elementwise }
     var isHeavy: Bool { op.def.heavy }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
@@ -270,10 +275,9 @@ extension BinaryOp {
 }
 
 /// The record of a binary op.
-struct BinaryRules: PrimitiveRules {
+struct BinaryRules: ElementwiseRules {
     let op: BinaryOp
     var name: String { op.rawValue }
-    var fusion: FusionKind { .elementwise }
     var isHeavy: Bool { op.def.heavy }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
@@ -394,11 +398,10 @@ func repeatedSquaring<T>(_ x0: T, _ y: Int, one: () -> T, mul: (T, T) -> T, reci
 }
 
 /// The record of `integer_pow` (`x ** y` for a constant integer `y`, what `x ** 2` becomes, as in JAX).
-struct IntegerPowRules: PrimitiveRules {
+struct IntegerPowRules: ElementwiseRules {
     let y: Int
     var name: String { "integer_pow" }
     var paramText: String { "y=\(y)" }
-    var fusion: FusionKind { .elementwise }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
         try checkArity(name, ins, 1)
@@ -447,11 +450,10 @@ struct IntegerPowRules: PrimitiveRules {
 // MARK: - convert_element_type
 
 /// The record of `convert_element_type`: float → i32 truncates (NaN → 0, saturating), → bool is `x != 0`, bool → 0/1.
-struct ConvertRules: PrimitiveRules {
+struct ConvertRules: ElementwiseRules {
     let to: DType
     var name: String { "convert_element_type" }
     var paramText: String { "new_dtype=\(to)" }
-    var fusion: FusionKind { .elementwise }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
         try checkArity(name, ins, 1)
@@ -503,9 +505,8 @@ func convertStorage(_ s: Storage, to t: DType) -> Storage {
 // MARK: - select_n
 
 /// The record of `select_n(pred, on_false, on_true)`: element-wise choice; pred is bool of the same shape or a scalar.
-struct SelectRules: PrimitiveRules {
+struct SelectRules: ElementwiseRules {
     var name: String { "select_n" }
-    var fusion: FusionKind { .elementwise }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
         try checkArity(name, ins, 3)

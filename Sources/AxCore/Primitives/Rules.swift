@@ -33,8 +33,8 @@ enum Fold {
     case rewrite(Primitive, [Atom])
 }
 
-/// The rules of one primitive with its parameters. Every pass reads a primitive only through these; the only
-/// switch over `Primitive` is `Primitive.rules`, which returns the family's record.
+/// The rules of one primitive with its parameters. Every pass reads a primitive's rules through these;
+/// `Primitive.rules`, the one exhaustive switch over `Primitive`, returns the family's record.
 protocol PrimitiveRules {
     /// The name printed in the IR (jaxpr's).
     var name: String { get }

@@ -40,24 +40,15 @@ struct VJPEmitter {
         let shape = commonShape([x, y])
         return try emit(.binary(op), [try expand(x, to: shape), try expand(y, to: shape)])
     }
-    func add(_ x: Atom, _ y: Atom) throws -> Atom {
-        if x.literalValue == 0 { return y }
-        if y.literalValue == 0 { return x }
-        return try binary(.add, x, y)
+    /// `x op y`, or the other operand when one is the literal `unit` (the left one only when `op` commutes).
+    private func skipping(_ unit: Double, _ op: BinaryOp, _ x: Atom, _ y: Atom) throws -> Atom {
+        if op.def.commutative && x.literalValue == unit { return y }
+        return y.literalValue == unit ? x : try binary(op, x, y)
     }
-    func sub(_ x: Atom, _ y: Atom) throws -> Atom {
-        if y.literalValue == 0 { return x }
-        return try binary(.sub, x, y)
-    }
-    func mul(_ x: Atom, _ y: Atom) throws -> Atom {
-        if x.literalValue == 1 { return y }
-        if y.literalValue == 1 { return x }
-        return try binary(.mul, x, y)
-    }
-    func div(_ x: Atom, _ y: Atom) throws -> Atom {
-        if y.literalValue == 1 { return x }
-        return try binary(.div, x, y)
-    }
+    func add(_ x: Atom, _ y: Atom) throws -> Atom { try skipping(0, .add, x, y) }
+    func sub(_ x: Atom, _ y: Atom) throws -> Atom { try skipping(0, .sub, x, y) }
+    func mul(_ x: Atom, _ y: Atom) throws -> Atom { try skipping(1, .mul, x, y) }
+    func div(_ x: Atom, _ y: Atom) throws -> Atom { try skipping(1, .div, x, y) }
     func neg(_ x: Atom) throws -> Atom {
         if case .lit(let a, let t) = x { return .lit(-a, t) }
         return try emit(.unary(.neg), [x])
