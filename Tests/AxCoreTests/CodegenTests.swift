@@ -470,6 +470,40 @@ extension CodegenTests {
             #expect(text == want, "Sources/AxRuntime/\(file) is stale: run UPDATE_GOLDEN=1 swift test --filter runtimeSource")
         }
     }
+
+    /// The records and the runtime agree: every tile a record plans with exists in the runtime table and is
+    /// registered for kernels, so a record claiming a tile the runtime lacks fails here, not in a user's kernel.
+    @Test func recordsNameExistingRuntimeTiles() throws {
+        let exported = Set(runtimeFunctions.filter { !$0.proto.isEmpty }.map(\.name))
+        let x = Var(id: 0, type: TensorType(.f32, [.const(4)])), out = Var(id: 1, type: TensorType(.f32, [.const(4)]))
+        for t in [DType.f32, .f64] {
+            for op in UnaryOp.allCases where UnaryRules(op: op).tileable(Eqn(.unary(op), [.v(x)], out, loc: .unknown), t) {
+                #expect(exported.contains(tileName(op.rawValue, t)), "\(op) on \(t)")
+                #expect((try? runtimeSymbol(tileName(op.rawValue, t))) != nil, "\(op) on \(t) is not registered")
+            }
+            for op in BinaryOp.allCases where BinaryRules(op: op).tileable(Eqn(.binary(op), [.v(x), .v(x)], out, loc: .unknown), t) {
+                #expect(exported.contains(tileName(op.rawValue, t)), "\(op) on \(t)")
+                #expect((try? runtimeSymbol(tileName(op.rawValue, t))) != nil, "\(op) on \(t) is not registered")
+            }
+            for name in ["mul", "div", "select"] { #expect(exported.contains(tileName(name, t))) }
+            #expect(exported.contains(gemmName(t)))
+        }
+        // Every unary op evaluates on each dtype its shape rule accepts (the interpreter reaches a runtime tile or its
+        // i32/bool rule), and rejects the others with a diagnostic, never a crash.
+        for op in UnaryOp.allCases {
+            for t in DType.allCases {
+                let arg = Tensor(shape: [3], storage: t == .f32 ? .f32([0.5, -1, 2]) : t == .f64 ? .f64([0.5, -1, 2])
+                                 : t == .i32 ? .i32([1, -2, 3]) : .bool([true, false, true]))
+                let accepted = (try? UnaryRules(op: op).outputType([TensorType(t, [.const(3)])], literal: [false])) != nil
+                do {
+                    let r = try evalPrimitive(.unary(op), [arg], sizes: [:])
+                    #expect(accepted && r.count == 3, "\(op) on \(t)")
+                } catch is Diagnostic {
+                    #expect(!accepted, "\(op) on \(t) was accepted by the shape rule but not evaluated")
+                }
+            }
+        }
+    }
 }
 
 extension CodegenTests {
