@@ -99,21 +99,13 @@ public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [Str
         if t.dtype != want.dtype {
             throw Diagnostic("argument '\(name)': expected \(want), got a \(t.dtype) array of shape \(shapeText(t.shape)) from '\(path)'")
         }
-        if t.shape.count != want.rank {
+        do { try bindShape(want, t.shape, sizes: &sizes) } catch let m as ShapeMismatch {
+            if case .variable(_, let k, let s, let prev) = m {
+                throw Diagnostic("size variable \(s) is \(prev) from '\(boundBy[s]!)' but \(k) from '\(name)' (shape \(shapeText(t.shape)))")
+            }
             throw Diagnostic("argument '\(name)': expected \(want), got shape \(shapeText(t.shape)) from '\(path)'")
         }
-        for (d, k) in zip(want.shape, t.shape) {
-            switch d {
-            case .const(let c) where c != k:
-                throw Diagnostic("argument '\(name)': expected \(want), got shape \(shapeText(t.shape)) from '\(path)'")
-            case .sym(let s):
-                if let prev = sizes[s], prev != k {
-                    throw Diagnostic("size variable \(s) is \(prev) from '\(boundBy[s]!)' but \(k) from '\(name)' (shape \(shapeText(t.shape)))")
-                }
-                sizes[s] = k; boundBy[s] = name
-            default: break
-            }
-        }
+        for s in want.sizeVars where boundBy[s] == nil { boundBy[s] = name }
         loaded[i] = t
     }
     // 2. --size fixes the rest; it must agree with the files.

@@ -37,30 +37,7 @@ public func evalPrimitive(_ prim: Primitive, _ args: [Tensor], sizes: [String: I
 /// size variables under `sizes`; size variables not in `sizes` are bound by the first input that has them).
 /// Errors in equations carry the equation's source range.
 public func evaluate(_ p: Program, inputs: [Tensor], sizes: [String: Int]) throws -> [Tensor] {
-    guard inputs.count == p.inputs.count else {
-        throw Diagnostic("\(p.name) takes \(p.inputs.count) input(s), got \(inputs.count)")
-    }
-    let names = p.inputLeafNames
-    var sizes = sizes
-    for (i, (v, t)) in zip(p.inputs, inputs).enumerated() {
-        let name = i < names.count && names.count == p.inputs.count ? names[i] : "input \(i)"
-        let got = "\(t.dtype)\(shapeText(t.shape))"
-        guard t.dtype == v.type.dtype, t.shape.count == v.type.rank else {
-            throw Diagnostic("input '\(name)' must be \(v.type), got \(got)")
-        }
-        for (axis, (d, k)) in zip(v.type.shape, t.shape).enumerated() {
-            switch d {
-            case .const(let c):
-                guard c == k else { throw Diagnostic("input '\(name)' must be \(v.type), got \(got) (axis \(axis) has size \(k), expected \(c))") }
-            case .sym(let s):
-                if let b = sizes[s] {
-                    guard b == k else { throw Diagnostic("input '\(name)' must be \(v.type) with \(s) = \(b), got \(got) (axis \(axis) has size \(k))") }
-                } else {
-                    sizes[s] = k
-                }
-            }
-        }
-    }
+    let sizes = try bindArguments(p, inputs, sizes: sizes)
     // Free intermediates after their last use (eager runs move large arrays through here).
     var lastUse: [Int: Int] = [:]
     for (i, e) in p.eqns.enumerated() { for a in e.inputs { if let x = a.variable { lastUse[x.id] = i } } }

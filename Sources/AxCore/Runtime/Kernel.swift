@@ -126,27 +126,7 @@ public final class CompiledKernel: @unchecked Sendable {
     /// Runs the kernel: checks each input leaf's dtype and shape (binding size variables), allocates
     /// outputs and scratch, and returns the outputs. Bad inputs throw a `Diagnostic` naming the leaf.
     public func run(inputs: [Tensor], sizes: [String: Int]) throws -> [Tensor] {
-        let names = program.inputLeafNames
-        guard inputs.count == program.inputs.count else {
-            throw Diagnostic("'\(name)' takes \(program.inputs.count) input array(s), got \(inputs.count)")
-        }
-        var bound = sizes
-        for (k, (v, t)) in zip(program.inputs, inputs).enumerated() {
-            let want = v.type
-            func bad() -> Diagnostic {
-                Diagnostic("argument '\(names[k])': expected \(want), got \(t.dtype)[\(t.shape.map(String.init).joined(separator: ","))]")
-            }
-            guard t.dtype == want.dtype, t.shape.count == want.rank else { throw bad() }
-            for (d, k2) in zip(want.shape, t.shape) {
-                switch d {
-                case .const(let c): if c != k2 { throw bad() }
-                case .sym(let s):
-                    if let b = bound[s], b != k2 { throw bad() }
-                    bound[s] = k2
-                }
-            }
-            guard t.count == t.shape.reduce(1, *) else { throw bad() }
-        }
+        let bound = try bindArguments(program, inputs, sizes: sizes)
         var sizeArgs: [Int64] = []
         for s in program.sizeVars {
             guard let k = bound[s] else { throw Diagnostic("size variable '\(s)' is not bound (give --size \(s)=...)") }

@@ -74,3 +74,54 @@ public struct Tensor: Sendable, Equatable {
         return s
     }
 }
+
+/// How a concrete shape fails a type (see `bindShape`).
+enum ShapeMismatch: Error {
+    case rank
+    /// Axis `axis` has size `got` where the type says the constant `expected`.
+    case constant(axis: Int, got: Int, expected: Int)
+    /// Axis `axis` has size `got` where size variable `name` is already `bound`.
+    case variable(axis: Int, got: Int, name: String, bound: Int)
+}
+
+/// Checks `shape` against `want`'s shape, binding in `sizes` the size variables it fixes (the one rule of input
+/// binding: eager evaluation, kernels and `.npy` arguments all use it). Throws the first mismatch.
+func bindShape(_ want: TensorType, _ shape: [Int], sizes: inout [String: Int]) throws {
+    guard shape.count == want.rank else { throw ShapeMismatch.rank }
+    for (axis, (d, k)) in zip(want.shape, shape).enumerated() {
+        switch d {
+        case .const(let c): if c != k { throw ShapeMismatch.constant(axis: axis, got: k, expected: c) }
+        case .sym(let s):
+            if let b = sizes[s], b != k { throw ShapeMismatch.variable(axis: axis, got: k, name: s, bound: b) }
+            sizes[s] = k
+        }
+    }
+}
+
+/// Checks concrete inputs against `p`'s inputs (count, dtype, shape) and returns `sizes` with the size variables
+/// they fix; size variables already in `sizes` must agree. Errors name the argument.
+func bindArguments(_ p: Program, _ inputs: [Tensor], sizes: [String: Int]) throws -> [String: Int] {
+    guard inputs.count == p.inputs.count else {
+        throw Diagnostic("\(p.name) takes \(p.inputs.count) input(s), got \(inputs.count)")
+    }
+    let names = p.inputLeafNames
+    var sizes = sizes
+    for (i, (v, t)) in zip(p.inputs, inputs).enumerated() {
+        let name = i < names.count && names.count == p.inputs.count ? names[i] : "input \(i)"
+        let got = "\(t.dtype)\(shapeText(t.shape))"
+        guard t.dtype == v.type.dtype, t.count == (product(t.shape) ?? -1) else {
+            throw Diagnostic("argument '\(name)': expected \(v.type), got \(got)")
+        }
+        do { try bindShape(v.type, t.shape, sizes: &sizes) } catch let m as ShapeMismatch {
+            switch m {
+            case .rank: throw Diagnostic("argument '\(name)': expected \(v.type), got \(got)")
+            case .constant(let axis, let k, let c):
+                throw Diagnostic("argument '\(name)': expected \(v.type), got \(got) (axis \(axis) has size \(k), expected \(c))")
+            case .variable(let axis, let k, let s, let b):
+                throw Diagnostic("argument '\(name)': expected \(v.type) with \(s) = \(b), got \(got) (axis \(axis) has size \(k))")
+            }
+        }
+    }
+    return sizes
+}
+
