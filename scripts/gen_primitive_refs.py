@@ -318,6 +318,43 @@ add_case("iota_i32_3d", "iota", {"dtype": "i32", "shape": [2, 3, 2], "dimension"
          np.asarray(lax.broadcasted_iota(np.int32, (2, 3, 2), 1)))
 
 
+# ---------------------------------------------------------------- rounding, trigonometric and special functions
+# (after every other case, so that the seeds of the cases above do not move)
+
+MATH_UNARY = {
+    "floor": (lax.floor, 10.0), "ceil": (lax.ceil, 10.0), "round": (lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), 4.0),
+    "tan": (lax.tan, 3.0), "atan": (lax.atan, 20.0), "asin": (lax.asin, 1.0), "acos": (lax.acos, 1.0),
+    "sinh": (lax.sinh, 10.0), "cosh": (lax.cosh, 10.0), "atanh": (lax.atanh, 1.0), "expm1": (lax.expm1, 10.0),
+    "exp2": (lax.exp2, 20.0), "erf": (lax.erf, 4.0),
+}
+# (XLA's f32 sinh and cosh lose accuracy near their overflow, where axc stays within 2 ulp: edges stop at 20.)
+MATH_EDGES = {
+    "round": [0.5, 1.5, 2.5, -0.5, -2.5, 1e7 + 0.5],
+    "floor": [-0.5, 1e20], "ceil": [-0.5, 1e20],
+    "expm1": [1e-8, -1e-8, 88.0, -100.0], "sinh": [1e-6, 20.0], "cosh": [20.0], "erf": [1e-6, -6.0],
+    "atanh": [0.999, -0.5], "asin": [0.9999], "acos": [-0.9999],
+}
+for op, (f, scale) in MATH_UNARY.items():
+    for dt in ["f32", "f64"]:
+        seed = len(cases) + 1
+        x = floats(NP[dt], seed, scale=scale)
+        x = np.concatenate([x, np.array(MATH_EDGES.get(op, []), dtype=NP[dt])])
+        exact = op in ("floor", "ceil", "round")
+        add_case(f"{op}_{dt}", op, {}, [x], np.asarray(f(x)), ulp=0 if exact else (2 if dt == "f32" else 4))
+
+for op, f in {"atan2": lax.atan2, "rem": lax.rem}.items():
+    for dt in (["f32", "f64"] if op == "atan2" else ["f32", "f64", "i32"]):
+        seed = len(cases) + 1
+        if dt == "i32":
+            a = ints(seed)
+            b = np.array(list(rng(seed + 1).randint(-7, 7, size=len(a) - 3)) + [0, -1, 3], dtype=np.int32)
+            b = np.where(b == 0, 3, b).astype(np.int32)  # XLA's x % 0 is checked in the Swift tests
+        else:
+            a = floats(NP[dt], seed, scale=10.0)
+            b = floats(NP[dt], seed + 1, scale=4.0)
+        add_case(f"{op}_{dt}", op, {}, [a, b], np.asarray(f(a, b)), ulp=(2 if dt == "f32" else 4) if op == "atan2" else 0)
+
+
 # ---------------------------------------------------------------- .npy fixtures and print fixtures
 
 def npy_fixtures():

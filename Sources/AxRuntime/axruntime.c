@@ -311,6 +311,14 @@ AX_CLONES void ax_vadd_f32(int64_t n, const float *a, int64_t sa, const float *b
     else { const float v = (a[0] + b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
+AX_CLONES void ax_vatan2_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = atan2f(a[i], b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = atan2f(x, b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = atan2f(a[i], y); }
+    else { const float v = atan2f(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
 AX_CLONES void ax_vdiv_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
     int64_t i;
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] / b[i]); }
@@ -399,6 +407,14 @@ AX_CLONES void ax_vpow_f32(int64_t n, const float *a, int64_t sa, const float *b
     else { const float v = powf(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
+AX_CLONES void ax_vrem_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = fmodf(a[i], b[i]); }
+    else if (sb) { const float x = a[0]; for (i = 0; i < n; i++) o[i] = fmodf(x, b[i]); }
+    else if (sa) { const float y = b[0]; for (i = 0; i < n; i++) o[i] = fmodf(a[i], y); }
+    else { const float v = fmodf(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
 AX_CLONES void ax_vsub_f32(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
     int64_t i;
     if (sa && sb) { for (i = 0; i < n; i++) o[i] = (a[i] - b[i]); }
@@ -439,6 +455,14 @@ AX_CLONES void ax_vadd_f64(int64_t n, const double *a, int64_t sa, const double 
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = (x + b[i]); }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = (a[i] + y); }
     else { const double v = (a[0] + b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vatan2_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = atan2(a[i], b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = atan2(x, b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = atan2(a[i], y); }
+    else { const double v = atan2(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vdiv_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -527,6 +551,14 @@ AX_CLONES void ax_vpow_f64(int64_t n, const double *a, int64_t sa, const double 
     else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = pow(x, b[i]); }
     else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = pow(a[i], y); }
     else { const double v = pow(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
+}
+
+AX_CLONES void ax_vrem_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    int64_t i;
+    if (sa && sb) { for (i = 0; i < n; i++) o[i] = fmod(a[i], b[i]); }
+    else if (sb) { const double x = a[0]; for (i = 0; i < n; i++) o[i] = fmod(x, b[i]); }
+    else if (sa) { const double y = b[0]; for (i = 0; i < n; i++) o[i] = fmod(a[i], y); }
+    else { const double v = fmod(a[0], b[0]); for (i = 0; i < n; i++) o[i] = v; }
 }
 
 AX_CLONES void ax_vsub_f64(int64_t n, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
@@ -805,11 +837,350 @@ AX_CLONES void ax_vlogistic_f64(int64_t n, const double *a, double *o) {
     for (i = 0; i < n; i++) o[i] = ax_logistic_f64_body(a[i]);
 }
 
+static inline float ax_floor_f32_body(float a) {
+    return floorf(a);
+}
+
+AX_CLONES float ax_floor_f32(float a) {
+    return ax_floor_f32_body(a);
+}
+
+AX_CLONES void ax_vfloor_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_floor_f32_body(a[i]);
+}
+
+static inline float ax_ceil_f32_body(float a) {
+    return ceilf(a);
+}
+
+AX_CLONES float ax_ceil_f32(float a) {
+    return ax_ceil_f32_body(a);
+}
+
+AX_CLONES void ax_vceil_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_ceil_f32_body(a[i]);
+}
+
+static inline float ax_round_f32_body(float a) {
+    return nearbyintf(a);
+}
+
+AX_CLONES float ax_round_f32(float a) {
+    return ax_round_f32_body(a);
+}
+
+AX_CLONES void ax_vround_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_round_f32_body(a[i]);
+}
+
+static inline float ax_tan_f32_body(float a) {
+    return (float)tan((double)a);
+}
+
+AX_CLONES float ax_tan_f32(float a) {
+    return ax_tan_f32_body(a);
+}
+
+AX_CLONES void ax_vtan_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_tan_f32_body(a[i]);
+}
+
+static inline float ax_atan_f32_body(float a) {
+    return (float)atan((double)a);
+}
+
+AX_CLONES float ax_atan_f32(float a) {
+    return ax_atan_f32_body(a);
+}
+
+AX_CLONES void ax_vatan_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_atan_f32_body(a[i]);
+}
+
+static inline float ax_asin_f32_body(float a) {
+    return (float)asin((double)a);
+}
+
+AX_CLONES float ax_asin_f32(float a) {
+    return ax_asin_f32_body(a);
+}
+
+AX_CLONES void ax_vasin_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_asin_f32_body(a[i]);
+}
+
+static inline float ax_acos_f32_body(float a) {
+    return (float)acos((double)a);
+}
+
+AX_CLONES float ax_acos_f32(float a) {
+    return ax_acos_f32_body(a);
+}
+
+AX_CLONES void ax_vacos_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_acos_f32_body(a[i]);
+}
+
+static inline float ax_sinh_f32_body(float a) {
+    return (float)sinh((double)a);
+}
+
+AX_CLONES float ax_sinh_f32(float a) {
+    return ax_sinh_f32_body(a);
+}
+
+AX_CLONES void ax_vsinh_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_sinh_f32_body(a[i]);
+}
+
+static inline float ax_cosh_f32_body(float a) {
+    return (float)cosh((double)a);
+}
+
+AX_CLONES float ax_cosh_f32(float a) {
+    return ax_cosh_f32_body(a);
+}
+
+AX_CLONES void ax_vcosh_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_cosh_f32_body(a[i]);
+}
+
+static inline float ax_atanh_f32_body(float a) {
+    return (float)atanh((double)a);
+}
+
+AX_CLONES float ax_atanh_f32(float a) {
+    return ax_atanh_f32_body(a);
+}
+
+AX_CLONES void ax_vatanh_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_atanh_f32_body(a[i]);
+}
+
+static inline float ax_expm1_f32_body(float a) {
+    return (float)expm1((double)a);
+}
+
+AX_CLONES float ax_expm1_f32(float a) {
+    return ax_expm1_f32_body(a);
+}
+
+AX_CLONES void ax_vexpm1_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_expm1_f32_body(a[i]);
+}
+
+static inline float ax_exp2_f32_body(float a) {
+    return (float)exp2((double)a);
+}
+
+AX_CLONES float ax_exp2_f32(float a) {
+    return ax_exp2_f32_body(a);
+}
+
+AX_CLONES void ax_vexp2_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_exp2_f32_body(a[i]);
+}
+
+static inline float ax_erf_f32_body(float a) {
+    return (float)erf((double)a);
+}
+
+AX_CLONES float ax_erf_f32(float a) {
+    return ax_erf_f32_body(a);
+}
+
+AX_CLONES void ax_verf_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_erf_f32_body(a[i]);
+}
+
+static inline double ax_floor_f64_body(double a) {
+    return floor(a);
+}
+
+AX_CLONES double ax_floor_f64(double a) {
+    return ax_floor_f64_body(a);
+}
+
+AX_CLONES void ax_vfloor_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_floor_f64_body(a[i]);
+}
+
+static inline double ax_ceil_f64_body(double a) {
+    return ceil(a);
+}
+
+AX_CLONES double ax_ceil_f64(double a) {
+    return ax_ceil_f64_body(a);
+}
+
+AX_CLONES void ax_vceil_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_ceil_f64_body(a[i]);
+}
+
+static inline double ax_round_f64_body(double a) {
+    return nearbyint(a);
+}
+
+AX_CLONES double ax_round_f64(double a) {
+    return ax_round_f64_body(a);
+}
+
+AX_CLONES void ax_vround_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_round_f64_body(a[i]);
+}
+
+static inline double ax_tan_f64_body(double a) {
+    return tan(a);
+}
+
+AX_CLONES double ax_tan_f64(double a) {
+    return ax_tan_f64_body(a);
+}
+
+AX_CLONES void ax_vtan_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_tan_f64_body(a[i]);
+}
+
+static inline double ax_atan_f64_body(double a) {
+    return atan(a);
+}
+
+AX_CLONES double ax_atan_f64(double a) {
+    return ax_atan_f64_body(a);
+}
+
+AX_CLONES void ax_vatan_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_atan_f64_body(a[i]);
+}
+
+static inline double ax_asin_f64_body(double a) {
+    return asin(a);
+}
+
+AX_CLONES double ax_asin_f64(double a) {
+    return ax_asin_f64_body(a);
+}
+
+AX_CLONES void ax_vasin_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_asin_f64_body(a[i]);
+}
+
+static inline double ax_acos_f64_body(double a) {
+    return acos(a);
+}
+
+AX_CLONES double ax_acos_f64(double a) {
+    return ax_acos_f64_body(a);
+}
+
+AX_CLONES void ax_vacos_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_acos_f64_body(a[i]);
+}
+
+static inline double ax_sinh_f64_body(double a) {
+    return sinh(a);
+}
+
+AX_CLONES double ax_sinh_f64(double a) {
+    return ax_sinh_f64_body(a);
+}
+
+AX_CLONES void ax_vsinh_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_sinh_f64_body(a[i]);
+}
+
+static inline double ax_cosh_f64_body(double a) {
+    return cosh(a);
+}
+
+AX_CLONES double ax_cosh_f64(double a) {
+    return ax_cosh_f64_body(a);
+}
+
+AX_CLONES void ax_vcosh_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_cosh_f64_body(a[i]);
+}
+
+static inline double ax_atanh_f64_body(double a) {
+    return atanh(a);
+}
+
+AX_CLONES double ax_atanh_f64(double a) {
+    return ax_atanh_f64_body(a);
+}
+
+AX_CLONES void ax_vatanh_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_atanh_f64_body(a[i]);
+}
+
+static inline double ax_expm1_f64_body(double a) {
+    return expm1(a);
+}
+
+AX_CLONES double ax_expm1_f64(double a) {
+    return ax_expm1_f64_body(a);
+}
+
+AX_CLONES void ax_vexpm1_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_expm1_f64_body(a[i]);
+}
+
+static inline double ax_exp2_f64_body(double a) {
+    return exp2(a);
+}
+
+AX_CLONES double ax_exp2_f64(double a) {
+    return ax_exp2_f64_body(a);
+}
+
+AX_CLONES void ax_vexp2_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_exp2_f64_body(a[i]);
+}
+
+static inline double ax_erf_f64_body(double a) {
+    return erf(a);
+}
+
+AX_CLONES double ax_erf_f64(double a) {
+    return ax_erf_f64_body(a);
+}
+
+AX_CLONES void ax_verf_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_erf_f64_body(a[i]);
+}
+
 static const ax_rt_symbol ax_rt_table[] = {
     {"ax_parallel_for", (void *)ax_parallel_for},
     {"ax_gemm_f32", (void *)ax_gemm_f32},
     {"ax_gemm_f64", (void *)ax_gemm_f64},
     {"ax_vadd_f32", (void *)ax_vadd_f32},
+    {"ax_vatan2_f32", (void *)ax_vatan2_f32},
     {"ax_vdiv_f32", (void *)ax_vdiv_f32},
     {"ax_veq_f32", (void *)ax_veq_f32},
     {"ax_vge_f32", (void *)ax_vge_f32},
@@ -821,11 +1192,13 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vmul_f32", (void *)ax_vmul_f32},
     {"ax_vne_f32", (void *)ax_vne_f32},
     {"ax_vpow_f32", (void *)ax_vpow_f32},
+    {"ax_vrem_f32", (void *)ax_vrem_f32},
     {"ax_vsub_f32", (void *)ax_vsub_f32},
     {"ax_vselect_f32", (void *)ax_vselect_f32},
     {"ax_vsum_f32", (void *)ax_vsum_f32},
     {"ax_vrowsum_f32", (void *)ax_vrowsum_f32},
     {"ax_vadd_f64", (void *)ax_vadd_f64},
+    {"ax_vatan2_f64", (void *)ax_vatan2_f64},
     {"ax_vdiv_f64", (void *)ax_vdiv_f64},
     {"ax_veq_f64", (void *)ax_veq_f64},
     {"ax_vge_f64", (void *)ax_vge_f64},
@@ -837,6 +1210,7 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vmul_f64", (void *)ax_vmul_f64},
     {"ax_vne_f64", (void *)ax_vne_f64},
     {"ax_vpow_f64", (void *)ax_vpow_f64},
+    {"ax_vrem_f64", (void *)ax_vrem_f64},
     {"ax_vsub_f64", (void *)ax_vsub_f64},
     {"ax_vselect_f64", (void *)ax_vselect_f64},
     {"ax_vsum_f64", (void *)ax_vsum_f64},
@@ -877,6 +1251,58 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vtanh_f64", (void *)ax_vtanh_f64},
     {"ax_logistic_f64", (void *)ax_logistic_f64},
     {"ax_vlogistic_f64", (void *)ax_vlogistic_f64},
+    {"ax_floor_f32", (void *)ax_floor_f32},
+    {"ax_vfloor_f32", (void *)ax_vfloor_f32},
+    {"ax_ceil_f32", (void *)ax_ceil_f32},
+    {"ax_vceil_f32", (void *)ax_vceil_f32},
+    {"ax_round_f32", (void *)ax_round_f32},
+    {"ax_vround_f32", (void *)ax_vround_f32},
+    {"ax_tan_f32", (void *)ax_tan_f32},
+    {"ax_vtan_f32", (void *)ax_vtan_f32},
+    {"ax_atan_f32", (void *)ax_atan_f32},
+    {"ax_vatan_f32", (void *)ax_vatan_f32},
+    {"ax_asin_f32", (void *)ax_asin_f32},
+    {"ax_vasin_f32", (void *)ax_vasin_f32},
+    {"ax_acos_f32", (void *)ax_acos_f32},
+    {"ax_vacos_f32", (void *)ax_vacos_f32},
+    {"ax_sinh_f32", (void *)ax_sinh_f32},
+    {"ax_vsinh_f32", (void *)ax_vsinh_f32},
+    {"ax_cosh_f32", (void *)ax_cosh_f32},
+    {"ax_vcosh_f32", (void *)ax_vcosh_f32},
+    {"ax_atanh_f32", (void *)ax_atanh_f32},
+    {"ax_vatanh_f32", (void *)ax_vatanh_f32},
+    {"ax_expm1_f32", (void *)ax_expm1_f32},
+    {"ax_vexpm1_f32", (void *)ax_vexpm1_f32},
+    {"ax_exp2_f32", (void *)ax_exp2_f32},
+    {"ax_vexp2_f32", (void *)ax_vexp2_f32},
+    {"ax_erf_f32", (void *)ax_erf_f32},
+    {"ax_verf_f32", (void *)ax_verf_f32},
+    {"ax_floor_f64", (void *)ax_floor_f64},
+    {"ax_vfloor_f64", (void *)ax_vfloor_f64},
+    {"ax_ceil_f64", (void *)ax_ceil_f64},
+    {"ax_vceil_f64", (void *)ax_vceil_f64},
+    {"ax_round_f64", (void *)ax_round_f64},
+    {"ax_vround_f64", (void *)ax_vround_f64},
+    {"ax_tan_f64", (void *)ax_tan_f64},
+    {"ax_vtan_f64", (void *)ax_vtan_f64},
+    {"ax_atan_f64", (void *)ax_atan_f64},
+    {"ax_vatan_f64", (void *)ax_vatan_f64},
+    {"ax_asin_f64", (void *)ax_asin_f64},
+    {"ax_vasin_f64", (void *)ax_vasin_f64},
+    {"ax_acos_f64", (void *)ax_acos_f64},
+    {"ax_vacos_f64", (void *)ax_vacos_f64},
+    {"ax_sinh_f64", (void *)ax_sinh_f64},
+    {"ax_vsinh_f64", (void *)ax_vsinh_f64},
+    {"ax_cosh_f64", (void *)ax_cosh_f64},
+    {"ax_vcosh_f64", (void *)ax_vcosh_f64},
+    {"ax_atanh_f64", (void *)ax_atanh_f64},
+    {"ax_vatanh_f64", (void *)ax_vatanh_f64},
+    {"ax_expm1_f64", (void *)ax_expm1_f64},
+    {"ax_vexpm1_f64", (void *)ax_vexpm1_f64},
+    {"ax_exp2_f64", (void *)ax_exp2_f64},
+    {"ax_vexp2_f64", (void *)ax_vexp2_f64},
+    {"ax_erf_f64", (void *)ax_erf_f64},
+    {"ax_verf_f64", (void *)ax_verf_f64},
     {0, 0}
 };
 

@@ -121,6 +121,13 @@ private let cases: [Case] = [
     un(.neg), un(.exp), un(.log, (0.5, 3)), un(.log1p, (0.1, 3)), un(.sqrt, (0.5, 3)), un(.abs, (0.2, 2)),
     un(.sin), un(.cos), un(.tanh), un(.logistic), un(.sign, (0.2, 2)),
     bin(.add), bin(.sub), bin(.mul), bin(.div, (0.5, 2)), bin(.pow, (0.5, 2)), bin(.max), bin(.min),
+    // Piecewise constant: zero derivative away from the jumps (the samples stay between them).
+    un(.floor, (0.1, 0.9)), un(.ceil, (0.1, 0.9)), un(.round, (0.1, 0.4)),
+    un(.tan, (-1, 1)), un(.atan), un(.asin, (-0.8, 0.8)), un(.acos, (-0.8, 0.8)), un(.sinh), un(.cosh),
+    un(.atanh, (-0.8, 0.8)), un(.expm1), un(.exp2), un(.erf), bin(.atan2, (0.5, 2)),
+    // rem's derivative in y has floor(|x / y|): the samples keep x / y between two integers.
+    Case(name: "rem-x", types: [f64(4)], range: (1.5, 2)) { b, x in try b.emit(.binary(.rem), [x[0], lit(0.7)]) },
+    Case(name: "rem-y", types: [f64(4)], range: (0.95, 1.05)) { b, x in try b.emit(.binary(.rem), [lit(2.5), x[0]]) },
     Case(name: "abs-negative", types: [f64(4)], range: (-2, -0.2)) { b, x in try b.emit(.unary(.abs), x) },
     Case(name: "mul-literal", types: [f64(4)]) { b, x in try b.emit(.binary(.mul), [x[0], lit(2.5)]) },
     Case(name: "div-literal-numerator", types: [f64(4)], range: (0.5, 2)) { b, x in try b.emit(.binary(.div), [lit(3), x[0]]) },

@@ -49,7 +49,9 @@ let libmPrototypes: [(name: String, proto: String)] = {
         out.append((base + "f", "float \(base)f(float);"))
         out.append((base, "double \(base)(double);"))
     }
-    out.append(("powf", "float powf(float, float);"))
-    out.append(("pow", "double pow(double, double);"))
+    for base in ["pow", "atan2", "fmod"] {
+        out.append((base + "f", "float \(base)f(float, float);"))
+        out.append((base, "double \(base)(double, double);"))
+    }
     return out
 }()

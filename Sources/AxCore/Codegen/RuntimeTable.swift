@@ -435,6 +435,10 @@ private func unaryFunctions() -> [RuntimeFunction] {
         out += sinCos("sin")
         out += sinCos("cos")
     }
+    // The ops whose records define their math (UnaryDef.math).
+    for t in ["f32", "f64"] {
+        for op in UnaryOp.allCases { if let math = op.def.math { out += mathFunction(op.rawValue, t, body: math(DType(rawValue: t)!)) } }
+    }
     return out
 }
 

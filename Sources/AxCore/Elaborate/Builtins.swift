@@ -24,6 +24,7 @@ extension Ops {
         s["full"] = "full(shape, fill_value, dtype=None)"
         s["arange"] = "arange(start, stop=None, step=None, dtype=None)"
         s["eye"] = "eye(N, M=None, k=0, dtype=f32)"
+        s.merge(mathSignatures) { a, _ in a }
         return s
     }()
 
@@ -37,6 +38,7 @@ extension Ops {
         if name == "einsum" { return try einsumCall(args, kwargs, at: range) }
         let a = try bind(sig, args, kwargs, at: range)
         func arg(_ p: String) -> (Value, SourceRange) { a[p] ?? (.none, range) }
+        if let v = try callMathBuiltin(name, a, at: range) { return v }
         switch name {
         case "exp": return try floatUnary(.exp, arg("x"))
         case "log": return try floatUnary(.log, arg("x"))

@@ -7,11 +7,12 @@
 public enum UnaryOp: String, Sendable, Hashable, CaseIterable {
     case neg, exp, log, log1p, sqrt, abs, sin, cos, tanh, logistic, sign
     case not
+    case floor, ceil, round, tan, atan, asin, acos, sinh, cosh, atanh, expm1, exp2, erf
 }
 
 /// Element-wise binary primitives (operands of equal shape, or a scalar literal).
 public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
-    case add, sub, mul, div, pow, max, min
+    case add, sub, mul, div, pow, max, min, atan2, rem
     case lt, le, gt, ge, eq, ne
     case and, or
 }

@@ -1,6 +1,8 @@
 // The element-wise primitives' records: unary ops (one `UnaryDef` of a few lines each), binary ops (one `BinaryDef`
 // each), integer_pow, convert_element_type and select_n. Float math is the runtime's (Codegen/RuntimeTable.swift):
 // kernels, tiles and the interpreter call the same functions, so eager and jit compute the same bits.
+import Foundation
+
 
 // MARK: - Shared
 
@@ -78,14 +80,29 @@ struct UnaryDef {
     var heavy = false
     /// The cotangent of x from x, the output and the output's cotangent; nil: none flows.
     var vjp: ((_ x: Atom, _ ans: Atom, _ ct: Atom, _ m: VJPEmitter) throws -> Atom)? = nil
+    /// The runtime's definition of `ax_OP_T` (RuntimeTable.swift's `mathFunction`): C computing the value of the
+    /// parameter `a` of float dtype `t`. nil for the ops whose math the runtime table spells out itself.
+    var math: ((DType) -> String)? = nil
 }
 
 /// A float function computed by the runtime's math (`ax_OP_T`), the same in kernels, tiles and the interpreter.
-private func defUnaryFloat(_ op: UnaryOp, vjp: @escaping (_ x: Atom, _ ans: Atom, _ ct: Atom, _ m: VJPEmitter) throws -> Atom) -> UnaryDef {
+/// `math` defines it (see `UnaryDef.math`); the default is the runtime table's own definition.
+private func defUnaryFloat(_ op: UnaryOp, heavy: Bool = true, math: ((DType) -> String)? = nil,
+                           vjp: ((_ x: Atom, _ ans: Atom, _ ct: Atom, _ m: VJPEmitter) throws -> Atom)?) -> UnaryDef {
     UnaryDef(domain: .float, c: { t in
         let fn = runtimeScalarName(op.rawValue, t)
         return CTemplate(text: "\(fn)($0)", calls: [fn])
-    }, heavy: true, vjp: vjp)
+    }, heavy: heavy, vjp: vjp, math: math)
+}
+
+/// C computing libm's `name` of `a`: in double for f32, rounded once (within SPEC's 2 ulp wherever double libm is).
+private func libmMath(_ name: String) -> (DType) -> String {
+    { t in t == .f32 ? "return (float)\(name)((double)a);" : "return \(name)(a);" }
+}
+
+/// `1 - x*x` for the derivatives of the inverse trigonometric functions.
+private func oneMinusSquare(_ x: Atom, _ like: Atom, _ m: VJPEmitter) throws -> Atom {
+    try m.sub(m.lit(1, like), m.integerPow(x, 2))
 }
 
 extension UnaryOp {
@@ -120,6 +137,27 @@ extension UnaryOp {
         case .not:
             return UnaryDef(domain: .integerOrBool, c: { CTemplate(text: $0 == .bool ? "(!($0))" : "(~($0))") },
                             int: { ~$0 }, bool: { !$0 })
+        // Piecewise constant: zero derivative (JAX's defjvp_zero). round is half to even (jnp.round's rounding).
+        case .floor: return defUnaryFloat(self, heavy: false, math: { "return \(mathFn("floor", $0))(a);" }, vjp: nil)
+        case .ceil: return defUnaryFloat(self, heavy: false, math: { "return \(mathFn("ceil", $0))(a);" }, vjp: nil)
+        case .round: return defUnaryFloat(self, heavy: false, math: { "return \(mathFn("nearbyint", $0))(a);" }, vjp: nil)
+        // The derivatives as JAX's lax.py defines them.
+        case .tan: return defUnaryFloat(self, math: libmMath("tan")) { _, ans, ct, m in try m.mul(ct, m.add(m.lit(1, ans), m.integerPow(ans, 2))) }
+        case .atan: return defUnaryFloat(self, math: libmMath("atan")) { x, ans, ct, m in try m.div(ct, m.add(m.lit(1, ans), m.integerPow(x, 2))) }
+        case .asin: return defUnaryFloat(self, math: libmMath("asin")) { x, ans, ct, m in try m.div(ct, m.unary(.sqrt, oneMinusSquare(x, ans, m))) }
+        case .acos: return defUnaryFloat(self, math: libmMath("acos")) { x, ans, ct, m in try m.neg(m.div(ct, m.unary(.sqrt, oneMinusSquare(x, ans, m)))) }
+        case .sinh: return defUnaryFloat(self, math: libmMath("sinh")) { x, _, ct, m in try m.mul(ct, m.unary(.cosh, x)) }
+        case .cosh: return defUnaryFloat(self, math: libmMath("cosh")) { x, _, ct, m in try m.mul(ct, m.unary(.sinh, x)) }
+        case .atanh:
+            return defUnaryFloat(self, math: libmMath("atanh")) { x, ans, ct, m in
+                try m.mul(m.div(m.lit(1, ans), m.add(m.lit(1, ans), x)), m.div(ct, m.sub(m.lit(1, ans), x)))
+            }
+        case .expm1: return defUnaryFloat(self, math: libmMath("expm1")) { _, ans, ct, m in try m.mul(ct, m.add(ans, m.lit(1, ans))) }
+        case .exp2: return defUnaryFloat(self, math: libmMath("exp2")) { _, ans, ct, m in try m.mul(ct, m.mul(ans, m.lit(M_LN2, ans))) }
+        case .erf:
+            return defUnaryFloat(self, math: libmMath("erf")) { x, ans, ct, m in
+                try m.mul(ct, m.mul(m.lit(2 / Double.pi.squareRoot(), ans), m.unary(.exp, m.neg(m.integerPow(x, 2)))))
+            }
         }
     }
 }
@@ -266,6 +304,24 @@ extension BinaryOp {
         case .ge: return defCompare(">=") { $0 >= 0 }
         case .eq: return defCompare("==", commutative: true) { $0 == 0 }
         case .ne: return defCompare("!=", commutative: true) { $0 != 0 }
+        case .atan2:
+            // JAX: d/dx atan2(x, y) = y / (x² + y²), d/dy = -x / (x² + y²).
+            return BinaryDef(kind: .arithmetic, c: { CTemplate(text: "\(mathFn("atan2", $0))($0, $1)") }, heavy: true, vjp: { x, _, ct, need, m in
+                let denominator = try m.add(m.integerPow(x[0], 2), m.integerPow(x[1], 2))
+                return try each(need) { $0 == 0 ? try m.mul(ct, m.div(x[1], denominator)) : try m.mul(ct, m.div(m.neg(x[0]), denominator)) }
+            })
+        case .rem:
+            // C's fmod for floats (lax.rem); for i32 truncating, with XLA's x % 0 = x and INT_MIN % -1 = 0.
+            // JAX: d/dx = 1, d/dy = -sign(x / y) * floor(|x / y|).
+            return BinaryDef(kind: .arithmetic, c: { t in
+                t == .i32 ? CTemplate(text: "($1 == 0 ? $0 : ($1 == -1 ? 0 : $0 % $1))") : CTemplate(text: "\(mathFn("fmod", t))($0, $1)")
+            }, int: { $1 == 0 ? $0 : ($1 == -1 ? 0 : $0 % $1) }, vjp: { x, _, ct, need, m in
+                try each(need) { i in
+                    if i == 0 { return ct }
+                    let q = try m.div(x[0], x[1])
+                    return try m.mul(m.neg(ct), m.mul(m.unary(.sign, q), m.unary(.floor, m.unary(.abs, q))))
+                }
+            })
         case .and: return BinaryDef(kind: .logical, c: { _ in CTemplate(text: "($0 & $1)") }, int: { $0 & $1 }, bool: { $0 && $1 }, commutative: true)
         case .or: return BinaryDef(kind: .logical, c: { _ in CTemplate(text: "($0 | $1)") }, int: { $0 | $1 }, bool: { $0 || $1 }, commutative: true)
         }
