@@ -355,6 +355,32 @@ for op, f in {"atan2": lax.atan2, "rem": lax.rem}.items():
         add_case(f"{op}_{dt}", op, {}, [a, b], np.asarray(f(a, b)), ulp=(2 if dt == "f32" else 4) if op == "atan2" else 0)
 
 
+# ---------------------------------------------------------------- rev and the cumulative operations
+
+for dt in ["f32", "i32", "bool"]:
+    x = (floats(NP[dt], len(cases) + 1, n=24, specials=False) if dt == "f32" else ints(len(cases) + 1, n=17) if dt == "i32"
+         else bools(len(cases) + 1, n=24)).reshape(-1)[:24].reshape(2, 3, 4)
+    for dims in [(0,), (2,), (0, 2), ()]:
+        add_case(f"rev_{dt}_{'_'.join(map(str, dims)) or 'none'}", "rev", {"dimensions": list(dims)}, [x], np.asarray(lax.rev(x, dims)))
+
+CUMULATIVE = {"cumsum": lax.cumsum, "cumprod": lax.cumprod, "cummax": lax.cummax, "cummin": lax.cummin,
+              "cumlogsumexp": lax.cumlogsumexp}
+for op, f in CUMULATIVE.items():
+    for dt in (["f32", "f64"] if op == "cumlogsumexp" else ["f32", "f64", "i32"]):
+        seed = len(cases) + 1
+        if dt == "i32":
+            x = rng(seed).randint(-3, 4, size=(3, 5)).astype(np.int32)
+        else:
+            x = rng(seed).uniform(-2, 2, size=(3, 5)).astype(NP[dt])
+            if op in ("cummax", "cummin"):
+                x[1, 2] = np.nan
+        for axis in [0, 1]:
+            for reverse in [False, True]:
+                out = np.asarray(f(x, axis=axis, reverse=reverse))
+                add_case(f"{op}_{dt}_a{axis}{'_rev' if reverse else ''}", op, {"axis": axis, "reverse": reverse}, [x], out,
+                         ulp=(4 if dt == "f32" else 8) if op in ("cumsum", "cumprod", "cumlogsumexp") and dt != "i32" else 0)
+
+
 # ---------------------------------------------------------------- .npy fixtures and print fixtures
 
 def npy_fixtures():

@@ -166,6 +166,9 @@ private let cases: [Case] = [
     Case(name: "broadcast-unit-axis", types: [f64(3, 1)]) { b, x in try b.emit(.broadcastInDim(shape: dims(3, 4), dims: [0, 1]), x) },
     Case(name: "broadcast-scalar", types: [f64()]) { b, x in try b.emit(.broadcastInDim(shape: dims(2, 2), dims: []), x) },
     Case(name: "reshape", types: [f64(2, 3)]) { b, x in try b.emit(.reshape(dims(3, 1, 2)), x) },
+    Case(name: "rev", types: [f64(2, 3, 4)]) { b, x in try b.emit(.rev(dimensions: [0, 2]), x) },
+    Case(name: "cumsum", types: [f64(3, 4)]) { b, x in try b.emit(.cumulative(.sum, axis: 1, reverse: false), x) },
+    Case(name: "cumsum-reverse", types: [f64(3, 4)]) { b, x in try b.emit(.cumulative(.sum, axis: 0, reverse: true), x) },
     Case(name: "transpose", types: [f64(2, 3, 4)]) { b, x in try b.emit(.transpose([2, 0, 1]), x) },
     Case(name: "slice", types: [f64(5, 6)]) { b, x in try b.emit(.slice(start: [1, 2], limit: dims(4, 6), strides: [1, 1]), x) },
     Case(name: "slice-strided", types: [f64(5, 7)]) { b, x in try b.emit(.slice(start: [1, 0], limit: dims(5, 7), strides: [2, 3]), x) },
@@ -258,7 +261,7 @@ private func weighted(_ c: Case) throws -> Program {
         for c in cases { for e in try weighted(c).eqns { names.insert(e.prim.name) } }
         let all = UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
             + ["integer_pow", "convert_element_type", "select_n", "reduce_sum", "reduce_max", "reduce_min",
-               "broadcast_in_dim", "reshape", "transpose", "slice", "pad", "concatenate", "dot_general", "iota"]
+               "broadcast_in_dim", "reshape", "transpose", "slice", "pad", "concatenate", "dot_general", "iota", "rev", "cumsum"]
         #expect(Set(all).subtracting(names).isEmpty, "missing: \(Set(all).subtracting(names).sorted())")
     }
 

@@ -217,6 +217,11 @@ let primitiveCases: [PrimCase] = {
                      [f64(2, 3, 4), f64(2, 4, 5)]))
     cases.append(one("dot_general batch last", .dotGeneral(DotDims(lhsContract: [0], rhsContract: [0], lhsBatch: [1], rhsBatch: [1])),
                      [f64(3, 2), f64(3, 2)]))
+    cases.append(one("rev (0,2)", .rev(dimensions: [0, 2]), [f64(2, 3, 4)]))
+    for kind in CumulativeKind.allCases {
+        cases.append(one("\(kind.rawValue) axis 1", .cumulative(kind, axis: 1, reverse: false), [f64(2, 3)]))
+        cases.append(one("\(kind.rawValue) axis 0 reverse", .cumulative(kind, axis: 0, reverse: true), [f64(2, 3)]))
+    }
     // iota has no operands: batch it next to an unused mapped input (the primitive itself is never mapped).
     cases.append(PrimCase(description: "iota") {
         try program("iota", [f64(2)]) { b, xs in
@@ -248,7 +253,8 @@ let primitiveCases: [PrimCase] = {
         for c in primitiveCases { for e in try c.build().eqns { names.insert(e.prim.name) } }
         let all = UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
             + ["integer_pow", "convert_element_type", "select_n", "reduce_sum", "reduce_max", "reduce_min",
-               "broadcast_in_dim", "reshape", "transpose", "slice", "pad", "concatenate", "dot_general", "iota"]
+               "broadcast_in_dim", "reshape", "transpose", "slice", "pad", "concatenate", "dot_general", "iota", "rev"]
+            + CumulativeKind.allCases.map(\.rawValue)
         #expect(Set(all).subtracting(names).isEmpty, "missing: \(Set(all).subtracting(names))")
     }
 

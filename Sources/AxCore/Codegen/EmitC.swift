@@ -427,7 +427,7 @@ final class KernelEmitter {
                        try emitTiledSums(es.map { ($0.inputs[0], bufferName($0.out)!) }, outer: count(kept.map { shape[$0] }),
                                          reduced: ax.map { shape[$0] }, dtype: es[0].out.type.dtype) { break }
                     for e in es { try emitReduce(e, target: bufferName(e.out)!) }
-                case .dot(let e): try e.prim.rules.emitKernel(e, target: bufferName(e.out)!, self)
+                case .kernel(let e): try e.prim.rules.emitKernel(e, target: bufferName(e.out)!, self)
                 case .copy(let k, let a):
                     try emitMap(target: outputNames[k], shape: p.outputs[k].type.shape, flat: true) { try gen(a, operandIndex(a, $0)) }
                 }

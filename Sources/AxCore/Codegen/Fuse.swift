@@ -20,8 +20,9 @@ public enum LoopNest: Sendable {
     /// Sums over the same axes of same-shaped operands, none depending on another, computed in one loop so
     /// that producers they share are computed once and never written out (XLA's multi-output fusion).
     case reduceSiblings([Eqn])
-    /// A contraction (inline loops for tiny shapes, a runtime GEMM/dot call otherwise).
-    case dot(Eqn)
+    /// A primitive with a kernel of its own (`emitKernel`): a contraction (inline loops for tiny shapes, a runtime
+    /// GEMM call otherwise) or a cumulative operation.
+    case kernel(Eqn)
     /// Writes output leaf `output` from an input, another buffer or a literal.
     case copy(output: Int, from: Atom)
 }
@@ -71,7 +72,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     var materialize = Set<Int>()
     for e in p.eqns where live.contains(e.out.id) {
         let kind = e.prim.rules.fusion
-        if kind == .reduction || kind == .contraction { materialize.insert(e.out.id) }
+        if kind == .reduction || kind.ownsKernel { materialize.insert(e.out.id) }
     }
     let outputIds = Set(p.outputs.compactMap { $0.variable?.id }.filter { defs[$0] != nil })
     materialize.formUnion(outputIds)
@@ -81,7 +82,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     for e in p.eqns {
         let opsCheap = e.inputs.allSatisfy { $0.isLiteral || cheap.contains($0.variable!.id) }
         switch e.prim.rules.fusion {
-        case .reduction, .contraction: cheap.insert(e.out.id)
+        case .reduction, .contraction, .cumulative: cheap.insert(e.out.id)
         case .indexRemap: if opsCheap { cheap.insert(e.out.id) }  // iota has no operands: always cheap
         case .elementwise: break
         }
@@ -128,7 +129,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         switch c.prim.rules.fusion {
         case .elementwise: sameIndex = c.out.type.shape == v.type.shape
         case .reduction: sameIndex = true
-        case .indexRemap, .contraction: sameIndex = false
+        case .indexRemap, .contraction, .cumulative: sameIndex = false
         }
         return (base.root, base.identity && sameIndex)
     }
@@ -136,8 +137,8 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     for e in p.eqns.reversed() where live.contains(e.out.id) && !materialize.contains(e.out.id) {
         let v = e.out
         let cs = (consumers[v.id] ?? []).filter { live.contains($0.out.id) }
-        if cs.contains(where: { $0.prim.rules.fusion == .contraction }) {
-            materialize.insert(v.id); continue  // contractions read buffers
+        if cs.contains(where: { $0.prim.rules.fusion.ownsKernel }) {
+            materialize.insert(v.id); continue  // contractions and cumulative operations read buffers
         }
         let groups = cs.map { via(v, $0) }
         let instances = cs.map { materialize.contains($0.out.id) ? 1 : (codeCopies[$0.out.id] ?? 1) }
@@ -200,7 +201,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         }
         switch e.prim.rules.fusion {
         case .reduction: nests.append((.reduce(e), [e]))
-        case .contraction: nests.append((.dot(e), [e]))
+        case .contraction, .cumulative: nests.append((.kernel(e), [e]))
         case .elementwise, .indexRemap: nests.append((.map(e), [e]))
         }
     }

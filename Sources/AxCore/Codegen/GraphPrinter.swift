@@ -54,7 +54,7 @@ extension KernelGraph {
             case .map(let e): roots = [e]; kind = "map"
             case .reduce(let e): roots = [e]; kind = "reduce"
             case .reduceSiblings(let es): roots = es; kind = "reduce_siblings"
-            case .dot(let e): roots = [e]; kind = "dot"
+            case .kernel(let e): roots = [e]; kind = e.prim.rules.fusion == .contraction ? "dot" : "kernel"
             case .copy(let k, let from):
                 let source = from.variable.flatMap { place[$0.id] }.map(label) ?? atomText(from, names)
                 out += "    \(n) copy → out\(k) from \(source)\n"

@@ -10,6 +10,8 @@ extension Ops {
         s["round"] = "round(x, decimals=0)"
         s["arctan2"] = "arctan2(x1, x2)"
         s["fmod"] = "fmod(x1, x2)"
+        for f in cumulativeBuiltins.keys { s[f] = "\(f)(x, axis=None, reverse=False)" }
+        s["flip"] = "flip(x, axis=None)"
         return s
     }()
 
@@ -17,6 +19,11 @@ extension Ops {
     static let unaryMath: [String: UnaryOp] = [
         "tan": .tan, "arctan": .atan, "arcsin": .asin, "arccos": .acos, "sinh": .sinh, "cosh": .cosh,
         "arctanh": .atanh, "expm1": .expm1, "exp2": .exp2, "erf": .erf, "floor": .floor, "ceil": .ceil,
+    ]
+
+    /// The cumulative builtins (jnp.cumsum, jnp.cumprod; lax.cummax, lax.cummin, lax.cumlogsumexp).
+    static let cumulativeBuiltins: [String: CumulativeKind] = [
+        "cumsum": .sum, "cumprod": .prod, "cummax": .max, "cummin": .min, "cumlogsumexp": .logsumexp, "logcumsumexp": .logsumexp,
     ]
 
     /// A math builtin call (`a` bound to its signature); nil when `name` is not one.
@@ -55,6 +62,21 @@ extension Ops {
             }
             let xa = try arrayAtom(x.0, name, x.1), ya = try arrayAtom(y.0, name, y.1)
             return try elementwise(op, name, xa, ya, at: range)
+        case "flip":
+            // jnp.flip: every axis when `axis` is None.
+            let x = try arrayArg(arg("x"), name)
+            let axes = isNone(arg("axis").0) ? Array(0..<x.type.rank) : try axesArg(arg("axis"), rank: x.type.rank, of: x.type)
+            return .array(axes.isEmpty ? x : try emit(.rev(dimensions: axes.sorted()), [x]), weak: false)
+        case _ where Ops.cumulativeBuiltins[name] != nil:
+            // jnp.cumsum: over the flattened array when `axis` is None; bools sum as i32, as jax.numpy's.
+            let kind = Ops.cumulativeBuiltins[name]!
+            var x = kind == .logsumexp ? try floatArray(arg("x"), name) : try arrayArg(arg("x"), name)
+            if x.type.dtype == .bool { x = try cast(x, .i32) }
+            if isNone(arg("axis").0) { x = try ravel(x, arg("x").1) }
+            let axes = try axesArg(isNone(arg("axis").0) ? (.array(.lit(0, .i32), weak: true), range) : arg("axis"), rank: x.type.rank, of: x.type)
+            guard axes.count == 1 else { throw Diagnostic("\(name): axis must be one int", at: arg("axis").1) }
+            let reverse = try boolArg(arg("reverse"), "reverse") ?? false
+            return .array(try emit(.cumulative(kind, axis: axes[0], reverse: reverse), [x]), weak: false)
         default:
             guard let op = Ops.unaryMath[name] else { return nil }
             return try floatUnary(op, arg("x"))

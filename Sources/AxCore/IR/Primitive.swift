@@ -39,6 +39,10 @@ public enum Primitive: Hashable, Sendable {
     case concatenate(axis: Int)
     case dotGeneral(DotDims)
     case iota(DType, shape: [Dim], dimension: Int)
+    /// The operand with the order of the elements along `dimensions` reversed (jax.lax.rev).
+    case rev(dimensions: [Int])
+    /// A cumulative sum, product, maximum, minimum or log-sum-exp along `axis` (jax.lax.cumsum, ...).
+    case cumulative(CumulativeKind, axis: Int, reverse: Bool)
 
     /// The primitive's rule record (Primitives/): the one exhaustive switch over `Primitive`. Every pass reads a
     /// primitive's rules through it, so a new primitive is its case here and its record (docs/pipeline.md,
@@ -61,6 +65,8 @@ public enum Primitive: Hashable, Sendable {
         case .concatenate(let axis): return ConcatenateRules(axis: axis)
         case .dotGeneral(let d): return DotGeneralRules(d: d)
         case .iota(let t, let shape, let dim): return IotaRules(dtype: t, shape: shape, dimension: dim)
+        case .rev(let dims): return RevRules(dimensions: dims)
+        case .cumulative(let kind, let axis, let reverse): return CumulativeRules(kind: kind, axis: axis, reverse: reverse)
         }
     }
 

@@ -497,3 +497,43 @@ struct ConcatenateRules: LayoutRules {
         return r
     }
 }
+
+// MARK: - rev
+
+/// The operand with the order of its elements reversed along `dimensions` (`jnp.flip`).
+struct RevRules: LayoutRules {
+    let dimensions: [Int]
+    var name: String { "rev" }
+    var paramText: String { "dimensions=\(paramList(dimensions))" }
+
+    func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
+        try checkArity(name, ins, 1)
+        try checkAxes(name, dimensions, rank: ins[0].rank)
+        return ins[0]
+    }
+    func move<T: AxElement>(_ xs: [[T]], _ args: [Tensor], outShape: [Int]) -> [T] {
+        // Read from the far end of each reversed axis, with a negative stride.
+        var st = Tensor.strides(outShape), base = 0
+        for d in dimensions where outShape[d] > 0 { base += (outShape[d] - 1) * st[d]; st[d] = -st[d] }
+        return gathered(xs[0], base: base, st, outShape)
+    }
+    func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
+        [need[0] ? try m.emit(.rev(dimensions: dimensions), [ct]) : nil]
+    }
+    func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
+        let x = ins[0]
+        return Batched(try b.b.emit(.rev(dimensions: bump(dimensions, x.bdim)), [x.atom]), x.bdim)
+    }
+    func fold(_ e: Eqn, producer: (Atom) -> Eqn?) -> Fold {
+        if dimensions.isEmpty { return .replace(e.inputs[0]) }
+        if let inner = producer(e.inputs[0]), inner.prim == .rev(dimensions: dimensions) { return .replace(inner.inputs[0]) }
+        return .keep
+    }
+    func readsFlat(_ e: Eqn) -> Bool { false }
+    func elementC(_ e: Eqn, _ idx: Index, _ k: KernelEmitter) throws -> String {
+        let ix = try multiIndex(name, idx), shape = e.out.type.shape
+        var opIdx = ix
+        for d in dimensions { opIdx[d] = "(\(k.dim(shape[d])) - 1 - \(ix[d]))" }
+        return try k.gen(e.inputs[0], .multi(opIdx))
+    }
+}

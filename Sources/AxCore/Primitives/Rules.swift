@@ -13,6 +13,10 @@ enum FusionKind: Sendable {
     case reduction
     /// A contraction: its own kernel, reading buffers.
     case contraction
+    /// A cumulative operation along an axis (cumsum, ...): its own kernel, reading buffers.
+    case cumulative
+    /// Whether the primitive is computed by its own kernel (`emitKernel`), reading its operands from buffers.
+    var ownsKernel: Bool { self == .contraction || self == .cumulative }
 }
 
 /// A reduction's C: accumulator type, identity and combiner.

@@ -1,0 +1,148 @@
+// The cumulative primitives' record: cumsum, cumprod, cummax, cummin and cumlogsumexp along one axis (jax.lax's),
+// optionally from the end. Each is a kernel of its own: one sequential accumulator per line along the axis.
+
+/// Which cumulative operation.
+public enum CumulativeKind: String, Sendable, Hashable, CaseIterable {
+    case sum = "cumsum", prod = "cumprod", max = "cummax", min = "cummin", logsumexp = "cumlogsumexp"
+}
+
+/// The record of the cumulative operations. Floats accumulate in double for sum, prod and logsumexp (as the
+/// reductions' sums do); max and min propagate NaN as XLA's.
+struct CumulativeRules: PrimitiveRules {
+    let kind: CumulativeKind, axis: Int, reverse: Bool
+    var name: String { kind.rawValue }
+    var paramText: String { "axis=\(axis) reverse=\(reverse ? "True" : "False")" }
+    var fusion: FusionKind { .cumulative }
+    var isHeavy: Bool { kind == .logsumexp }
+
+    func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
+        try checkArity(name, ins, 1)
+        try checkAxes(name, [axis], rank: ins[0].rank)
+        guard ins[0].dtype != .bool else { throw ShapeError("\(name) expects numbers, got \(ins[0])") }
+        if kind == .logsumexp { guard ins[0].dtype.isFloat else { throw ShapeError("\(name) expects floats, got \(ins[0])") } }
+        return ins[0]
+    }
+
+    /// The lines along the axis: (count of lines before the axis, the axis length, the stride along it).
+    private func lines(_ shape: [Int]) -> (outer: Int, length: Int, inner: Int) {
+        (shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *))
+    }
+
+    /// `step` over every line of `n` elements, in the scan's order: `step(first, offset)` per element.
+    private func forEachLine(_ shape: [Int], _ visit: (_ start: Int, _ stride: Int, _ length: Int) -> Void) {
+        let (outer, length, inner) = lines(shape)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let first = o * length * inner + i
+                if reverse { visit(first + (length - 1) * inner, -inner, length) } else { visit(first, inner, length) }
+            }
+        }
+    }
+
+    func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage {
+        let shape = args[0].shape
+        func scan<T, A>(_ a: [T], _ initial: A, _ combine: (A, T) -> A, _ finish: (A) -> T) -> [T] {
+            a.withUnsafeBufferPointer { pa in
+                makeArray(pa.count) { out in
+                    forEachLine(shape) { start, stride, length in
+                        var acc = initial
+                        for j in 0..<length {
+                            let k = start + j * stride
+                            acc = combine(acc, pa[k])
+                            out[k] = finish(acc)
+                        }
+                    }
+                }
+            }
+        }
+        let lse = try logAddExp()
+        func float<T: BinaryFloatingPoint>(_ a: [T]) -> [T] {
+            switch kind {
+            case .sum: return scan(a, 0.0 as Double, { $0 + Double($1) }, { T($0) })
+            case .prod: return scan(a, 1.0 as Double, { $0 * Double($1) }, { T($0) })
+            case .max: return scan(a, -T.infinity, xlaMax, { $0 })
+            case .min: return scan(a, T.infinity, xlaMin, { $0 })
+            case .logsumexp: return scan(a, -Double.infinity, { lse($0, Double($1)) }, { T($0) })
+            }
+        }
+        switch args[0].storage {
+        case .f32(let a): return .f32(float(a))
+        case .f64(let a): return .f64(float(a))
+        case .i32(let a):
+            switch kind {
+            case .sum: return .i32(scan(a, Int32(0), { $0 &+ $1 }, { $0 }))
+            case .prod: return .i32(scan(a, Int32(1), { $0 &* $1 }, { $0 }))
+            case .max: return .i32(scan(a, Int32.min, { Swift.max($0, $1) }, { $0 }))
+            case .min: return .i32(scan(a, Int32.max, { Swift.min($0, $1) }, { $0 }))
+            case .logsumexp: throw Diagnostic("\(name) expects floats, got i32")
+            }
+        case .bool: throw Diagnostic("\(name) expects numbers, got bool")
+        }
+    }
+
+    /// jnp.logaddexp in double, with the runtime's exp and log1p (the kernels' math): NaN when either is NaN,
+    /// -inf + -inf = -inf.
+    private func logAddExp() throws -> (Double, Double) -> Double {
+        typealias Fn = @convention(c) (Double) -> Double
+        let exp = unsafeBitCast(try runtimeSymbol(runtimeScalarName("exp", .f64)), to: Fn.self)
+        let log1p = unsafeBitCast(try runtimeSymbol(runtimeScalarName("log1p", .f64)), to: Fn.self)
+        return { a, b in
+            let m = a > b ? a : b, d = a - b
+            if d.isNaN { return a + b }
+            return m + log1p(exp(-Swift.abs(d)))
+        }
+    }
+
+    func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
+        guard need[0] else { return [nil] }
+        // The transpose of a cumulative sum is the cumulative sum in the other direction.
+        guard kind == .sum else { throw Diagnostic("grad of \(name) is not supported yet (only cumsum is differentiable)") }
+        return [try m.emit(.cumulative(.sum, axis: axis, reverse: !reverse), [ct])]
+    }
+    func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
+        let x = ins[0]
+        return Batched(try b.b.emit(.cumulative(kind, axis: bump([axis], x.bdim)[0], reverse: reverse), [x.atom]), x.bdim)
+    }
+
+    /// One loop over the lines, each scanned in order by one accumulator (the operand is a buffer).
+    func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
+        let x = e.inputs[0], t = e.out.type.dtype, shape = x.type.shape
+        guard let v = x.variable, let src = k.bufferName(v) else {
+            // A literal or scalar operand: a line of one element is its own cumulative value.
+            try k.emitMap(target: target, shape: shape, flat: true) { try k.gen(x, k.operandIndex(x, $0)) }
+            return
+        }
+        let acc: String, identity: String, combine: (String, String) -> String
+        switch kind {
+        case .sum, .prod:
+            let isFloat = t.isFloat
+            acc = isFloat ? "double" : "int32_t"
+            identity = kind == .sum ? (isFloat ? "0.0" : "0") : (isFloat ? "1.0" : "1")
+            let c = isFloat ? CTemplate(text: kind == .sum ? "($0 + $1)" : "($0 * $1)") : BinaryOp(rawValue: kind == .sum ? "add" : "mul")!.def.c(.i32)
+            combine = { c.apply([$0, $1]) }
+        case .max, .min:
+            acc = t.cType
+            identity = kind == .max ? (t == .i32 ? "(-2147483647-1)" : cLiteral(-.infinity, t)) : (t == .i32 ? "2147483647" : cLiteral(.infinity, t))
+            let c = kind == .max ? maxTemplate(t) : minTemplate(t)
+            combine = { c.apply([$0, $1]) }
+        case .logsumexp:
+            acc = "double"
+            identity = cLiteral(-.infinity, .f64)
+            let exp = runtimeScalarName("exp", .f64), log1p = runtimeScalarName("log1p", .f64)
+            k.runtime.formUnion([exp, log1p])
+            combine = { a, b in "(\(a) - \(b) != \(a) - \(b) ? \(a) + \(b) : (\(a) > \(b) ? \(a) : \(b)) + \(log1p)(\(exp)(-fabs(\(a) - \(b)))))" }
+        }
+        let outer = k.count(Array(shape[..<axis])), length = k.dim(shape[axis]), inner = k.count(Array(shape[(axis + 1)...]))
+        try k.loops([outer, inner]) { oi in
+            let a = k.fresh("acc"), j = k.fresh("j"), p = k.fresh("t")
+            k.line("\(acc) \(a) = \(identity);")
+            try k.block("for (int64_t \(j) = 0; \(j) < \(length); \(j)++)") {
+                let pos = reverse ? "(\(length) - 1 - \(j))" : j
+                k.line("int64_t \(p) = (\(oi[0]) * \(length) + \(pos)) * \(inner) + \(oi[1]);")
+                let xv = kind == .logsumexp ? "(double)\(src)[\(p)]" : "\(src)[\(p)]"
+                k.line("\(a) = \(combine(a, k.isSimple(xv) ? xv : k.bind(acc, xv)));")
+                k.line("\(target)[\(p)] = (\(t.cType))\(a);")
+            }
+        }
+    }
+}
