@@ -260,6 +260,7 @@ final class KernelEmitter {
             return "((\(t.cType))(\(ix[d])))"
         case .reduceSum, .reduceMax, .reduceMin, .dotGeneral:
             throw InternalError("codegen: \(e.prim.name) must be materialized")
+        case .stopGradient: throw InternalError("codegen: stop_gradient must be removed by lower")
         }
     }
 
@@ -310,7 +311,7 @@ final class KernelEmitter {
         case .broadcastInDim:
             let a = e.inputs[0]
             return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && flatOK(a))
-        case .transpose, .slice, .pad, .concatenate, .iota, .reduceSum, .reduceMax, .reduceMin, .dotGeneral:
+        case .transpose, .slice, .pad, .concatenate, .iota, .reduceSum, .reduceMax, .reduceMin, .dotGeneral, .stopGradient:
             return false
         }
     }

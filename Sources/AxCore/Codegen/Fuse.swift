@@ -89,6 +89,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         case .reduceSum, .reduceMax, .reduceMin, .dotGeneral, .iota: cheap.insert(e.out.id)
         case .broadcastInDim, .reshape, .transpose, .slice, .pad, .concatenate: if opsCheap { cheap.insert(e.out.id) }
         case .unary, .binary, .integerPow, .convert, .select: break
+        case .stopGradient: throw InternalError("fuse: stop_gradient must be removed by lower")
         }
     }
 

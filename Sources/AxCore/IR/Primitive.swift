@@ -51,6 +51,8 @@ public enum Primitive: Hashable, Sendable {
     case concatenate(axis: Int)
     case dotGeneral(DotDims)
     case iota(DType, shape: [Dim], dimension: Int)
+    /// `stop_gradient(x)`: the identity with a zero derivative; removed by `lower` before codegen.
+    case stopGradient
 
     /// The name printed in the IR (jaxpr's).
     public var name: String {
@@ -71,6 +73,7 @@ public enum Primitive: Hashable, Sendable {
         case .concatenate: return "concatenate"
         case .dotGeneral: return "dot_general"
         case .iota: return "iota"
+        case .stopGradient: return "stop_gradient"
         }
     }
 
@@ -78,7 +81,7 @@ public enum Primitive: Hashable, Sendable {
     public var paramText: String {
         func list<T>(_ xs: [T]) -> String { "(" + xs.map { "\($0)" }.joined(separator: ", ") + (xs.count == 1 ? ",)" : ")") }
         switch self {
-        case .unary, .binary, .select: return ""
+        case .unary, .binary, .select, .stopGradient: return ""
         case .integerPow(let y): return "y=\(y)"
         case .convert(let t): return "new_dtype=\(t)"
         case .reduceSum(let a), .reduceMax(let a), .reduceMin(let a): return "axes=\(list(a))"
@@ -276,6 +279,9 @@ extension Primitive {
             try arity(0)
             guard dim >= 0 && dim < shape.count else { throw ShapeError("iota: dimension \(dim) out of range") }
             return TensorType(t, shape)
+        case .stopGradient:
+            try arity(1)
+            return ins[0]
         }
     }
 }

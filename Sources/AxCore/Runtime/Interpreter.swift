@@ -37,6 +37,7 @@ public func evalPrimitive(_ prim: Primitive, _ args: [Tensor], sizes: [String: I
         storage = try evalReduce(p, args[0], axes: axes, outCount: n)
     case .dotGeneral(let d): storage = try evalDot(d, args[0], args[1], outShape: outShape)
     case .iota(let t, _, let dim): storage = evalIota(t, outShape, dim)
+    case .stopGradient: storage = args[0].storage
     case .broadcastInDim, .reshape, .transpose, .slice, .pad, .concatenate:
         switch outType.dtype {
         case .f32: storage = try structural(p, args, outShape, Float.self)

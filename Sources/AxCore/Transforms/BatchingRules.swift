@@ -59,7 +59,7 @@ struct Batcher {
     /// Applies the batching rule of `prim` to `ins` (at least one mapped); `out` is the per-example output type.
     func apply(_ prim: Primitive, _ ins: [Batched], out: TensorType) throws -> Batched {
         switch prim {
-        case .unary, .integerPow, .convert:
+        case .unary, .integerPow, .convert, .stopGradient:
             return Batched(try b.emit(prim, [ins[0].atom]), ins[0].bdim)
 
         case .binary, .select:

@@ -262,7 +262,7 @@ func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
             return try dotTransposeLHS(ct, x: x[1].type, y: x[0], swapped, swapAns: true, m)
         }
 
-    case .iota: break
+    case .iota, .stopGradient: break
     }
     return cts
 }

@@ -1,0 +1,204 @@
+// jvp, jacfwd, jacrev and hessian as program rewrites (docs/language.md "Forward mode and Jacobians"), and the
+// removal of stop_gradient before codegen. jvp copies each equation and emits its JVP rule (JVPRules.swift).
+
+/// The forward-mode program of `p`: inputs are `p`'s primals then one tangent per primal (parameters named
+/// `x_dot`), outputs `(f(x), tangent_out)`. Integer and boolean values have zero tangents.
+public func jvp(_ p: Program) throws -> Program {
+    let b = Builder(startingAfter: p.maxId)
+    let m = VJPEmitter(b: b)
+    var tangent: [Int: Atom] = [:]
+    var tangentInputs: [Var] = []
+    for v in p.inputs {
+        let t = b.fresh(v.type)
+        tangentInputs.append(t)
+        if v.type.dtype.isFloat { tangent[v.id] = .v(t) }
+    }
+    func tan(_ a: Atom) -> Atom? { a.variable.flatMap { tangent[$0.id] } }
+    for e in p.eqns {
+        b.append(e)
+        let ts = e.inputs.map(tan)
+        guard e.out.type.dtype.isFloat, ts.contains(where: { $0 != nil }) else { continue }
+        b.loc = e.loc
+        if let g = try jvp(e, tangents: ts, m) {
+            guard g.type == e.out.type else {
+                throw InternalError("jvp of \(e.prim.name): rule gave \(g.type) for \(e.out.type)")
+            }
+            tangent[e.out.id] = g
+        }
+    }
+    b.loc = .unknown
+    let tangentOuts = try p.outputs.map { try tan($0) ?? m.zeros($0.type) }
+    let dotParams = p.params.map { ProgramParam(name: $0.name + "_dot", tree: $0.tree) }
+    return Program(name: p.name, params: p.params + dotParams, inputs: p.inputs + tangentInputs, eqns: b.take(),
+                   outputs: p.outputs + tangentOuts, outTree: .tuple([p.outTree, p.outTree]), origin: "jvp(\(p.origin))")
+}
+
+/// `p` with every `stop_gradient` replaced by its operand (after the transforms, before codegen: see `lower`).
+public func strippingStopGradient(_ p: Program) -> Program {
+    guard p.eqns.contains(where: { $0.prim == .stopGradient }) else { return p }
+    var env: [Int: Atom] = [:]
+    func get(_ a: Atom) -> Atom { a.variable.flatMap { env[$0.id] } ?? a }
+    var q = p
+    q.eqns = []
+    for var e in p.eqns {
+        e.inputs = e.inputs.map(get)
+        if e.prim == .stopGradient { env[e.out.id] = e.inputs[0]; continue }
+        q.eqns.append(e)
+    }
+    q.outputs = p.outputs.map(get)
+    return q
+}
+
+// MARK: - Jacobians
+
+/// Which Jacobian: `jacfwd`, `jacrev`, or `hessian` (jacfwd of jacrev).
+public enum JacobianKind: String, Sendable, Hashable {
+    case jacfwd, jacrev, hessian
+}
+
+/// The Jacobian program of `p` with respect to the parameters `argnums`: each output leaf becomes the tree of
+/// the differentiated parameter(s) (a tuple of them when `tupleArgnums`), each leaf shaped as the output leaf's
+/// shape followed by the input leaf's shape, as `jax.jacfwd`/`jax.jacrev`/`jax.hessian` give.
+public func jacobian(_ p: Program, kind: JacobianKind, argnums: [Int], tupleArgnums: Bool) throws -> Program {
+    var r: Program
+    switch kind {
+    case .jacfwd: r = try jacfwdProgram(p, argnums: argnums, tupleArgnums: tupleArgnums)
+    case .jacrev: r = try jacrevProgram(p, argnums: argnums, tupleArgnums: tupleArgnums)
+    case .hessian:
+        let inner = simplify(try jacrevProgram(p, argnums: argnums, tupleArgnums: tupleArgnums))
+        try inner.verify()
+        r = try jacfwdProgram(inner, argnums: argnums, tupleArgnums: tupleArgnums)
+    }
+    let argText = argnums == [0] && !tupleArgnums ? ""
+        : ", argnums=" + (tupleArgnums ? "(" + argnums.map(String.init).joined(separator: ", ") + (argnums.count == 1 ? ",)" : ")") : "\(argnums[0])")
+    r.origin = "\(kind.rawValue)(\(p.origin)\(argText))"
+    return r
+}
+
+/// The input leaves of the parameters `argnums` (already normalized), in order, with their parameter's name.
+private func jacobianLeaves(_ p: Program, _ argnums: [Int], _ what: String) throws -> [(name: String, v: Var)] {
+    var firstLeaf: [Int] = [], next = 0
+    for prm in p.params { firstLeaf.append(next); next += prm.tree.leafCount }
+    var out: [(String, Var)] = []
+    for k in argnums {
+        guard k >= 0 && k < p.params.count else { throw InternalError("\(what): argnums \(k) out of range") }
+        for v in p.inputs[firstLeaf[k]..<firstLeaf[k] + p.params[k].tree.leafCount] {
+            guard v.type.dtype.isFloat else {
+                throw Diagnostic("\(what) requires real-valued (float) inputs, but parameter '\(p.params[k].name)' has type \(v.type)")
+            }
+            out.append((p.params[k].name, v))
+        }
+    }
+    return out
+}
+
+/// The number of basis vectors for a value of type `t`: its element count, a constant or one size variable.
+private func basisSize(_ t: TensorType, _ what: String, _ name: String) throws -> Dim {
+    let ks = t.shape.compactMap(\.constValue)
+    if ks.count == t.rank { return .const(ks.reduce(1, *)) }
+    if t.rank == 1 { return t.shape[0] }
+    throw Diagnostic("\(what): '\(name)' has type \(t); a Jacobian with respect to or of an array with a size variable is supported for rank 1 only")
+}
+
+/// The standard basis of `t`'s space: `eye(n)` reshaped to `[n] + t.shape`, in `t`'s dtype.
+private func standardBasis(_ t: TensorType, _ n: Dim, _ m: VJPEmitter) throws -> Atom {
+    let rows = try m.emit(.iota(.i32, shape: [n, n], dimension: 0), [])
+    let cols = try m.emit(.iota(.i32, shape: [n, n], dimension: 1), [])
+    let eye = try m.convert(m.binary(.eq, rows, cols), t.dtype)
+    return try m.reshape(eye, [n] + t.shape)
+}
+
+/// A size-variable name for an internal vmap that `p` does not use (substituted back by `inline`).
+private func freshSizeName(_ p: Program) -> String {
+    let used = Set(p.sizeVars)
+    var k = 0
+    while used.contains("jac\(k)") { k += 1 }
+    return "jac\(k)"
+}
+
+/// `vmap(q)` over its last input (mapped along axis 0) with `n` basis vectors, every output's batch axis at
+/// `outAxes`, inlined into `b` with `args` and the basis; returns the outputs.
+private func mapOverBasis(_ q: Program, args: [Atom], basis: Atom, n: Dim, outAxes: [Int?], _ b: Builder) throws -> [Atom] {
+    let name = freshSizeName(q)
+    let inAxes = Array(repeating: Int?.none, count: q.inputs.count - 1) + [0]
+    let v = simplify(try vmap(q, inAxes: inAxes, outAxes: outAxes, axisSize: n.constValue, sizeName: name))
+    try v.verify()
+    return try b.inline(v, args: args + [basis], sizes: n.constValue == nil ? [name: n] : [:])
+}
+
+/// The output tree of a Jacobian: each leaf of `p`'s output tree replaced by the differentiated parameters' tree.
+private func jacobianTree(_ p: Program, _ argnums: [Int], _ tupleArgnums: Bool) -> TreeDef {
+    let argTree: TreeDef = tupleArgnums ? .tuple(argnums.map { p.params[$0].tree }) : p.params[argnums[0]].tree
+    func go(_ t: TreeDef) -> TreeDef {
+        switch t { case .leaf: return argTree; case .tuple(let cs): return .tuple(cs.map(go)) }
+    }
+    return go(p.outTree)
+}
+
+/// jacfwd: for each differentiated input leaf, the jvp mapped over the standard basis of that leaf (the other
+/// tangents zero), the batch axis last, reshaped to the output's shape followed by the input's shape.
+private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) throws -> Program {
+    let leaves = try jacobianLeaves(p, argnums, "jacfwd")
+    let j = simplify(try jvp(p))
+    try j.verify()
+    let b = Builder(startingAfter: max(p.maxId, j.maxId))
+    let m = VJPEmitter(b: b)
+    let primals = p.inputs.map { Atom.v($0) }
+    var perLeaf: [[Atom]] = []   // perLeaf[leaf][output]
+    for (name, leaf) in leaves {
+        let n = try basisSize(leaf.type, "jacfwd", name)
+        // K(primals, direction) = tangent outputs of jvp(p) with the direction as this leaf's tangent.
+        let kb = Builder(startingAfter: j.maxId)
+        let km = VJPEmitter(b: kb)
+        let kPrimals = p.inputs.map { kb.fresh($0.type) }
+        let dir = kb.fresh(leaf.type)
+        var tangents: [Atom] = []
+        for v in p.inputs { tangents.append(v == leaf ? .v(dir) : try km.zeros(v.type)) }
+        let outs = try kb.inline(j, args: kPrimals.map { .v($0) } + tangents)
+        let k = Program(name: p.name, params: p.params + [ProgramParam(name: "direction", tree: .leaf)],
+                        inputs: kPrimals + [dir], eqns: kb.take(), outputs: Array(outs[p.outputs.count...]), outTree: p.outTree)
+        let basis = try standardBasis(leaf.type, n, m)
+        let cols = try mapOverBasis(k, args: primals, basis: basis, n: n, outAxes: p.outputs.map { $0.type.rank },  b)
+        perLeaf.append(try zip(cols, p.outputs).map { c, o in try m.reshape(c, o.type.shape + leaf.type.shape) })
+    }
+    let outputs = p.outputs.indices.flatMap { i in perLeaf.map { $0[i] } }
+    return Program(name: p.name, params: p.params, inputs: p.inputs, eqns: b.take(), outputs: outputs,
+                   outTree: jacobianTree(p, argnums, tupleArgnums))
+}
+
+/// jacrev: for each output leaf, the gradient of `sum(out * c)` mapped over the standard basis for `c` (a scalar
+/// output needs no basis: one reverse pass), reshaped to the output's shape followed by the input's shape.
+private func jacrevProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) throws -> Program {
+    let leaves = try jacobianLeaves(p, argnums, "jacrev")
+    if let bad = p.outputs.first(where: { !$0.type.dtype.isFloat }) {
+        throw Diagnostic("jacrev requires real-valued (float) outputs, got \(bad.type)")
+    }
+    let b = Builder(startingAfter: p.maxId)
+    let m = VJPEmitter(b: b)
+    let primals = p.inputs.map { Atom.v($0) }
+    var perOutput: [[Atom]] = []   // perOutput[output][leaf]
+    for (i, o) in p.outputs.enumerated() {
+        // S(primals[, c]) = sum(out_i * c), or out_i itself for a scalar output.
+        let sb = Builder(startingAfter: p.maxId)
+        let sm = VJPEmitter(b: sb)
+        let sPrimals = p.inputs.map { sb.fresh($0.type) }
+        let out = try sb.inline(p, args: sPrimals.map { .v($0) })[i]
+        let scalar = o.type.isScalar
+        let c = sb.fresh(o.type)
+        let value = scalar ? out : try sm.reduceSum(sm.mul(out, .v(c)), Array(0..<o.type.rank))
+        let s = Program(name: p.name, params: p.params + (scalar ? [] : [ProgramParam(name: "cotangent", tree: .leaf)]),
+                        inputs: sPrimals + (scalar ? [] : [c]), eqns: sb.take(), outputs: [value], outTree: .leaf)
+        let g = simplify(try grad(s, argnums: argnums, tupleArgnums: true, withValue: false))
+        try g.verify()
+        if scalar {
+            perOutput.append(try b.inline(g, args: primals))
+            continue
+        }
+        let n = try basisSize(o.type, "jacrev", "output \(i)")
+        let basis = try standardBasis(o.type, n, m)
+        let rows = try mapOverBasis(g, args: primals, basis: basis, n: n, outAxes: g.outputs.map { _ in 0 }, b)
+        perOutput.append(try zip(rows, leaves).map { r, l in try m.reshape(r, o.type.shape + l.v.type.shape) })
+    }
+    return Program(name: p.name, params: p.params, inputs: p.inputs, eqns: b.take(), outputs: perOutput.flatMap { $0 },
+                   outTree: jacobianTree(p, argnums, tupleArgnums))
+}
