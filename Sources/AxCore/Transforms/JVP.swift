@@ -4,11 +4,18 @@
 /// The forward-mode program of `p`: inputs are `p`'s primals then one tangent per primal (parameters named
 /// `x_dot`), outputs `(f(x), tangent_out)`. Integer and boolean values have zero tangents.
 public func jvp(_ p: Program) throws -> Program {
+    let dotParams = p.params.map { ProgramParam(name: $0.name + "_dot", tree: $0.tree) }
+    return try jvp(p, active: p.inputs.map { _ in true }, tangentParams: dotParams)
+}
+
+/// `jvp(p)` with tangent inputs for the `active` input leaves only (the others' tangents are symbolic zeros),
+/// described by `tangentParams`.
+func jvp(_ p: Program, active: [Bool], tangentParams: [ProgramParam]) throws -> Program {
     let b = Builder(startingAfter: p.maxId)
     let m = VJPEmitter(b: b)
     var tangent: [Int: Atom] = [:]
     var tangentInputs: [Var] = []
-    for v in p.inputs {
+    for (v, on) in zip(p.inputs, active) where on {
         let t = b.fresh(v.type)
         tangentInputs.append(t)
         if v.type.dtype.isFloat { tangent[v.id] = .v(t) }
@@ -28,8 +35,7 @@ public func jvp(_ p: Program) throws -> Program {
     }
     b.loc = .unknown
     let tangentOuts = try p.outputs.map { try tan($0) ?? m.zeros($0.type) }
-    let dotParams = p.params.map { ProgramParam(name: $0.name + "_dot", tree: $0.tree) }
-    return Program(name: p.name, params: p.params + dotParams, inputs: p.inputs + tangentInputs, eqns: b.take(),
+    return Program(name: p.name, params: p.params + tangentParams, inputs: p.inputs + tangentInputs, eqns: b.take(),
                    outputs: p.outputs + tangentOuts, outTree: .tuple([p.outTree, p.outTree]), origin: "jvp(\(p.origin))")
 }
 
@@ -139,24 +145,19 @@ private func jacobianTree(_ p: Program, _ argnums: [Int], _ tupleArgnums: Bool) 
 /// tangents zero), the batch axis last, reshaped to the output's shape followed by the input's shape.
 private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) throws -> Program {
     let leaves = try jacobianLeaves(p, argnums, "jacfwd")
-    let j = simplify(try jvp(p))
-    try j.verify()
-    let b = Builder(startingAfter: max(p.maxId, j.maxId))
+    let b = Builder(startingAfter: p.maxId)
     let m = VJPEmitter(b: b)
     let primals = p.inputs.map { Atom.v($0) }
     var perLeaf: [[Atom]] = []   // perLeaf[leaf][output]
     for (name, leaf) in leaves {
         let n = try basisSize(leaf.type, "jacfwd", name)
-        // K(primals, direction) = tangent outputs of jvp(p) with the direction as this leaf's tangent.
-        let kb = Builder(startingAfter: j.maxId)
-        let km = VJPEmitter(b: kb)
-        let kPrimals = p.inputs.map { kb.fresh($0.type) }
-        let dir = kb.fresh(leaf.type)
-        var tangents: [Atom] = []
-        for v in p.inputs { tangents.append(v == leaf ? .v(dir) : try km.zeros(v.type)) }
-        let outs = try kb.inline(j, args: kPrimals.map { .v($0) } + tangents)
-        let k = Program(name: p.name, params: p.params + [ProgramParam(name: "direction", tree: .leaf)],
-                        inputs: kPrimals + [dir], eqns: kb.take(), outputs: Array(outs[p.outputs.count...]), outTree: p.outTree)
+        // K(primals, direction) = the tangent outputs of jvp(p) with the direction as this leaf's tangent
+        // (the other inputs' tangents are symbolic zeros).
+        var k = try jvp(p, active: p.inputs.map { $0 == leaf }, tangentParams: [ProgramParam(name: "direction", tree: .leaf)])
+        k.outputs = Array(k.outputs[p.outputs.count...])
+        k.outTree = p.outTree
+        k = simplify(k)
+        try k.verify()
         let basis = try standardBasis(leaf.type, n, m)
         let cols = try mapOverBasis(k, args: primals, basis: basis, n: n, outAxes: p.outputs.map { $0.type.rank },  b)
         perLeaf.append(try zip(cols, p.outputs).map { c, o in try m.reshape(c, o.type.shape + leaf.type.shape) })
