@@ -184,6 +184,19 @@ def held(q):
     return jnp.sum(jnp.sin(q) * jax.lax.stop_gradient(jnp.cos(q)))
 
 
+def manipulability(q, lengths):
+    J = jax.jacfwd(arm)(q, lengths)
+    return J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
+
+
+def chain_energy(q):
+    return jnp.sum(0.5 * q * q - jnp.cos(q)) + jax.nn.logsumexp(q)
+
+
+def chain_forces(q):
+    return jnp.tanh(q) * jnp.sum(q)
+
+
 def jvp_entry(f, k):
     """axc's jvp(f): the k primals, then the k tangents, as arguments."""
     return lambda *a: jax.jvp(f, a[:k], a[k:])
@@ -305,6 +318,17 @@ CASES = [
     ("jacobians.ax", "held_jacobian", jax.jacfwd(held), (normal(2),), ["q"]),
     ("jacobians.ax", "held_hessian", jax.hessian(held), (normal(2),), ["q"]),
     ("jacobians.ax", "held_jvp", jvp_entry(held, 1), (normal(2), normal(2)), ["q", "q_dot"]),
+    ("jacobians.ax", "grad_manipulability", jax.grad(manipulability), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "arm_curvature", jax.jacrev(jax.jacrev(arm)), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "second_order_velocity", jvp_entry(jvp_entry(arm, 2), 4),
+     (normal(2), lin_params(), normal(2), lin_params(), normal(2), lin_params(), normal(2), lin_params()),
+     ["q", "lengths", "q_dot", "lengths_dot", "q_dot_dot", "lengths_dot_dot", "q_dot_dot_dot", "lengths_dot_dot_dot"]),
+    ("jacobians.ax", "chain_hessian", jax.hessian(chain_energy), (normal(5),), ["q"]),
+    ("jacobians.ax", "chain_hessians", jax.vmap(jax.hessian(chain_energy)), (normal(3, 4),), ["q"]),
+    ("jacobians.ax", "chain_jacobian_fwd", jax.jacfwd(chain_forces), (normal(4),), ["q"]),
+    ("jacobians.ax", "chain_jacobian_rev", jax.jacrev(chain_forces), (normal(4),), ["q"]),
+    ("jacobians.ax", "batched_chain_jacobian", jax.jacfwd(jax.vmap(chain_energy)), (normal(3, 4),), ["q"]),
+    ("jacobians.ax", "value_and_grad_tip_speed", jax.value_and_grad(tip_speed, argnums=(0, 2)), (normal(2), lin_params(), normal(2)), ["q", "lengths", "v"]),
 ]
 
 

@@ -2,9 +2,16 @@
 // removal of stop_gradient before codegen. jvp copies each equation and emits its JVP rule (JVPRules.swift).
 
 /// The forward-mode program of `p`: inputs are `p`'s primals then one tangent per primal (parameters named
-/// `x_dot`), outputs `(f(x), tangent_out)`. Integer and boolean values have zero tangents.
+/// `x_dot`, with more `_dot`s where that name is taken, as in `jvp(jvp(f))`), outputs `(f(x), tangent_out)`.
+/// Integer and boolean values have zero tangents.
 public func jvp(_ p: Program) throws -> Program {
-    let dotParams = p.params.map { ProgramParam(name: $0.name + "_dot", tree: $0.tree) }
+    var used = Set(p.params.map(\.name))
+    let dotParams = p.params.map { prm -> ProgramParam in
+        var name = prm.name + "_dot"
+        while used.contains(name) { name += "_dot" }
+        used.insert(name)
+        return ProgramParam(name: name, tree: prm.tree)
+    }
     return try jvp(p, active: p.inputs.map { _ in true }, tangentParams: dotParams)
 }
 
@@ -98,20 +105,20 @@ private func jacobianLeaves(_ p: Program, _ argnums: [Int], _ what: String) thro
     return out
 }
 
-/// The number of basis vectors for a value of type `t`: its element count, a constant or one size variable.
-private func basisSize(_ t: TensorType, _ what: String, _ name: String) throws -> Dim {
-    let ks = t.shape.compactMap(\.constValue)
-    if ks.count == t.rank { return .const(ks.reduce(1, *)) }
-    if t.rank == 1 { return t.shape[0] }
-    throw Diagnostic("\(what): '\(name)' has type \(t); a Jacobian with respect to or of an array with a size variable is supported for rank 1 only")
-}
-
-/// The standard basis of `t`'s space: `eye(n)` reshaped to `[n] + t.shape`, in `t`'s dtype.
-private func standardBasis(_ t: TensorType, _ n: Dim, _ m: VJPEmitter) throws -> Atom {
-    let rows = try m.emit(.iota(.i32, shape: [n, n], dimension: 0), [])
-    let cols = try m.emit(.iota(.i32, shape: [n, n], dimension: 1), [])
-    let eye = try m.convert(m.binary(.eq, rows, cols), t.dtype)
-    return try m.reshape(eye, [n] + t.shape)
+/// The standard basis of `t`'s space as one array of shape `t.shape + t.shape`: 1 where the two halves of the
+/// index agree, else 0 (an `eye` built from `iota`, in `t`'s dtype).
+private func standardBasis(_ t: TensorType, _ m: VJPEmitter) throws -> Atom {
+    let r = t.rank
+    guard r > 0 else { return try m.emit(.broadcastInDim(shape: [], dims: []), [.lit(1, t.dtype)]) }
+    let shape = t.shape + t.shape
+    var same: Atom? = nil
+    for k in 0..<r {
+        let i = try m.emit(.iota(.i32, shape: shape, dimension: k), [])
+        let j = try m.emit(.iota(.i32, shape: shape, dimension: r + k), [])
+        let eq = try m.binary(.eq, i, j)
+        same = try same.map { try m.binary(.and, $0, eq) } ?? eq
+    }
+    return try m.convert(same!, t.dtype)
 }
 
 /// A size-variable name for an internal vmap that `p` does not use (substituted back by `inline`).
@@ -122,14 +129,21 @@ private func freshSizeName(_ p: Program) -> String {
     return "jac\(k)"
 }
 
-/// `vmap(q)` over its last input (mapped along axis 0) with `n` basis vectors, every output's batch axis at
-/// `outAxes`, inlined into `b` with `args` and the basis; returns the outputs.
-private func mapOverBasis(_ q: Program, args: [Atom], basis: Atom, n: Dim, outAxes: [Int?], _ b: Builder) throws -> [Atom] {
-    let name = freshSizeName(q)
-    let inAxes = Array(repeating: Int?.none, count: q.inputs.count - 1) + [0]
-    let v = simplify(try vmap(q, inAxes: inAxes, outAxes: outAxes, axisSize: n.constValue, sizeName: name))
-    try v.verify()
-    return try b.inline(v, args: args + [basis], sizes: n.constValue == nil ? [name: n] : [:])
+/// `q` (whose last input has type `t`) mapped over the standard basis of `t`'s space, inlined into `m`'s builder
+/// with `args` for the other inputs. One `vmap` per axis of `t`, innermost for the last axis, each inserting its
+/// axis at `outAxes[i]` of output `i`: with `outAxes` = output ranks the result is shaped output + `t`, with 0s
+/// it is `t` + output. A size-variable axis is mapped under a fresh name, replaced by its size when inlined.
+private func mapOverBasis(_ q: Program, args: [Atom], space t: TensorType, outAxes: [Int], _ m: VJPEmitter) throws -> [Atom] {
+    var v = q
+    var sizes: [String: Dim] = [:]
+    for d in t.shape.reversed() {
+        let name = freshSizeName(v)
+        let inAxes = Array(repeating: Int?.none, count: v.inputs.count - 1) + [0]
+        v = simplify(try vmap(v, inAxes: inAxes, outAxes: outAxes, axisSize: d.constValue, sizeName: name))
+        try v.verify()
+        if d.constValue == nil { sizes[name] = d }
+    }
+    return try m.b.inline(v, args: args + [try standardBasis(t, m)], sizes: sizes)
 }
 
 /// The output tree of a Jacobian: each leaf of `p`'s output tree replaced by the differentiated parameters' tree.
@@ -149,8 +163,7 @@ private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) thr
     let m = VJPEmitter(b: b)
     let primals = p.inputs.map { Atom.v($0) }
     var perLeaf: [[Atom]] = []   // perLeaf[leaf][output]
-    for (name, leaf) in leaves {
-        let n = try basisSize(leaf.type, "jacfwd", name)
+    for (_, leaf) in leaves {
         // K(primals, direction) = the tangent outputs of jvp(p) with the direction as this leaf's tangent
         // (the other inputs' tangents are symbolic zeros).
         var k = try jvp(p, active: p.inputs.map { $0 == leaf }, tangentParams: [ProgramParam(name: "direction", tree: .leaf)])
@@ -158,9 +171,7 @@ private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) thr
         k.outTree = p.outTree
         k = simplify(k)
         try k.verify()
-        let basis = try standardBasis(leaf.type, n, m)
-        let cols = try mapOverBasis(k, args: primals, basis: basis, n: n, outAxes: p.outputs.map { $0.type.rank },  b)
-        perLeaf.append(try zip(cols, p.outputs).map { c, o in try m.reshape(c, o.type.shape + leaf.type.shape) })
+        perLeaf.append(try mapOverBasis(k, args: primals, space: leaf.type, outAxes: p.outputs.map { $0.type.rank }, m))
     }
     let outputs = p.outputs.indices.flatMap { i in perLeaf.map { $0[i] } }
     return Program(name: p.name, params: p.params, inputs: p.inputs, eqns: b.take(), outputs: outputs,
@@ -170,7 +181,7 @@ private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) thr
 /// jacrev: for each output leaf, the gradient of `sum(out * c)` mapped over the standard basis for `c` (a scalar
 /// output needs no basis: one reverse pass), reshaped to the output's shape followed by the input's shape.
 private func jacrevProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) throws -> Program {
-    let leaves = try jacobianLeaves(p, argnums, "jacrev")
+    _ = try jacobianLeaves(p, argnums, "jacrev")  // checks the differentiated inputs
     if let bad = p.outputs.first(where: { !$0.type.dtype.isFloat }) {
         throw Diagnostic("jacrev requires real-valued (float) outputs, got \(bad.type)")
     }
@@ -195,10 +206,7 @@ private func jacrevProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) thr
             perOutput.append(try b.inline(g, args: primals))
             continue
         }
-        let n = try basisSize(o.type, "jacrev", "output \(i)")
-        let basis = try standardBasis(o.type, n, m)
-        let rows = try mapOverBasis(g, args: primals, basis: basis, n: n, outAxes: g.outputs.map { _ in 0 }, b)
-        perOutput.append(try zip(rows, leaves).map { r, l in try m.reshape(r, o.type.shape + l.v.type.shape) })
+        perOutput.append(try mapOverBasis(g, args: primals, space: o.type, outAxes: g.outputs.map { _ in 0 }, m))
     }
     return Program(name: p.name, params: p.params, inputs: p.inputs, eqns: b.take(), outputs: perOutput.flatMap { $0 },
                    outTree: jacobianTree(p, argnums, tupleArgnums))
