@@ -189,6 +189,10 @@ def manipulability(q, lengths):
     return J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
 
 
+def arm_by_lengths(lengths, q):
+    return arm(q, lengths)
+
+
 def chain_energy(q):
     return jnp.sum(0.5 * q * q - jnp.cos(q)) + jax.nn.logsumexp(q)
 
@@ -329,6 +333,8 @@ CASES = [
     ("jacobians.ax", "chain_jacobian_rev", jax.jacrev(chain_forces), (normal(4),), ["q"]),
     ("jacobians.ax", "batched_chain_jacobian", jax.jacfwd(jax.vmap(chain_energy)), (normal(3, 4),), ["q"]),
     ("jacobians.ax", "value_and_grad_tip_speed", jax.value_and_grad(tip_speed, argnums=(0, 2)), (normal(2), lin_params(), normal(2)), ["q", "lengths", "v"]),
+    ("jacobians.ax", "pose_jacobians", jax.vmap(jax.jacrev(arm_by_lengths, argnums=1), in_axes=(None, 0)), (lin_params(), normal(N, 2)), ["lengths", "q"]),
+    ("jacobians.ax", "hessian_of_negative_argnums", jax.hessian(energy, argnums=-2), (normal(2), lin_params()), ["q", "lengths"]),
 ]
 
 
