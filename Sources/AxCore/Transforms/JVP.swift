@@ -88,18 +88,18 @@ public func jacobian(_ p: Program, kind: JacobianKind, argnums: [Int], tupleArgn
     return r
 }
 
-/// The input leaves of the parameters `argnums` (already normalized), in order, with their parameter's name.
-private func jacobianLeaves(_ p: Program, _ argnums: [Int], _ what: String) throws -> [(name: String, v: Var)] {
+/// The input leaves of the parameters `argnums` (already normalized), in order; each must be a float.
+private func jacobianLeaves(_ p: Program, _ argnums: [Int], _ what: String) throws -> [Var] {
     var firstLeaf: [Int] = [], next = 0
     for prm in p.params { firstLeaf.append(next); next += prm.tree.leafCount }
-    var out: [(String, Var)] = []
+    var out: [Var] = []
     for k in argnums {
         guard k >= 0 && k < p.params.count else { throw InternalError("\(what): argnums \(k) out of range") }
         for v in p.inputs[firstLeaf[k]..<firstLeaf[k] + p.params[k].tree.leafCount] {
             guard v.type.dtype.isFloat else {
                 throw Diagnostic("\(what) requires real-valued (float) inputs, but parameter '\(p.params[k].name)' has type \(v.type)")
             }
-            out.append((p.params[k].name, v))
+            out.append(v)
         }
     }
     return out
@@ -156,14 +156,14 @@ private func jacobianTree(_ p: Program, _ argnums: [Int], _ tupleArgnums: Bool) 
 }
 
 /// jacfwd: for each differentiated input leaf, the jvp mapped over the standard basis of that leaf (the other
-/// tangents zero), the batch axis last, reshaped to the output's shape followed by the input's shape.
+/// tangents symbolic zeros), the basis axes after the output's axes.
 private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) throws -> Program {
     let leaves = try jacobianLeaves(p, argnums, "jacfwd")
     let b = Builder(startingAfter: p.maxId)
     let m = VJPEmitter(b: b)
     let primals = p.inputs.map { Atom.v($0) }
     var perLeaf: [[Atom]] = []   // perLeaf[leaf][output]
-    for (_, leaf) in leaves {
+    for leaf in leaves {
         // K(primals, direction) = the tangent outputs of jvp(p) with the direction as this leaf's tangent
         // (the other inputs' tangents are symbolic zeros).
         var k = try jvp(p, active: p.inputs.map { $0 == leaf }, tangentParams: [ProgramParam(name: "direction", tree: .leaf)])
@@ -178,8 +178,8 @@ private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) thr
                    outTree: jacobianTree(p, argnums, tupleArgnums))
 }
 
-/// jacrev: for each output leaf, the gradient of `sum(out * c)` mapped over the standard basis for `c` (a scalar
-/// output needs no basis: one reverse pass), reshaped to the output's shape followed by the input's shape.
+/// jacrev: for each output leaf, the gradient of `sum(out * c)` mapped over the standard basis for `c`, the basis
+/// axes (the output's shape) before the input's axes; a scalar output needs no basis: one reverse pass.
 private func jacrevProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) throws -> Program {
     _ = try jacobianLeaves(p, argnums, "jacrev")  // checks the differentiated inputs
     if let bad = p.outputs.first(where: { !$0.type.dtype.isFloat }) {
