@@ -408,6 +408,10 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
             bad_out = jacrev(count)
             bad_argnums = hessian(f, argnums=2)
             bad_option = jvp(f, argnums=0)
+            bad_size = jacrev(huge)
+
+            def huge(x: f32[100000]) -> f32[100000]:
+                return sin(x)
             """
         let s = try CompilerSession(file: SourceFile(path: "t.ax", text: src))
         func located(_ name: String, _ message: String, line: Int) {
@@ -420,6 +424,7 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
         located("bad_out", "jacrev requires real-valued (float) outputs, got i32[]", line: 12)
         located("bad_argnums", "argnums 2 is out of range", line: 13)
         located("bad_option", "jvp has no argument 'argnums'", line: 14)
+        located("bad_size", "jacrev: the Jacobian of an output f32[100000] with respect to 'x' f32[100000]: f32[100000,100000] has", line: 15)
         located("uses_jvp", "'jvp(f)' takes 4 arguments, got 3", line: 8)
     }
 }

@@ -88,7 +88,8 @@ public func jacobian(_ p: Program, kind: JacobianKind, argnums: [Int], tupleArgn
     return r
 }
 
-/// The input leaves of the parameters `argnums` (already normalized), in order; each must be a float.
+/// The input leaves of the parameters `argnums` (already normalized), in order; each must be a float, and each
+/// Jacobian block (output shape + input shape) must fit the array limit.
 private func jacobianLeaves(_ p: Program, _ argnums: [Int], _ what: String) throws -> [Var] {
     var firstLeaf: [Int] = [], next = 0
     for prm in p.params { firstLeaf.append(next); next += prm.tree.leafCount }
@@ -98,6 +99,11 @@ private func jacobianLeaves(_ p: Program, _ argnums: [Int], _ what: String) thro
         for v in p.inputs[firstLeaf[k]..<firstLeaf[k] + p.params[k].tree.leafCount] {
             guard v.type.dtype.isFloat else {
                 throw Diagnostic("\(what) requires real-valued (float) inputs, but parameter '\(p.params[k].name)' has type \(v.type)")
+            }
+            for o in p.outputs {
+                if let problem = o.type.with(shape: o.type.shape + v.type.shape).fixedSizeProblem {
+                    throw Diagnostic("\(what): the Jacobian of an output \(o.type) with respect to '\(p.params[k].name)' \(v.type): \(problem)")
+                }
             }
             out.append(v)
         }
