@@ -366,6 +366,13 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
         // Under vmap it stays; lower removes it before fusion, and the kernel computes the value.
         let v = try vmap(p, inAxes: [0], outAxes: [0], axisSize: nil, sizeName: "n")
         #expect(v.eqns.contains { $0.prim == .stopGradient })
+        let xs = Tensor(.f64, shape: [2, 3], doubles: x.doubles + x.doubles.map { -$0 })
+        let batched = try evaluate(v, inputs: [xs], sizes: [:])[0].doubles
+        let second = try evaluate(p, inputs: [Tensor(.f64, shape: [3], doubles: x.doubles.map { -$0 })], sizes: [:])[0].element(0)
+        #expect(near(batched, [value, second], rtol: 1e-15, atol: 0))
+        let vg = try vmap(g, inAxes: [0], outAxes: [0], axisSize: nil, sizeName: "n")
+        let grads = try evaluate(vg, inputs: [xs], sizes: [:])[0].doubles
+        #expect(near(grads, (want + want), rtol: 1e-14, atol: 0), "\(grads)")
         let lowered = try lower(p, name: "f", to: .fused)
         #expect(!lowered.optimized.eqns.contains { $0.prim == .stopGradient })
         #expect(strippingStopGradient(p).eqns.count == p.eqns.count - 2)
