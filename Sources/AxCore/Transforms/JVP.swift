@@ -42,8 +42,10 @@ func jvp(_ p: Program, active: [Bool], tangentParams: [ProgramParam]) throws -> 
     }
     b.loc = .unknown
     let tangentOuts = try p.outputs.map { try tan($0) ?? m.zeros($0.type) }
-    return Program(name: p.name, params: p.params + tangentParams, inputs: p.inputs + tangentInputs, eqns: b.take(),
-                   outputs: p.outputs + tangentOuts, outTree: .tuple([p.outTree, p.outTree]), origin: "jvp(\(p.origin))")
+    // Tangents that reach no output (stopped by stop_gradient, or of unused values) are removed.
+    return eliminateDeadCode(Program(
+        name: p.name, params: p.params + tangentParams, inputs: p.inputs + tangentInputs, eqns: b.take(),
+        outputs: p.outputs + tangentOuts, outTree: .tuple([p.outTree, p.outTree]), origin: "jvp(\(p.origin))"))
 }
 
 /// `p` with every `stop_gradient` replaced by its operand (after the transforms, before codegen: see `lower`).
