@@ -1478,9 +1478,11 @@ class Gen:
             fl = [i for i, p in enumerate(ps) if is_float_leaves(p)]
             if scalar_float(r) and fl:
                 opts += ["grad", "grad", "vag"]
-            if is_float_leaves(r) and len(fl) == len(ps) and self.forward:
-                opts += ["jvp"]
-            if is_float_leaves(r) and fl and self.forward and numel_all(r) <= 64:
+            # Forward mode at about one step in three, so that vmap and grad chains keep their share.
+            forward = self.forward and rng.random() < 0.35
+            if forward and is_float_leaves(r) and len(fl) == len(ps):
+                opts += ["jvp", "jvp"]
+            if forward and is_float_leaves(r) and fl and numel_all(r) <= 64:
                 opts += ["jacfwd", "jacrev"] + (["hessian"] if numel_all(r) <= 8 else [])
             if last not in ("jit", None):
                 opts.append("jit")
