@@ -111,6 +111,11 @@ def is_float_leaves(t):
     return all(a.dtype in FLOATS for _, a in leaves(t, "x"))
 
 
+def numel_all(t):
+    """Elements of all leaves of t, a size variable counted as 8."""
+    return sum(numel([d if isinstance(d, int) else 8 for d in a.shape]) for _, a in leaves(t, "x"))
+
+
 def scalar_float(t):
     return isinstance(t, Arr) and t.shape == () and t.dtype in FLOATS
 
@@ -206,6 +211,33 @@ class Program:
         raise KeyError(name)
 
 
+def jac_type(r, g, out_dtype):
+    """The Jacobian of an output of type r with respect to arguments of type g: each leaf of r becomes g's tree,
+    each leaf shaped r's shape + g's leaf shape; dtype r's (forward mode) or g's (reverse, out_dtype False)."""
+    if isinstance(r, Tup):
+        return Tup([jac_type(x, g, out_dtype) for x in r.items])
+    if isinstance(g, Tup):
+        return Tup([jac_type(r, x, out_dtype) for x in g.items])
+    return Arr(r.dtype if out_dtype else g.dtype, r.shape + g.shape)
+
+
+def tf_param_names(tf, prog):
+    """The parameter names of a transform tree: the def's, and for jvp the tangents' (`x_dot`, as axc names them)."""
+    if tf["k"] == "def":
+        return [n for n, _ in prog.d(tf["f"]).params]
+    names = tf_param_names(tf["f"], prog)
+    if tf["k"] != "jvp":
+        return names
+    used, dots = set(names), []
+    for n in names:
+        m = n + "_dot"
+        while m in used:
+            m += "_dot"
+        used.add(m)
+        dots.append(m)
+    return names + dots
+
+
 def tf_type(tf, prog):
     """(param types, return type) of a transform tree."""
     k = tf["k"]
@@ -215,6 +247,16 @@ def tf_type(tf, prog):
     ps, r = tf_type(tf["f"], prog)
     if k == "jit":
         return ps, r
+    if k == "jvp":
+        return ps + ps, Tup([r, r])
+    if k in ("jacfwd", "jacrev", "hessian"):
+        an = tf["argnums"]
+        idx = [an] if isinstance(an, int) else list(an)
+        gs = [ps[i] for i in idx]
+        g = gs[0] if isinstance(an, int) else Tup(gs)
+        if k == "hessian":
+            return ps, jac_type(jac_type(r, g, False), g, True)
+        return ps, jac_type(r, g, k == "jacfwd")
     if k == "vmap":
         B = tf["B"]
         ps2 = [insert_axis(p, a, B) for p, a in zip(ps, tf["in"])]
@@ -288,7 +330,12 @@ def render_tf(tf, tg):
         if tf.get("size") is not None:
             parts.append("axis_size=%d" % tf["size"])
         return "%svmap(%s)" % (pre, ", ".join(parts))
-    name = {"grad": "grad", "vag": "value_and_grad"}[k]
+    if k == "jvp":
+        if tg == "ax":
+            return "jvp(%s)" % inner
+        n = tf["n"]
+        return "(lambda _f: (lambda *a: jax.jvp(_f, tuple(a[:%d]), tuple(a[%d:]))))(%s)" % (n, n, inner)
+    name = {"grad": "grad", "vag": "value_and_grad", "jacfwd": "jacfwd", "jacrev": "jacrev", "hessian": "hessian"}[k]
     an = tf["argnums"]
     if an == 0 and not tf.get("show_argnums"):
         return "%s%s(%s)" % (pre, name, inner)
@@ -625,10 +672,11 @@ ILITS = [1, 2, 3, -1, 0, 4]
 
 
 class Gen:
-    def __init__(self, rng):
+    def __init__(self, rng, forward=True):
         self.rng = rng
         self.prog = Program([], [])
         self.uid = 0
+        self.forward = forward  # jvp, jacfwd, jacrev and hessian in transform chains
 
     # -- helpers
     def fresh(self, base="v"):
@@ -1430,6 +1478,12 @@ class Gen:
             fl = [i for i, p in enumerate(ps) if is_float_leaves(p)]
             if scalar_float(r) and fl:
                 opts += ["grad", "grad", "vag"]
+            # Forward mode at about one step in three, so that vmap and grad chains keep their share.
+            forward = self.forward and rng.random() < 0.35
+            if forward and is_float_leaves(r) and len(fl) == len(ps):
+                opts += ["jvp", "jvp"]
+            if forward and is_float_leaves(r) and fl and numel_all(r) <= 64:
+                opts += ["jacfwd", "jacrev"] + (["hessian"] if numel_all(r) <= 8 else [])
             if last not in ("jit", None):
                 opts.append("jit")
             k = rng.choice(opts)
@@ -1458,6 +1512,8 @@ class Gen:
                     if isinstance(an, int) and rng.random() < 0.3:
                         an = an - len(ps)
                 tf = {"k": k, "f": tf, "argnums": an, "show_argnums": rng.random() < 0.2}
+            if k == "jvp":
+                tf = {"k": "jvp", "f": tf["f"], "n": len(ps)}
             last = k
             if k == "vag":
                 break
@@ -1697,7 +1753,7 @@ class JaxRunner:
     def args_of(prog, tf, inputs, f64):
         import jax.numpy as jnp
         ps, _ = tf_type(tf, prog)
-        names = [n for n, _ in prog.d(tf_def(tf)).params]
+        names = tf_param_names(tf, prog)
         vals = {}
         for k, v in inputs.items():
             if f64 and v.dtype == np.float32:
@@ -1935,7 +1991,7 @@ class Checker:
         B = vm["B"]
         n = sizes[B]
         ps, r = tf_type(vm["f"], prog)
-        names = [nm for nm, _ in prog.d(tf_def(ent.tf)).params]
+        names = tf_param_names(vm["f"], prog)
         in_axes = {}
         for nm, p, a in zip(names, ps, vm["in"]):
             for (ln, _), ax in zip(leaves(p, nm), leaf_axes(p, a)):
@@ -2009,7 +2065,7 @@ def program_inputs(prog, rng, edge, run_defs):
                 sizes[tf["B"]] = int(rng.choice([1, 2, 3, 4, 5, 7, 2, 3, 17, 33]))
             tf = tf["f"]
         ps, _ = tf_type(e.tf, prog)
-        names = [n for n, _ in prog.d(tf_def(e.tf)).params]
+        names = tf_param_names(e.tf, prog)
         out[e.name] = (sizes, make_inputs(rng, [(n, concrete(p, sizes)) for n, p in zip(names, ps)], edge))
     for d in prog.defs:
         if d.name in run_defs:
@@ -2206,7 +2262,7 @@ def candidates(prog, fail_entry, kind):
         for i, node in enumerate(path):
             if kind == "batch" and node is strip_jit(e.tf):
                 continue
-            if node["k"] in ("jit", "vmap", "grad", "vag"):
+            if node["k"] in ("jit", "vmap", "grad", "vag", "jvp", "jacfwd", "jacrev", "hessian"):
                 p = copy.deepcopy(prog)
                 pe = [x for x in p.entries if x.name == fail_entry][0]
                 holder, cur = None, pe.tf
@@ -2374,7 +2430,7 @@ def reduce_failure(checker, prog, inputs, fail, deadline):
             if name in ents or any(d.name == name for d in p.defs):
                 tf = ents[name].tf if name in ents else {"k": "def", "f": name}
                 ps, _ = tf_type(tf, p)
-                names = [n for n, _ in p.d(tf_def(tf)).params]
+                names = tf_param_names(tf, p)
                 want = {}
                 for n, pt in zip(names, ps):
                     for ln, a in leaves(concrete(pt, sizes), n):

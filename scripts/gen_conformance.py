@@ -158,6 +158,54 @@ def mean_loss_lin(w, xs, ys):
     return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0))(w, xs, ys))
 
 
+# jacobians.ax: a two-link arm; forward mode, Jacobians, Hessians and stop_gradient.
+def arm(q, lengths):
+    l1, l2 = lengths
+    a = q[0]
+    b = q[0] + q[1]
+    return jnp.stack([l1 * jnp.cos(a) + l2 * jnp.cos(b), l1 * jnp.sin(a) + l2 * jnp.sin(b)])
+
+
+def energy(q, lengths):
+    tip = arm(q, lengths)
+    return 9.81 * tip[1] + 0.5 * jnp.sum(q * q)
+
+
+def tip_speed(q, lengths, v):
+    tip, tip_dot = jax.jvp(arm, (q, lengths), (v, (np.float32(0), np.float32(0))))
+    return jnp.sum(tip_dot * tip_dot)
+
+
+def weights(q):
+    return jax.nn.softmax(q * 3.0)
+
+
+def held(q):
+    return jnp.sum(jnp.sin(q) * jax.lax.stop_gradient(jnp.cos(q)))
+
+
+def manipulability(q, lengths):
+    J = jax.jacfwd(arm)(q, lengths)
+    return J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
+
+
+def arm_by_lengths(lengths, q):
+    return arm(q, lengths)
+
+
+def chain_energy(q):
+    return jnp.sum(0.5 * q * q - jnp.cos(q)) + jax.nn.logsumexp(q)
+
+
+def chain_forces(q):
+    return jnp.tanh(q) * jnp.sum(q)
+
+
+def jvp_entry(f, k):
+    """axc's jvp(f): the k primals, then the k tangents, as arguments."""
+    return lambda *a: jax.jvp(f, a[:k], a[k:])
+
+
 rng = np.random.default_rng(0)
 
 
@@ -252,6 +300,41 @@ CASES = [
     ("numerics.ax", "grad_mean_loss", jax.grad(mean_loss_tanh), (normal(3), normal(N, 3)), ["w", "xs"]),
     ("numerics.ax", "grad_column_means", jax.grad(column_means), (normal(), normal(0, 3)), ["w", "xs"], "_empty"),
     ("numerics.ax", "grads_per_w", jax.vmap(jax.grad(scaled_mean), in_axes=(0, None)), (normal(4), normal(0)), ["w", "xs"], "_empty"),
+    # jacobians.ax (appended last, as language.ax).
+    ("jacobians.ax", "tip_velocity", jvp_entry(arm, 2), (normal(2), lin_params(), normal(2), lin_params()), ["q", "lengths", "q_dot", "lengths_dot"]),
+    ("jacobians.ax", "jit_tip_velocity", jvp_entry(arm, 2), (normal(2), lin_params(), normal(2), lin_params()), ["q", "lengths", "q_dot", "lengths_dot"]),
+    ("jacobians.ax", "jacobian_fwd", jax.jacfwd(arm), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "jacobian_rev", jax.jacrev(arm), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "jacobian_both", jax.jacfwd(arm, argnums=(0, 1)), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "jacobian_lengths", jax.jacrev(arm, argnums=1), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "stiffness", jax.hessian(energy), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "jit_stiffness", jax.hessian(energy), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "length_hessian", jax.hessian(energy, argnums=1), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "mixed_hessian", jax.jacfwd(jax.jacrev(energy, argnums=(0, 1)), argnums=(0, 1)), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "batched_jacobians", jax.vmap(jax.jacrev(arm), in_axes=(0, None)), (normal(N, 2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "batched_length_sensitivity", jax.vmap(jax.jacrev(arm, argnums=1), in_axes=(0, None)), (normal(N, 2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "batched_hvp", jax.vmap(jvp_entry(jax.grad(energy), 2), in_axes=(None, None, 0, None)),
+     (normal(2), lin_params(), normal(N, 2), lin_params()), ["q", "lengths", "q_dot", "lengths_dot"]),
+    ("jacobians.ax", "grad_tip_speed", jax.grad(tip_speed), (normal(2), lin_params(), normal(2)), ["q", "lengths", "v"]),
+    ("jacobians.ax", "jit_grad_tip_speed", jax.grad(tip_speed, argnums=(0, 2)), (normal(2), lin_params(), normal(2)), ["q", "lengths", "v"]),
+    ("jacobians.ax", "weights_jacobian", jax.jacfwd(weights), (normal(2),), ["q"]),
+    ("jacobians.ax", "held_grad", jax.grad(held), (normal(2),), ["q"]),
+    ("jacobians.ax", "held_jacobian", jax.jacfwd(held), (normal(2),), ["q"]),
+    ("jacobians.ax", "held_hessian", jax.hessian(held), (normal(2),), ["q"]),
+    ("jacobians.ax", "held_jvp", jvp_entry(held, 1), (normal(2), normal(2)), ["q", "q_dot"]),
+    ("jacobians.ax", "grad_manipulability", jax.grad(manipulability), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "arm_curvature", jax.jacrev(jax.jacrev(arm)), (normal(2), lin_params()), ["q", "lengths"]),
+    ("jacobians.ax", "second_order_velocity", jvp_entry(jvp_entry(arm, 2), 4),
+     (normal(2), lin_params(), normal(2), lin_params(), normal(2), lin_params(), normal(2), lin_params()),
+     ["q", "lengths", "q_dot", "lengths_dot", "q_dot_dot", "lengths_dot_dot", "q_dot_dot_dot", "lengths_dot_dot_dot"]),
+    ("jacobians.ax", "chain_hessian", jax.hessian(chain_energy), (normal(5),), ["q"]),
+    ("jacobians.ax", "chain_hessians", jax.vmap(jax.hessian(chain_energy)), (normal(3, 4),), ["q"]),
+    ("jacobians.ax", "chain_jacobian_fwd", jax.jacfwd(chain_forces), (normal(4),), ["q"]),
+    ("jacobians.ax", "chain_jacobian_rev", jax.jacrev(chain_forces), (normal(4),), ["q"]),
+    ("jacobians.ax", "batched_chain_jacobian", jax.jacfwd(jax.vmap(chain_energy)), (normal(3, 4),), ["q"]),
+    ("jacobians.ax", "value_and_grad_tip_speed", jax.value_and_grad(tip_speed, argnums=(0, 2)), (normal(2), lin_params(), normal(2)), ["q", "lengths", "v"]),
+    ("jacobians.ax", "pose_jacobians", jax.vmap(jax.jacrev(arm_by_lengths, argnums=1), in_axes=(None, 0)), (lin_params(), normal(N, 2)), ["lengths", "q"]),
+    ("jacobians.ax", "hessian_of_negative_argnums", jax.hessian(energy, argnums=-2), (normal(2), lin_params()), ["q", "lengths"]),
 ]
 
 

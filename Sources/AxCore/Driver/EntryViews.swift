@@ -6,7 +6,8 @@ extension Elaborator {
     func coreDef(_ fv: FunctionValue) -> String {
         switch fv {
         case .def(let name): return name
-        case .jit(let f), .vmap(let f, _, _, _, _), .grad(let f, _, _, _, _): return coreDef(f)
+        case .jit(let f), .vmap(let f, _, _, _, _), .grad(let f, _, _, _, _), .jvp(let f, _), .jacobian(let f, _, _, _, _):
+            return coreDef(f)
         }
     }
 

@@ -54,9 +54,9 @@ public struct Lowered: @unchecked Sendable {
 /// `after` is called after each pass that ran.
 public func lower(_ program: Program, name: String, to target: LowerTarget = .kernel, optimize: Bool = true,
                   after: (Pass) -> Void = { _ in }) throws -> Lowered {
-    var out = Lowered(name: name, transformed: program, optimized: program)
+    var out = Lowered(name: name, transformed: program, optimized: strippingStopGradient(program))
     if optimize {
-        out.optimized = simplify(program)
+        out.optimized = simplify(out.optimized)
         after(.simplify)
         // Eager execution reads this program without fusion (whose first step verifies): a rewrite that left a
         // dangling variable is an internal error here, not a wrong number.

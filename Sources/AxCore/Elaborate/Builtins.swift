@@ -13,6 +13,7 @@ extension Ops {
         s["where"] = "where(condition, x, y)"
         for f in ["sum", "mean", "max", "min", "logsumexp"] { s[f] = "\(f)(x, axis=None, keepdims=False)" }
         s["softmax"] = "softmax(x, axis=-1)"
+        s["stop_gradient"] = "stop_gradient(x)"
         s["dot"] = "dot(a, b)"; s["outer"] = "outer(a, b)"
         s["einsum"] = "einsum(subscripts, *operands)"
         s["transpose"] = "transpose(x, axes=None)"
@@ -61,6 +62,11 @@ extension Ops {
             let (x, y) = (arg("x"), arg("y"))
             let xa = try arrayAtom(x.0, name, x.1), ya = try arrayAtom(y.0, name, y.1)
             return try elementwise(name == "maximum" ? .max : .min, name, xa, ya, at: range)
+        case "stop_gradient":
+            // A literal has no derivative to stop; an array gets the identity with a zero derivative.
+            let (x, xr) = arg("x")
+            if case .array(let lit, true) = x, lit.isLiteral { return x }
+            return .array(try emit(.stopGradient, [try arrayArg((x, xr), name)]), weak: false)
         case "where": return try whereCall(arg("condition"), arg("x"), arg("y"), at: range)
         case "f32", "f64", "i32", "bool":
             let t = DType(rawValue: name)!
@@ -273,7 +279,8 @@ extension Ops {
     func logsumexp(_ x0: Atom, _ axes: [Int], keepdims: Bool) throws -> Atom {
         let x = x0.type.dtype.isFloat ? x0 : try cast(x0, .f32)
         let t = x.type.dtype
-        let m = try reduce("max", x, axes)
+        // The maximum is under stop_gradient, as in jax.nn.logsumexp (its derivative cancels anyway).
+        let m = try emit(.stopGradient, [try reduce("max", x, axes)])
         let finite = try emit(.binary(.lt), [try emit(.unary(.abs), [m]), .lit(.infinity, t)])
         let safe = try emit(.select, [finite, .lit(0, t), m])
         let kept = (0..<x.type.rank).filter { !axes.contains($0) }
@@ -291,7 +298,7 @@ extension Ops {
         func back(_ a: Atom) throws -> Atom {
             a.type.shape == x.type.shape ? a : try emit(.broadcastInDim(shape: x.type.shape, dims: kept), [a])
         }
-        let m = try back(try reduce("max", x, axes))
+        let m = try back(try emit(.stopGradient, [try reduce("max", x, axes)]))
         let e = try emit(.unary(.exp), [try emit(.binary(.sub), [x, m])])
         let s = try back(try reduce("sum", e, axes))
         return try emit(.binary(.div), [e, s])

@@ -36,7 +36,7 @@ public func elaborateAll(_ m: Module) throws -> [Entry] {
 }
 
 /// Names a transform takes as functions, besides defs and builtins.
-let transformNames: Set<String> = ["jit", "vmap", "grad", "value_and_grad"]
+let transformNames: Set<String> = ["jit", "vmap", "grad", "value_and_grad", "jvp", "jacfwd", "jacrev", "hessian"]
 
 /// Limits that keep unrolled programs to a sane size.
 let maxLoopCount = 100_000
@@ -166,22 +166,37 @@ final class Elaborator {
             }
         case .grad(let f, let argnums, let tupleArgnums, let withValue, let range):
             let inner = try programFor(f, sizeNames: sizeNames)
-            let k = inner.params.count
-            var nums: [Int] = []
-            for a in argnums {
-                guard a >= -k && a < k else {
-                    throw Diagnostic("argnums \(a) is out of range for '\(describe(f))', which takes \(k) argument\(k == 1 ? "" : "s")", at: range)
-                }
-                let n = a < 0 ? a + k : a
-                guard !nums.contains(n) else { throw Diagnostic("argnums repeats argument \(n)", at: range) }
-                nums.append(n)
-            }
+            let nums = try normalizedArgnums(argnums, inner, f, at: range)
             p = try checked(range, simplified: simplified) {
                 try grad(inner, argnums: nums, tupleArgnums: tupleArgnums, withValue: withValue)
+            }
+        case .jvp(let f, let range):
+            let inner = try programFor(f, sizeNames: sizeNames)
+            p = try checked(range, simplified: simplified) { try jvp(inner) }
+        case .jacobian(let f, let kind, let argnums, let tupleArgnums, let range):
+            let inner = try programFor(f, sizeNames: sizeNames)
+            let nums = try normalizedArgnums(argnums, inner, f, at: range)
+            p = try checked(range, simplified: simplified) {
+                try jacobian(inner, kind: kind, argnums: nums, tupleArgnums: tupleArgnums)
             }
         }
         if simplified { programCache[key] = p }
         return p
+    }
+
+    /// `argnums` with negative entries counted from the end; out-of-range or repeated entries are errors at `range`.
+    private func normalizedArgnums(_ argnums: [Int], _ inner: Program, _ f: FunctionValue, at range: SourceRange) throws -> [Int] {
+        let k = inner.params.count
+        var nums: [Int] = []
+        for a in argnums {
+            guard a >= -k && a < k else {
+                throw Diagnostic("argnums \(a) is out of range for '\(describe(f))', which takes \(k) argument\(k == 1 ? "" : "s")", at: range)
+            }
+            let n = a < 0 ? a + k : a
+            guard !nums.contains(n) else { throw Diagnostic("argnums repeats argument \(n)", at: range) }
+            nums.append(n)
+        }
+        return nums
     }
 
     /// Runs a transform and, when `simplified`, simplifies its result, which must pass the verifier: a dangling
@@ -286,7 +301,7 @@ final class Elaborator {
             switch f {
             case .def: break
             case .jit(let g): f = g; continue
-            case .grad(let g, _, _, _, _): f = g; continue
+            case .grad(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _): f = g; continue
             case .vmap(let g, _, _, _, _): count += 1; f = g; continue
             }
             break
@@ -306,7 +321,7 @@ final class Elaborator {
         switch fv {
         case .def: return false
         case .jit: return true
-        case .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _): return containsJit(g)
+        case .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _): return containsJit(g)
         }
     }
 
@@ -314,7 +329,8 @@ final class Elaborator {
     func sizeVars(of fv: FunctionValue) -> Set<String> {
         switch fv {
         case .def(let n): return defs[n].map(annotationSizes) ?? []
-        case .jit(let g), .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _): return sizeVars(of: g)
+        case .jit(let g), .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _):
+            return sizeVars(of: g)
         }
     }
 
@@ -334,6 +350,8 @@ final class Elaborator {
         case .jit(let f): return "jit(\(cacheKey(f)))"
         case .vmap(let f, let i, let o, let s, _): return "vmap(\(cacheKey(f)),\(axisText(i)),\(axisText(o)),\(s.map(String.init) ?? "None"))"
         case .grad(let f, let a, let t, let v, _): return "grad(\(cacheKey(f)),\(a),\(t),\(v))"
+        case .jvp(let f, _): return "jvp(\(cacheKey(f)))"
+        case .jacobian(let f, let k, let a, let t, _): return "\(k.rawValue)(\(cacheKey(f)),\(a),\(t))"
         }
     }
 }
@@ -345,6 +363,8 @@ func describe(_ fv: FunctionValue) -> String {
     case .jit(let f): return "jit(\(describe(f)))"
     case .vmap(let f, _, _, _, _): return "vmap(\(describe(f)))"
     case .grad(let f, _, _, let withValue, _): return "\(withValue ? "value_and_grad" : "grad")(\(describe(f)))"
+    case .jvp(let f, _): return "jvp(\(describe(f)))"
+    case .jacobian(let f, let k, _, _, _): return "\(k.rawValue)(\(describe(f)))"
     }
 }
 

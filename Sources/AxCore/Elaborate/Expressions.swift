@@ -105,7 +105,8 @@ extension Elaborator {
             throw Diagnostic("transforms are nested too deeply (more than \(maxTransformDepth) levels)", at: range)
         }
         let options: [String] = ["jit": [], "vmap": ["in_axes", "out_axes", "axis_size"],
-                                 "grad": ["argnums"], "value_and_grad": ["argnums"]][n] ?? []
+                                 "grad": ["argnums"], "value_and_grad": ["argnums"], "jvp": [],
+                                 "jacfwd": ["argnums"], "jacrev": ["argnums"], "hessian": ["argnums"]][n] ?? []
         var given: [String: (Value, SourceRange)] = [:]
         guard args.count - 1 <= options.count else {
             throw Diagnostic("\(n) takes at most \(options.count + 1) positional argument\(options.isEmpty ? "" : "s"), got \(args.count)", at: args[options.count + 1].range)
@@ -133,6 +134,8 @@ extension Elaborator {
                 }
             }
             return .vmap(fv, inAxes: inAxes, outAxes: outAxes, axisSize: size, range: range)
+        case "jvp":
+            return .jvp(fv, range: range)
         default:
             var nums = [0], tuple = false
             if let (v, r) = given["argnums"] {
@@ -143,6 +146,9 @@ extension Elaborator {
                     throw Diagnostic("argnums must be an integer or a tuple of integers, got \(v.typeDescription)", at: r)
                 }
             }
+            if let kind = JacobianKind(rawValue: n) {
+                return .jacobian(fv, kind: kind, argnums: nums, tupleArgnums: tuple, range: range)
+            }
             return .grad(fv, argnums: nums, tupleArgnums: tuple, withValue: n == "value_and_grad", range: range)
         }
     }
@@ -150,7 +156,8 @@ extension Elaborator {
     private func transformDepth(_ fv: FunctionValue) -> Int {
         switch fv {
         case .def: return 0
-        case .jit(let g), .vmap(let g, _, _, _, _), .grad(let g, _, _, _, _): return 1 + transformDepth(g)
+        case .jit(let g), .vmap(let g, _, _, _, _), .grad(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _):
+            return 1 + transformDepth(g)
         }
     }
 
@@ -173,7 +180,7 @@ extension Elaborator {
             return v
         case .jit(let f):
             return try callFunction(f, args, kwargs, range, s)
-        case .vmap, .grad:
+        case .vmap, .grad, .jvp, .jacobian:
             let names = vmapSizeNames(fv, used: s.sizeNames.union(sizeVars(of: fv)))
             let p = try programFor(fv, sizeNames: names)
             return try callProgram(p, describe(fv), args, kwargs, range, s.b, vmapSizes: Set(names))

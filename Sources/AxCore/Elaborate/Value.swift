@@ -8,6 +8,10 @@ public indirect enum FunctionValue: Sendable {
     /// `vmap(f, in_axes, out_axes, axis_size)`; axes are pytrees of `Int?` as written (negative allowed).
     case vmap(FunctionValue, inAxes: AxisTree, outAxes: AxisTree, axisSize: Int?, range: SourceRange)
     case grad(FunctionValue, argnums: [Int], tupleArgnums: Bool, withValue: Bool, range: SourceRange)
+    /// `jvp(f)`: primals then tangents in, `(f(x), tangent_out)` out.
+    case jvp(FunctionValue, range: SourceRange)
+    /// `jacfwd`, `jacrev` or `hessian` of `f` with respect to `argnums`.
+    case jacobian(FunctionValue, kind: JacobianKind, argnums: [Int], tupleArgnums: Bool, range: SourceRange)
 }
 
 /// An `in_axes`/`out_axes` specification: an axis or `None` for a whole subtree, or a tuple.

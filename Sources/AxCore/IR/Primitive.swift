@@ -43,6 +43,8 @@ public enum Primitive: Hashable, Sendable {
     case rev(dimensions: [Int])
     /// A cumulative sum, product, maximum, minimum or log-sum-exp along `axis` (jax.lax.cumsum, ...).
     case cumulative(CumulativeKind, axis: Int, reverse: Bool)
+    /// The identity, with zero derivative under every transform (jax.lax.stop_gradient).
+    case stopGradient
 
     /// The primitive's rule record (Primitives/): the one exhaustive switch over `Primitive`. Every pass reads a
     /// primitive's rules through it, so a new primitive is its case here and its record (docs/pipeline.md,
@@ -67,6 +69,7 @@ public enum Primitive: Hashable, Sendable {
         case .iota(let t, let shape, let dim): return IotaRules(dtype: t, shape: shape, dimension: dim)
         case .rev(let dims): return RevRules(dimensions: dims)
         case .cumulative(let kind, let axis, let reverse): return CumulativeRules(kind: kind, axis: axis, reverse: reverse)
+        case .stopGradient: return StopGradientRules()
         }
     }
 

@@ -26,6 +26,7 @@ struct IotaRules: PrimitiveRules {
         }
     }
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] { [] }
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? { nil }
     /// No operands, so never mapped.
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         Batched(try b.b.emit(.iota(dtype, shape: shape, dimension: dimension), []), nil)

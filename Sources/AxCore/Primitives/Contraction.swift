@@ -112,6 +112,15 @@ struct DotGeneralRules: PrimitiveRules {
         return try m.transpose(m.emit(.dotGeneral(dims), [g, y]), outAxes)
     }
 
+    /// Bilinear: dot(tx, y) + dot(x, ty).
+    func jvp(_ e: Eqn, tangents t: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        let l = try t[0].map { try m.emit(e.prim, [$0, e.inputs[1]]) }
+        let r = try t[1].map { try m.emit(e.prim, [e.inputs[0], $0]) }
+        guard let l else { return r }
+        guard let r else { return l }
+        return try m.add(l, r)
+    }
+
     /// A batch dimension pair when both operands are mapped (the result's batch axis is then 0, where dot_general
     /// puts batch dimensions); a single mapped axis becomes a free dimension.
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {

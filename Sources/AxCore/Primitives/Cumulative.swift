@@ -99,6 +99,11 @@ struct CumulativeRules: PrimitiveRules {
         guard kind == .sum else { throw Diagnostic("grad of \(name) is not supported yet (only cumsum is differentiable)") }
         return [try m.emit(.cumulative(.sum, axis: axis, reverse: !reverse), [ct])]
     }
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard let t = tangents[0] else { return nil }
+        guard kind == .sum else { throw Diagnostic("jvp of \(name) is not supported yet (only cumsum is differentiable)") }
+        return try m.emit(e.prim, [t])
+    }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         let x = ins[0]
         return Batched(try b.b.emit(.cumulative(kind, axis: bump([axis], x.bdim)[0], reverse: reverse), [x.atom]), x.bdim)

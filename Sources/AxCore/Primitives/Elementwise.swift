@@ -78,7 +78,8 @@ struct UnaryDef {
     var bool: ((Bool) -> Bool)? = nil
     /// Whether its C calls a transcendental.
     var heavy = false
-    /// The cotangent of x from x, the output and the output's cotangent; nil: none flows.
+    /// The cotangent of x from x, the output and the output's cotangent; nil: none flows (a zero derivative). It is
+    /// `ct * f'(x)`, linear in `ct`: with the tangent in place of `ct` it is also the JVP.
     var vjp: ((_ x: Atom, _ ans: Atom, _ ct: Atom, _ m: VJPEmitter) throws -> Atom)? = nil
     /// The runtime's definition of `ax_OP_T` (RuntimeTable.swift's `mathFunction`): C computing the value of the
     /// parameter `a` of float dtype `t`. nil for the ops whose math the runtime table spells out itself.
@@ -198,6 +199,10 @@ struct UnaryRules: ElementwiseRules {
         return [try rule(e.inputs[0], .v(e.out), ct, m)]
     }
 
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard let t = tangents[0], let rule = op.def.vjp else { return nil }
+        return try rule(e.inputs[0], .v(e.out), t, m)
+    }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched { try batchUnary(.unary(op), ins, b) }
 
     func fold(_ e: Eqn, producer: (Atom) -> Eqn?) -> Fold {
@@ -239,7 +244,8 @@ struct BinaryDef {
     /// Bit-identical with its operands swapped, NaNs included (CSE orders their operands).
     var commutative = false
     var heavy = false
-    /// The cotangents of the operands `x` from the output and its cotangent (only those `need` asks for).
+    /// The cotangents of the operands `x` from the output and its cotangent (only those `need` asks for): each
+    /// `ct * ∂f/∂x_i`, linear in `ct`, so the JVP is the sum of each with the operand's tangent in place of `ct`.
     var vjp: ((_ x: [Atom], _ ans: Atom, _ ct: Atom, _ need: [Bool], _ m: VJPEmitter) throws -> [Atom?])? = nil
 }
 
@@ -382,6 +388,16 @@ struct BinaryRules: ElementwiseRules {
         return try rule(e.inputs, .v(e.out), ct, need, m)
     }
 
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard let rule = op.def.vjp else { return nil }
+        var sum: Atom? = nil
+        for (i, t) in tangents.enumerated() {
+            guard let t else { continue }
+            guard let part = try rule(e.inputs, .v(e.out), t, tangents.indices.map { $0 == i }, m)[i] else { continue }
+            sum = try sum.map { try m.add($0, part) } ?? part
+        }
+        return sum
+    }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         try b.elementwise(.binary(op), ins, outShape: out.shape)
     }
@@ -485,6 +501,10 @@ struct IntegerPowRules: ElementwiseRules {
         let base = y == 2 ? x : try m.integerPow(x, y - 1)
         return [try m.mul(ct, m.mul(m.lit(Double(y), .v(e.out)), base))]
     }
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard let t = tangents[0] else { return nil }
+        return try vjp(e, ct: t, need: [true], m)[0]
+    }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched { try batchUnary(.integerPow(y), ins, b) }
     func fold(_ e: Eqn, producer: (Atom) -> Eqn?) -> Fold { y == 1 ? .replace(e.inputs[0]) : .keep }
 
@@ -519,6 +539,11 @@ struct ConvertRules: ElementwiseRules {
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
         // Only float → float conversions carry a cotangent (need is false for integer inputs).
         [need[0] ? try m.convert(ct, e.inputs[0].type.dtype) : nil]
+    }
+    /// Only float → float conversions carry a tangent.
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard let t = tangents[0], e.inputs[0].type.dtype.isFloat, to.isFloat else { return nil }
+        return try m.convert(t, to)
     }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched { try batchUnary(.convert(to), ins, b) }
     func fold(_ e: Eqn, producer: (Atom) -> Eqn?) -> Fold { e.inputs[0].type.dtype == to ? .replace(e.inputs[0]) : .keep }
@@ -596,6 +621,11 @@ struct SelectRules: ElementwiseRules {
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
         let zero = m.lit(0, .v(e.out)), p = e.inputs[0]
         return [nil, need[1] ? try m.select(p, ct, zero) : nil, need[2] ? try m.select(p, zero, ct) : nil]
+    }
+    func jvp(_ e: Eqn, tangents t: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard t[1] != nil || t[2] != nil else { return nil }
+        let zero = m.lit(0, .v(e.out))
+        return try m.select(e.inputs[0], t[1] ?? zero, t[2] ?? zero)
     }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         try b.elementwise(.select, ins, outShape: out.shape)

@@ -9,6 +9,13 @@ protocol LayoutRules: PrimitiveRules {
 
 extension LayoutRules {
     var fusion: FusionKind { .indexRemap }
+    /// Linear in every operand: the same primitive on the tangents (a zero tangent as zeros).
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard tangents.contains(where: { $0 != nil }) else { return nil }
+        return try m.emit(e.prim, try zip(e.inputs, tangents).map { a, t in
+            try t ?? (a.type.isScalar ? m.lit(0, a) : m.zeros(a.type))
+        })
+    }
     func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage {
         func go<T: AxElement>(_: T.Type) throws -> Storage {
             let xs = try args.map { a -> [T] in

@@ -89,6 +89,15 @@ struct ReduceRules: PrimitiveRules {
         return [try m.mul(location, m.broadcastInDim(m.div(ct, counts), t.shape, kept))]
     }
 
+    /// max/min: JAX's _reduce_chooser_jvp_rule, the mean of the tangent over all extremal positions.
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        guard let t = tangents[0] else { return nil }
+        if kind == .sum { return try m.reduceSum(t, axes) }
+        let x = e.inputs[0], ty = x.type, kept = keptAxes(ty.rank, axes)
+        let location = try m.convert(m.binary(.eq, x, m.broadcastInDim(.v(e.out), ty.shape, kept)), ty.dtype)
+        return try m.div(m.reduceSum(m.mul(t, location), axes), m.reduceSum(location, axes))
+    }
+
     /// The shifted axes are reduced; the batch axis moves left past the reduced axes before it.
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         let x = ins[0]

@@ -57,7 +57,8 @@ protocol PrimitiveRules {
     /// The cotangents of `e`'s inputs given the cotangent `ct` of its output (nil: none flows). `need[i]` says
     /// whether input `i` wants one; `ct` has the output's type, or is a scalar literal for a scalar output.
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?]
-    /// The tangent of `e`'s output given its inputs' tangents (nil: zero). Room for forward mode.
+    /// The tangent of `e`'s output given its inputs' tangents (nil: a symbolic zero), emitted after `e`, so a rule may
+    /// read `e.out`. Called only for float outputs with some tangent (Transforms/JVP.swift).
     func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom?
     /// The batching rule: the primitive applied to operands that carry a batch axis (at least one mapped);
     /// `out` is the per-example output type.
