@@ -77,14 +77,20 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     let outputIds = Set(p.outputs.compactMap { $0.variable?.id }.filter { defs[$0] != nil })
     materialize.formUnion(outputIds)
 
-    // Cheap values: buffers and index remaps of buffers (re-reading them costs a load).
-    var cheap = Set(p.inputs.map(\.id))
+    // Cheap values: buffers and index remaps of buffers (re-reading them costs a load), and values computed from
+    // indices alone (iota, literals, and element-wise ops and remaps of those: a one-hot basis, an `eye` mask), which
+    // cost a few integer operations to recompute and would otherwise be materialized as large as the index space.
+    var cheap = Set(p.inputs.map(\.id)), indexOnly = Set<Int>()
     for e in p.eqns {
         let opsCheap = e.inputs.allSatisfy { $0.isLiteral || cheap.contains($0.variable!.id) }
+        let opsIndexOnly = e.inputs.allSatisfy { $0.isLiteral || indexOnly.contains($0.variable!.id) }
         switch e.prim.rules.fusion {
         case .reduction, .contraction, .cumulative: cheap.insert(e.out.id)
-        case .indexRemap: if opsCheap { cheap.insert(e.out.id) }  // iota has no operands: always cheap
-        case .elementwise: break
+        case .indexRemap:
+            if opsCheap { cheap.insert(e.out.id) }  // iota has no operands: always cheap
+            if opsIndexOnly { indexOnly.insert(e.out.id) }
+        case .elementwise:
+            if opsIndexOnly && !e.prim.rules.isHeavy && !e.inputs.isEmpty { cheap.insert(e.out.id); indexOnly.insert(e.out.id) }
         }
     }
 
