@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 
+# pmap needs as many devices as the mapped size: the host platform is split into 8 (before jax is imported).
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -156,6 +158,44 @@ def loss(w, x, y):
 
 def mean_loss_lin(w, xs, ys):
     return jnp.mean(jax.vmap(loss, in_axes=(None, 0, 0))(w, xs, ys))
+
+
+# pmap.ax: collectives across the device axis.
+from jax import lax  # noqa: E402
+
+
+def p_normalize(x):
+    return x / lax.psum(x, "devices")
+
+
+def p_centered(x):
+    return x - lax.pmean(x, "devices")
+
+
+def p_spread(x):
+    return lax.pmax(x, "devices") - lax.pmin(x, "devices") + lax.axis_index("devices").astype(jnp.float32)
+
+
+def p_loss(w, x, y):
+    return (jnp.sum(w * x) - y) ** 2
+
+
+def p_train_step(w, x, y):
+    return w - 0.1 * lax.pmean(jax.grad(p_loss)(w, x, y), "devices")
+
+
+def p_total_loss(w, x, y):
+    return lax.psum(p_loss(w, x, y), "devices")
+
+
+def p_per_device(xs):
+    return jax.vmap(lambda x: x / lax.psum(x, ("devices", "examples")), axis_name="examples")(xs)
+
+
+def no_jit(f):
+    """pmap compiles by itself: called as it is, not under jax.jit."""
+    f.no_jit = True
+    return f
 
 
 # jacobians.ax: a two-link arm; forward mode, Jacobians, Hessians and stop_gradient.
@@ -335,6 +375,18 @@ CASES = [
     ("jacobians.ax", "value_and_grad_tip_speed", jax.value_and_grad(tip_speed, argnums=(0, 2)), (normal(2), lin_params(), normal(2)), ["q", "lengths", "v"]),
     ("jacobians.ax", "pose_jacobians", jax.vmap(jax.jacrev(arm_by_lengths, argnums=1), in_axes=(None, 0)), (lin_params(), normal(N, 2)), ["lengths", "q"]),
     ("jacobians.ax", "hessian_of_negative_argnums", jax.hessian(energy, argnums=-2), (normal(2), lin_params()), ["q", "lengths"]),
+    # pmap.ax (4 devices; appended last).
+    ("pmap.ax", "squares", no_jit(jax.pmap(lambda x: x * x)), (normal(4, 4),), ["x"]),
+    ("pmap.ax", "normalized", no_jit(jax.pmap(p_normalize, axis_name="devices")), (normal(4, 4),), ["x"]),
+    ("pmap.ax", "jit_centered", no_jit(jax.pmap(p_centered, axis_name="devices")), (normal(4, 4),), ["x"]),
+    ("pmap.ax", "spreads", no_jit(jax.pmap(p_spread, axis_name="devices")), (normal(4, 4),), ["x"]),
+    ("pmap.ax", "step", no_jit(jax.pmap(p_train_step, axis_name="devices", in_axes=(None, 0, 0))),
+     (normal(4), normal(4, 4), normal(4)), ["w", "x", "y"]),
+    ("pmap.ax", "step_once", jax.vmap(p_train_step, axis_name="devices", in_axes=(None, 0, 0), out_axes=None),
+     (normal(4), normal(4, 4), normal(4)), ["w", "x", "y"]),
+    ("pmap.ax", "grads_of_total", no_jit(jax.pmap(jax.grad(p_total_loss), axis_name="devices", in_axes=(None, 0, 0))),
+     (normal(4), normal(4, 4), normal(4)), ["w", "x", "y"]),
+    ("pmap.ax", "nested", no_jit(jax.pmap(p_per_device, axis_name="devices")), (normal(2, 3, 4),), ["xs"]),
 ]
 
 

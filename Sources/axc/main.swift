@@ -167,7 +167,8 @@ struct Compile: ParsableCommand {
     func run() throws {
         let s = try load(file)
         try reporting(s.file, path: file) {
-            let names = fns.isEmpty ? s.entryNames : fns
+            // Every entry that runs by itself (a def whose collectives need an enclosing pmap is compiled as part of it).
+            let names = fns.isEmpty ? try s.checkAll().filter(\.isRunnable).map(\.name) : fns
             let base = o.hasSuffix(".c") ? String(o.dropLast(2)) : o
             let headerName = URL(fileURLWithPath: base + ".h").lastPathComponent
             let (c, h) = try s.standalone(names, sourceHash: sourceHash(s.file.text), headerName: headerName, prefix: prefix)

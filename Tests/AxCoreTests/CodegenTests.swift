@@ -516,7 +516,7 @@ extension CodegenTests {
         for f in files {
             let text = try String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)
             let module = try parseModule(SourceFile(path: f, text: text))
-            for entry in try elaborateAll(module) {
+            for entry in try elaborateAll(module) where entry.isRunnable {
                 let p = try lower(entry, to: .optimized).optimized
                 // Batch sizes 0, 1, 7 and large: as many examples as fit ~4M interpreter operations.
                 let perExample = max(1, interpreterWork(p, 2) - interpreterWork(p, 1))

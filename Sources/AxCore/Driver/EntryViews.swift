@@ -6,7 +6,7 @@ extension Elaborator {
     func coreDef(_ fv: FunctionValue) -> String {
         switch fv {
         case .def(let name): return name
-        case .jit(let f), .vmap(let f, _, _, _, _), .grad(let f, _, _, _, _), .jvp(let f, _), .jacobian(let f, _, _, _, _):
+        case .jit(let f), .vmap(let f, _, _, _, _, _), .grad(let f, _, _, _, _), .jvp(let f, _), .jacobian(let f, _, _, _, _):
             return coreDef(f)
         }
     }
@@ -17,7 +17,7 @@ extension Elaborator {
         guard bindings[name] != nil else { return nil }
         var fv = try bindingValue(name)
         if case .jit(let f) = fv { fv = f }
-        guard case .vmap(let f, let inAxes, let outAxes, let axisSize, let range) = fv, axisSize == nil else { return nil }
+        guard case .vmap(let f, let inAxes, let outAxes, let axisSize, _, let range) = fv, axisSize == nil else { return nil }
         let sizeName = vmapSizeNames(fv, used: sizeVars(of: fv)).first ?? "n"
         let inner = try programFor(f, sizeNames: Array(vmapSizeNames(fv, used: sizeVars(of: fv)).dropFirst()))
         let ins = try flattenInAxes(inAxes, inner, describe(f), at: range)

@@ -54,6 +54,12 @@ public struct Lowered: @unchecked Sendable {
 /// `after` is called after each pass that ran.
 public func lower(_ program: Program, name: String, to target: LowerTarget = .kernel, optimize: Bool = true,
                   after: (Pass) -> Void = { _ in }) throws -> Lowered {
+    // A collective no vmap/pmap bound (its name is not an enclosing map's): JAX's "unbound axis name" error.
+    if let e = program.eqns.first(where: { $0.prim.rules.axisName != nil }) {
+        var d = unboundAxis(e.prim.name, e.prim.rules.axisName!)
+        d.range = e.loc.start.line > 0 ? e.loc : nil
+        throw d
+    }
     var out = Lowered(name: name, transformed: program, optimized: strippingStopGradient(program))
     if optimize {
         out.optimized = simplify(out.optimized)

@@ -26,6 +26,7 @@ extension Ops {
         s["arange"] = "arange(start, stop=None, step=None, dtype=None)"
         s["eye"] = "eye(N, M=None, k=0, dtype=f32)"
         s.merge(mathSignatures) { a, _ in a }
+        s.merge(collectiveSignatures) { a, _ in a }
         return s
     }()
 
@@ -40,6 +41,7 @@ extension Ops {
         let a = try bind(sig, args, kwargs, at: range)
         func arg(_ p: String) -> (Value, SourceRange) { a[p] ?? (.none, range) }
         if let v = try callMathBuiltin(name, a, at: range) { return v }
+        if let v = try callCollective(name, a, at: range) { return v }
         switch name {
         case "exp": return try floatUnary(.exp, arg("x"))
         case "log": return try floatUnary(.log, arg("x"))

@@ -16,6 +16,9 @@ public struct Entry: Sendable {
     public var chain: String
     /// Where the entry is defined.
     public var range: SourceRange
+    /// Whether it runs by itself: false for a def whose collectives (`psum(x, 'i')`) need an enclosing map of
+    /// that axis name (calling it outside one is a located error, as in JAX).
+    public var isRunnable: Bool { !program.eqns.contains { $0.prim.rules.axisName != nil } }
 }
 
 /// The names of the module's entries, in source order.
@@ -36,7 +39,7 @@ public func elaborateAll(_ m: Module) throws -> [Entry] {
 }
 
 /// Names a transform takes as functions, besides defs and builtins.
-let transformNames: Set<String> = ["jit", "vmap", "grad", "value_and_grad", "jvp", "jacfwd", "jacrev", "hessian"]
+let transformNames: Set<String> = ["jit", "vmap", "pmap", "grad", "value_and_grad", "jvp", "jacfwd", "jacrev", "hessian"]
 
 /// Limits that keep unrolled programs to a sane size.
 let maxLoopCount = 100_000
@@ -157,12 +160,13 @@ final class Elaborator {
             return p
         case .jit(let f):
             return try programFor(f, sizeNames: sizeNames, simplified: simplified)
-        case .vmap(let f, let inAxes, let outAxes, let axisSize, let range):
+        case .vmap(let f, let inAxes, let outAxes, let axisSize, let axisName, let range):
             let inner = try programFor(f, sizeNames: Array(sizeNames.dropFirst()))
             let ins = try flattenInAxes(inAxes, inner, describe(f), at: range)
             let outs = try flattenOutAxes(outAxes, inner, at: range)
             p = try checked(range, simplified: simplified) {
-                try vmap(inner, inAxes: ins, outAxes: outs, axisSize: axisSize, sizeName: sizeNames.first ?? "n")
+                try vmap(inner, inAxes: ins, outAxes: outs, axisSize: axisSize, sizeName: sizeNames.first ?? "n",
+                         axisName: axisName?.name, pmap: axisName?.pmap ?? false)
             }
         case .grad(let f, let argnums, let tupleArgnums, let withValue, let range):
             let inner = try programFor(f, sizeNames: sizeNames)
@@ -302,7 +306,7 @@ final class Elaborator {
             case .def: break
             case .jit(let g): f = g; continue
             case .grad(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _): f = g; continue
-            case .vmap(let g, _, _, _, _): count += 1; f = g; continue
+            case .vmap(let g, _, _, _, _, _): count += 1; f = g; continue
             }
             break
         }
@@ -321,7 +325,7 @@ final class Elaborator {
         switch fv {
         case .def: return false
         case .jit: return true
-        case .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _): return containsJit(g)
+        case .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _): return containsJit(g)
         }
     }
 
@@ -329,7 +333,7 @@ final class Elaborator {
     func sizeVars(of fv: FunctionValue) -> Set<String> {
         switch fv {
         case .def(let n): return defs[n].map(annotationSizes) ?? []
-        case .jit(let g), .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _):
+        case .jit(let g), .grad(let g, _, _, _, _), .vmap(let g, _, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _):
             return sizeVars(of: g)
         }
     }
@@ -348,7 +352,8 @@ final class Elaborator {
         switch fv {
         case .def(let n): return n
         case .jit(let f): return "jit(\(cacheKey(f)))"
-        case .vmap(let f, let i, let o, let s, _): return "vmap(\(cacheKey(f)),\(axisText(i)),\(axisText(o)),\(s.map(String.init) ?? "None"))"
+        case .vmap(let f, let i, let o, let s, let n, _):
+            return "vmap(\(cacheKey(f)),\(axisText(i)),\(axisText(o)),\(s.map(String.init) ?? "None"),\(n.map { "\($0.pmap)\($0.name)" } ?? "None"))"
         case .grad(let f, let a, let t, let v, _): return "grad(\(cacheKey(f)),\(a),\(t),\(v))"
         case .jvp(let f, _): return "jvp(\(cacheKey(f)))"
         case .jacobian(let f, let k, let a, let t, _): return "\(k.rawValue)(\(cacheKey(f)),\(a),\(t))"
@@ -361,7 +366,7 @@ func describe(_ fv: FunctionValue) -> String {
     switch fv {
     case .def(let n): return n
     case .jit(let f): return "jit(\(describe(f)))"
-    case .vmap(let f, _, _, _, _): return "vmap(\(describe(f)))"
+    case .vmap(let f, _, _, _, let n, _): return "\(n?.pmap == true ? "pmap" : "vmap")(\(describe(f)))"
     case .grad(let f, _, _, let withValue, _): return "\(withValue ? "value_and_grad" : "grad")(\(describe(f)))"
     case .jvp(let f, _): return "jvp(\(describe(f)))"
     case .jacobian(let f, let k, _, _, _): return "\(k.rawValue)(\(describe(f)))"

@@ -104,7 +104,9 @@ extension Elaborator {
         if transformDepth(fv) >= maxTransformDepth {
             throw Diagnostic("transforms are nested too deeply (more than \(maxTransformDepth) levels)", at: range)
         }
-        let options: [String] = ["jit": [], "vmap": ["in_axes", "out_axes", "axis_size"],
+        // Positional order as JAX's: vmap(f, in_axes, out_axes, axis_name, axis_size); pmap(f, axis_name, ...).
+        let options: [String] = ["jit": [], "vmap": ["in_axes", "out_axes", "axis_name", "axis_size"],
+                                 "pmap": ["axis_name", "in_axes", "out_axes", "axis_size"],
                                  "grad": ["argnums"], "value_and_grad": ["argnums"], "jvp": [],
                                  "jacfwd": ["argnums"], "jacrev": ["argnums"], "hessian": ["argnums"]][n] ?? []
         var given: [String: (Value, SourceRange)] = [:]
@@ -123,7 +125,15 @@ extension Elaborator {
         switch n {
         case "jit":
             return .jit(fv)
-        case "vmap":
+        case "vmap", "pmap":
+            var axisName: MapName? = nil
+            if let (v, r) = given["axis_name"] {
+                if case .none = v {} else {
+                    guard case .string(let s) = v, !s.isEmpty else { throw Diagnostic("axis_name must be a string, got \(v.typeDescription)", at: r) }
+                    axisName = MapName(name: s, pmap: n == "pmap")
+                }
+            }
+            if n == "pmap" && axisName == nil { axisName = MapName(name: "", pmap: true) }
             let inAxes = try given["in_axes"].map { try axisTree($0.0, "in_axes", $0.1) } ?? .axis(0)
             let outAxes = try given["out_axes"].map { try axisTree($0.0, "out_axes", $0.1) } ?? .axis(0)
             var size: Int? = nil
@@ -133,7 +143,7 @@ extension Elaborator {
                     size = k
                 }
             }
-            return .vmap(fv, inAxes: inAxes, outAxes: outAxes, axisSize: size, range: range)
+            return .vmap(fv, inAxes: inAxes, outAxes: outAxes, axisSize: size, axisName: axisName, range: range)
         case "jvp":
             return .jvp(fv, range: range)
         default:
@@ -156,7 +166,7 @@ extension Elaborator {
     private func transformDepth(_ fv: FunctionValue) -> Int {
         switch fv {
         case .def: return 0
-        case .jit(let g), .vmap(let g, _, _, _, _), .grad(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _):
+        case .jit(let g), .vmap(let g, _, _, _, _, _), .grad(let g, _, _, _, _), .jvp(let g, _), .jacobian(let g, _, _, _, _):
             return 1 + transformDepth(g)
         }
     }

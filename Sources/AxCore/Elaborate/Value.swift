@@ -6,12 +6,20 @@ public indirect enum FunctionValue: Sendable {
     case def(String)
     case jit(FunctionValue)
     /// `vmap(f, in_axes, out_axes, axis_size)`; axes are pytrees of `Int?` as written (negative allowed).
-    case vmap(FunctionValue, inAxes: AxisTree, outAxes: AxisTree, axisSize: Int?, range: SourceRange)
+    /// With `axisName`, collectives over that name in `f` reduce along the mapped axis; `pmap` is `vmap` with a name.
+    case vmap(FunctionValue, inAxes: AxisTree, outAxes: AxisTree, axisSize: Int?, axisName: MapName?, range: SourceRange)
     case grad(FunctionValue, argnums: [Int], tupleArgnums: Bool, withValue: Bool, range: SourceRange)
     /// `jvp(f)`: primals then tangents in, `(f(x), tangent_out)` out.
     case jvp(FunctionValue, range: SourceRange)
     /// `jacfwd`, `jacrev` or `hessian` of `f` with respect to `argnums`.
     case jacobian(FunctionValue, kind: JacobianKind, argnums: [Int], tupleArgnums: Bool, range: SourceRange)
+}
+
+/// The name a `vmap(..., axis_name=)` or `pmap(..., axis_name=)` gives its axis, for collectives.
+public struct MapName: Hashable, Sendable {
+    public var name: String
+    /// Written as `pmap` (which runs as a vmap: docs/deviations.md).
+    public var pmap: Bool
 }
 
 /// An `in_axes`/`out_axes` specification: an axis or `None` for a whole subtree, or a tuple.

@@ -45,6 +45,10 @@ public enum Primitive: Hashable, Sendable {
     case cumulative(CumulativeKind, axis: Int, reverse: Bool)
     /// The identity, with zero derivative under every transform (jax.lax.stop_gradient).
     case stopGradient
+    /// `psum`, `pmean`, `pmax`, `pmin` over the mapped axis named `axis` (jax.lax's collectives).
+    case collective(CollectiveKind, axis: String)
+    /// The index along the mapped axis named `axis` (jax.lax.axis_index): an i32 scalar per example.
+    case axisIndex(axis: String)
 
     /// The primitive's rule record (Primitives/): the one exhaustive switch over `Primitive`. Every pass reads a
     /// primitive's rules through it, so a new primitive is its case here and its record (docs/pipeline.md,
@@ -70,6 +74,8 @@ public enum Primitive: Hashable, Sendable {
         case .rev(let dims): return RevRules(dimensions: dims)
         case .cumulative(let kind, let axis, let reverse): return CumulativeRules(kind: kind, axis: axis, reverse: reverse)
         case .stopGradient: return StopGradientRules()
+        case .collective(let kind, let axis): return CollectiveRules(kind: kind, axis: axis)
+        case .axisIndex(let axis): return AxisIndexRules(axis: axis)
         }
     }
 

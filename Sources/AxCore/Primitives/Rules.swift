@@ -63,6 +63,11 @@ protocol PrimitiveRules {
     /// The batching rule: the primitive applied to operands that carry a batch axis (at least one mapped);
     /// `out` is the per-example output type.
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched
+    /// Whether the primitive is a collective over the mapped axis named `name` (it needs the batching rule even when
+    /// no operand is mapped).
+    func usesAxis(_ name: String) -> Bool
+    /// The axis name of a collective (`psum`, ...), nil for every other primitive.
+    var axisName: String? { get }
     /// Algebraic folding of `e` (this primitive), looking at operands' producers through `producer`.
     func fold(_ e: Eqn, producer: (Atom) -> Eqn?) -> Fold
     /// Whether a value that is one number broadcast everywhere stays so through this primitive.
@@ -91,6 +96,8 @@ extension PrimitiveRules {
         throw InternalError("jvp: \(name) has no JVP rule")
     }
     func fold(_ e: Eqn, producer: (Atom) -> Eqn?) -> Fold { .keep }
+    func usesAxis(_ name: String) -> Bool { axisName == name }
+    var axisName: String? { nil }
     var keepsUniform: Bool { fusion == .elementwise }
     func readsFlat(_ e: Eqn) -> Bool { fusion == .elementwise }
     func elementC(_ e: Eqn, _ idx: Index, _ k: KernelEmitter) throws -> String {

@@ -12,6 +12,8 @@ struct Batched {
 struct Batcher {
     let b: Builder
     let size: Dim
+    /// The map's axis name (`vmap(..., axis_name=)`, `pmap`), which its collectives reduce over.
+    var axisName: String? = nil
 
     /// `x` with axis `from` moved to position `to` (no equation when they coincide).
     func moveaxis(_ x: Atom, _ from: Int, _ to: Int) throws -> Atom {

@@ -4,7 +4,10 @@
 /// Batches `p`: `inAxes` has one entry per input leaf (nil = not mapped; negative counts from the end of the
 /// batched rank), `outAxes` one per output leaf. The mapped size is the size variable `sizeName`, or `axisSize`.
 /// Throws a `Diagnostic` (without a range; the caller attaches it) on bad axes.
-public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, sizeName: String) throws -> Program {
+/// With `axisName`, the collectives over that name in `p` become reductions along the batch axis (their batching
+/// rules, Primitives/Collectives.swift). `pmap` only names the transform in `origin` (it runs as this vmap).
+public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, sizeName: String,
+                 axisName: String? = nil, pmap: Bool = false) throws -> Program {
     guard inAxes.count == p.inputs.count else {
         throw Diagnostic("vmap: in_axes has \(inAxes.count) entries for \(p.inputs.count) input(s)")
     }
@@ -20,7 +23,7 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
     }
     let size: Dim = axisSize.map { .const($0) } ?? .sym(sizeName)
     let b = Builder(startingAfter: p.maxId)
-    let batcher = Batcher(b: b, size: size)
+    let batcher = Batcher(b: b, size: size, axisName: axisName)
     var env: [Int: Batched] = [:]
     func read(_ a: Atom) -> Batched {
         if case .v(let x) = a, let v = env[x.id] { return v }
@@ -58,7 +61,8 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
         b.loc = eqn.loc
         let ins = eqn.inputs.map(read)
         do {
-            if ins.allSatisfy({ $0.bdim == nil }) {
+            // Collectives over this map's axis name depend on the map itself, mapped operands or not.
+            if ins.allSatisfy({ $0.bdim == nil }) && !(axisName.map { eqn.prim.rules.usesAxis($0) } ?? false) {
                 env[eqn.out.id] = Batched(try b.emit(eqn.prim, ins.map(\.atom)), nil)
             } else {
                 let out = try batcher.apply(eqn.prim, ins, out: eqn.out.type)
@@ -107,11 +111,11 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
     }
 
     return Program(name: p.name, params: p.params, inputs: inputs, eqns: b.take(), outputs: outputs,
-                   outTree: p.outTree, origin: vmapOrigin(p, inAxes: inAxes, outAxes: outAxes, axisSize: axisSize))
+                   outTree: p.outTree, origin: vmapOrigin(p, inAxes: inAxes, outAxes: outAxes, axisSize: axisSize, axisName: axisName, pmap: pmap))
 }
 
 /// `vmap(f, in_axes=(None, 0))`-style text for `Program.origin`; per-parameter axes are collapsed when uniform.
-func vmapOrigin(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?) -> String {
+func vmapOrigin(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, axisName: String? = nil, pmap: Bool = false) -> String {
     func text(_ a: Int?) -> String { a.map(String.init) ?? "None" }
     func tree(_ t: TreeDef, _ axes: inout ArraySlice<Int?>) -> String {
         switch t {
@@ -128,7 +132,8 @@ func vmapOrigin(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?) -
     }
     var rest = ArraySlice(inAxes)
     let parts = p.params.map { tree($0.tree, &rest) }
-    var s = "vmap(\(p.origin), in_axes=(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
+    var s = "\(pmap ? "pmap" : "vmap")(\(p.origin), " + (axisName.map { $0.isEmpty ? "" : "axis_name='\($0)', " } ?? "")
+        + "in_axes=(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
     if outAxes.contains(where: { $0 != 0 }) {
         var outs = ArraySlice(outAxes)
         s += ", out_axes=" + tree(p.outTree, &outs)
