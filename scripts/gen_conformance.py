@@ -192,6 +192,14 @@ def p_per_device(xs):
     return jax.vmap(lambda x: x / lax.psum(x, ("devices", "examples")), axis_name="examples")(xs)
 
 
+def p_ring_shift(x):
+    return lax.ppermute(x, "devices", perm=((0, 1), (1, 2), (2, 3), (3, 0)))
+
+
+def p_halo_energy(x):
+    return jnp.sum(lax.all_gather(x, "devices") ** 2) + jnp.sum(p_ring_shift(x) * x)
+
+
 def no_jit(f):
     """pmap compiles by itself: called as it is, not under jax.jit."""
     f.no_jit = True
@@ -387,6 +395,12 @@ CASES = [
     ("pmap.ax", "grads_of_total", no_jit(jax.pmap(jax.grad(p_total_loss), axis_name="devices", in_axes=(None, 0, 0))),
      (normal(4), normal(4, 4), normal(4)), ["w", "x", "y"]),
     ("pmap.ax", "nested", no_jit(jax.pmap(p_per_device, axis_name="devices")), (normal(2, 3, 4),), ["xs"]),
+    ("pmap.ax", "shares", no_jit(jax.pmap(lambda x: x / jnp.sum(lax.all_gather(x, "devices"), axis=0), axis_name="devices")),
+     (normal(4, 3),), ["x"]),
+    ("pmap.ax", "ring", no_jit(jax.pmap(p_ring_shift, axis_name="devices")), (normal(4, 3),), ["x"]),
+    ("pmap.ax", "halo_grads", no_jit(jax.pmap(jax.grad(p_halo_energy), axis_name="devices")), (normal(4, 3),), ["x"]),
+    ("pmap.ax", "scattered", no_jit(jax.pmap(lambda x: lax.psum_scatter(x, "devices"), axis_name="devices")),
+     (normal(4, 4, 3),), ["x"]),
 ]
 
 

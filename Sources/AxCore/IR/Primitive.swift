@@ -49,6 +49,12 @@ public enum Primitive: Hashable, Sendable {
     case collective(CollectiveKind, axis: String)
     /// The index along the mapped axis named `axis` (jax.lax.axis_index): an i32 scalar per example.
     case axisIndex(axis: String)
+    /// Every example's `x` stacked along a new `dimension` of size `size` (the mapped size; jax.lax.all_gather).
+    case allGather(axis: String, dimension: Int, size: Dim)
+    /// The sum across the mapped axis, of which each example keeps its slice along `dimension` (jax.lax.psum_scatter).
+    case psumScatter(axis: String, dimension: Int)
+    /// `x` sent from example `src` to example `dst` for each pair; examples no pair reaches get zeros (jax.lax.ppermute).
+    case ppermute(axis: String, perm: [[Int]])
 
     /// The primitive's rule record (Primitives/): the one exhaustive switch over `Primitive`. Every pass reads a
     /// primitive's rules through it, so a new primitive is its case here and its record (docs/pipeline.md,
@@ -76,6 +82,9 @@ public enum Primitive: Hashable, Sendable {
         case .stopGradient: return StopGradientRules()
         case .collective(let kind, let axis): return CollectiveRules(kind: kind, axis: axis)
         case .axisIndex(let axis): return AxisIndexRules(axis: axis)
+        case .allGather(let axis, let dimension, let size): return AllGatherRules(axis: axis, dimension: dimension, size: size)
+        case .psumScatter(let axis, let dimension): return PsumScatterRules(axis: axis, dimension: dimension)
+        case .ppermute(let axis, let perm): return PpermuteRules(axis: axis, perm: perm)
         }
     }
 

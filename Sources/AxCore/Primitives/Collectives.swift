@@ -1,4 +1,5 @@
-// The collectives' records: psum, pmean, pmax, pmin and axis_index over a named mapped axis (jax.lax's). Per example
+// The collectives' records: psum, pmean, pmax, pmin, axis_index, all_gather, psum_scatter and ppermute over a named
+// mapped axis (jax.lax's). Per example
 // they have no meaning of their own: the batching rule of the `vmap`/`pmap` that binds their axis name turns them
 // into reductions along the batch axis, as JAX's vmap does. One left unbound is a located error (Driver/Pipeline.swift).
 
@@ -93,5 +94,142 @@ struct AxisIndexRules: PrimitiveRules {
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         guard axis == b.axisName else { return Batched(try b.b.emit(.axisIndex(axis: axis), []), nil) }
         return Batched(try b.b.emit(.iota(.i32, shape: [b.size], dimension: 0), []), 0)
+    }
+}
+
+/// The size of the mapped axis named `axis` before the map binds it: a placeholder dimension that `vmap` replaces
+/// by its size (all_gather's output has it).
+func mappedSizePlaceholder(_ axis: String) -> Dim { .sym("|\(axis)|") }
+
+/// The record of all_gather (untiled): `[size]` inserted at `dimension`.
+struct AllGatherRules: PrimitiveRules {
+    let axis: String, dimension: Int, size: Dim
+    var name: String { "all_gather" }
+    var paramText: String { "axis_name='\(axis)' all_gather_dimension=\(dimension) axis_size=\(size)" }
+    var fusion: FusionKind { .indexRemap }
+    var axisName: String? { axis }
+
+    func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
+        try checkArity(name, ins, 1)
+        guard dimension >= 0 && dimension <= ins[0].rank else { throw ShapeError("all_gather: axis \(dimension) out of range for \(ins[0])") }
+        var shape = ins[0].shape
+        shape.insert(size, at: dimension)
+        return TensorType(ins[0].dtype, shape)
+    }
+    func mapDims(_ f: (Dim) throws -> Dim) rethrows -> Primitive? { .allGather(axis: axis, dimension: dimension, size: try f(size)) }
+    func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage { throw unboundAxis(name, axis) }
+    /// JAX's: all_gather transposes to psum_scatter.
+    func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
+        [need[0] ? try m.emit(.psumScatter(axis: axis, dimension: dimension), [ct]) : nil]
+    }
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        try tangents[0].map { try m.emit(e.prim, [$0]) }
+    }
+    /// Over this map's axis: the batched operand itself, its batch axis moved to `dimension` (the same for every
+    /// example, so not mapped); a not-mapped operand broadcast along it.
+    func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
+        let x = ins[0]
+        guard axis == b.axisName else {
+            return Batched(try b.b.emit(.allGather(axis: axis, dimension: dimension >= (x.bdim ?? Int.max) ? dimension + 1 : dimension, size: size), [x.atom]),
+                           x.bdim.map { $0 > dimension ? $0 + 1 : $0 })
+        }
+        return Batched(try b.materialize(x, at: dimension), nil)
+    }
+}
+
+/// The record of psum_scatter (untiled): the operand's `dimension` has the mapped size and is scattered.
+struct PsumScatterRules: PrimitiveRules {
+    let axis: String, dimension: Int
+    var name: String { "psum_scatter" }
+    var paramText: String { "axis_name='\(axis)' scatter_dimension=\(dimension)" }
+    var fusion: FusionKind { .reduction }
+    var axisName: String? { axis }
+
+    func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
+        try checkArity(name, ins, 1)
+        guard dimension >= 0 && dimension < ins[0].rank else { throw ShapeError("psum_scatter: scatter_dimension \(dimension) out of range for \(ins[0])") }
+        guard ins[0].dtype != .bool else { throw ShapeError("psum_scatter expects numbers, got \(ins[0])") }
+        var shape = ins[0].shape
+        shape.remove(at: dimension)
+        return TensorType(ins[0].dtype, shape)
+    }
+    func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage { throw unboundAxis(name, axis) }
+    /// JAX's: psum_scatter transposes to all_gather.
+    func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
+        [need[0] ? try m.emit(.allGather(axis: axis, dimension: dimension, size: e.inputs[0].type.shape[dimension]), [ct]) : nil]
+    }
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        try tangents[0].map { try m.emit(e.prim, [$0]) }
+    }
+    /// Over this map's axis: the sum along the batch axis, whose `dimension` (of the mapped size) becomes the batch
+    /// axis; a not-mapped operand is the same on every example (its sum is the size times it).
+    func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
+        let x = ins[0]
+        guard axis == b.axisName else {
+            let d = x.bdim.map { dimension >= $0 ? dimension + 1 : dimension } ?? dimension
+            return Batched(try b.b.emit(.psumScatter(axis: axis, dimension: d), [x.atom]), x.bdim.map { $0 > dimension ? $0 - 1 : $0 })
+        }
+        var perExample = x.atom.type.shape
+        if let d = x.bdim { perExample.remove(at: d) }
+        guard perExample[dimension] == b.size else {
+            throw Diagnostic("psum_scatter: scatter_dimension \(dimension) of \(TensorType(x.atom.type.dtype, perExample)) has size \(perExample[dimension]), but the mapped axis '\(axis)' has size \(b.size) (give the map axis_size=\(perExample[dimension]))")
+        }
+        guard let d = x.bdim else {
+            let n: Atom = b.size.constValue.map { .lit(Double($0), x.atom.type.dtype) }
+                ?? (try b.b.emit(.reduceSum(axes: [0]), [try b.b.emit(.broadcastInDim(shape: [b.size], dims: []), [.lit(1, x.atom.type.dtype)])]))
+            let scaled = try b.b.emit(.binary(.mul), [x.atom, try x.atom.type.isScalar || n.isLiteral ? n : b.b.emit(.broadcastInDim(shape: x.atom.type.shape, dims: []), [n])])
+            return Batched(scaled, dimension)
+        }
+        return Batched(try b.b.emit(.reduceSum(axes: [d]), [x.atom]), dimension)
+    }
+}
+
+/// The record of ppermute: a static permutation of the examples (pairs `[src, dst]`).
+struct PpermuteRules: PrimitiveRules {
+    let axis: String, perm: [[Int]]
+    var name: String { "ppermute" }
+    var paramText: String { "axis_name='\(axis)' perm=(" + perm.map { "(\($0[0]), \($0[1]))" }.joined(separator: ", ") + ")" }
+    var fusion: FusionKind { .indexRemap }
+    var axisName: String? { axis }
+
+    func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
+        try checkArity(name, ins, 1)
+        return ins[0]
+    }
+    func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage { throw unboundAxis(name, axis) }
+    /// JAX's: the inverse permutation.
+    func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
+        [need[0] ? try m.emit(.ppermute(axis: axis, perm: perm.map { [$0[1], $0[0]] }), [ct]) : nil]
+    }
+    func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
+        try tangents[0].map { try m.emit(e.prim, [$0]) }
+    }
+    /// Over this map's axis (of a constant size): each destination's slice taken from its source along the batch
+    /// axis, zeros where no pair arrives, joined with concatenate.
+    func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
+        let x = ins[0]
+        guard axis == b.axisName else { return Batched(try b.b.emit(.ppermute(axis: axis, perm: perm), [x.atom]), x.bdim) }
+        guard let n = b.size.constValue else {
+            throw Diagnostic("ppermute over '\(axis)' needs a constant mapped size: give the map axis_size=")
+        }
+        var source = [Int?](repeating: nil, count: n), seen = Set<Int>()
+        for pair in perm {
+            guard pair.count == 2, (0..<n).contains(pair[0]), (0..<n).contains(pair[1]), seen.insert(pair[0]).inserted, source[pair[1]] == nil else {
+                throw Diagnostic("ppermute: perm \(paramText.dropFirst(paramText.firstIndex(of: "(")!.utf16Offset(in: paramText))) is not a partial permutation of 0..<\(n)")
+            }
+            source[pair[1]] = pair[0]
+        }
+        let xb = try b.materialize(x, at: 0)
+        var limit = xb.type.shape
+        let parts = try source.map { src -> Atom in
+            guard let src else {
+                var shape = xb.type.shape; shape[0] = .const(1)
+                return try b.b.emit(.broadcastInDim(shape: shape, dims: []), [.lit(0, xb.type.dtype)])
+            }
+            limit[0] = .const(src + 1)
+            var start = Array(repeating: 0, count: xb.type.rank); start[0] = src
+            return try b.b.emit(.slice(start: start, limit: limit, strides: Array(repeating: 1, count: xb.type.rank)), [xb])
+        }
+        return Batched(n == 0 ? xb : try b.b.emit(.concatenate(axis: 0), parts), 0)
     }
 }

@@ -22,6 +22,13 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
         throw InternalError("vmap: size variable '\(sizeName)' is already used by \(p.name)")
     }
     let size: Dim = axisSize.map { .const($0) } ?? .sym(sizeName)
+    // all_gather's output is as large as the map: its placeholder dimension becomes the mapped size.
+    var p = p
+    if let name = axisName, p.eqns.contains(where: { $0.out.type.shape.contains(mappedSizePlaceholder(name)) }) {
+        let sb = Builder(startingAfter: p.maxId)
+        p.outputs = try sb.inline(p, args: p.inputs.map { .v($0) }, sizes: [mappedSizePlaceholder(name).symName!: size])
+        p.eqns = sb.take()
+    }
     let b = Builder(startingAfter: p.maxId)
     let batcher = Batcher(b: b, size: size, axisName: axisName)
     var env: [Int: Batched] = [:]
