@@ -25,7 +25,7 @@ def npy(descr, shape, values=None, raw_tail=b"", header=None, version=1):
     pad = 64 - (pre + len(header) + 1) % 64
     h = (header + " " * (pad % 64) + "\n").encode("latin-1")
     out = b"\x93NUMPY" + bytes([version, 0]) + (struct.pack("<H", len(h)) if version == 1 else struct.pack("<I", len(h))) + h
-    fmt = {"<f4": "f", "<f8": "d", "<i4": "i", "|b1": "?", "<i8": "q", ">f4": "f"}[descr]
+    fmt = {"<f4": "f", "<f8": "d", "<i4": "i", "|b1": "?", "<i8": "q", ">f4": "f", "<c8": "f"}[descr]
     endian = ">" if descr.startswith(">") else "<"
     for v in values or []:
         out += struct.pack(endian + fmt, v)
@@ -324,8 +324,14 @@ ex(S, "a program that is too large",
 
 S = "Run-time inputs (`axc run`, `axc bench`)"
 F64 = npy("<f8", (3,), [1, 2, 3])
-ex(S, "a .npy of the wrong dtype", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"], {"xs.npy": F64},
-   "`xs.npy` holds a float64 array of shape (3,).")
+ex(S, "a .npy of the wrong dtype with --strict-dtypes", LINEAR,
+   ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy", "--strict-dtypes"], {"xs.npy": F64},
+   "`xs.npy` holds a float64 array of shape (3,); without `--strict-dtypes` it would be rounded to f32.")
+ex(S, "a .npy of another kind", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
+   {"xs.npy": npy("<i8", (3,), [1, 2, 3])}, "`xs.npy` holds int64 values for an f32 parameter.")
+ex(S, "an int64 value outside i32's range", "def f(k: i32[n]) -> i32:\n    return sum(k)\n",
+   ["run", "bad.ax", "--fn", "f", "--arg", "k=k.npy"], {"k.npy": npy("<i8", (3,), [1, 3000000000, 3])},
+   "`k.npy` holds int64 values; the second does not fit in i32.")
 ex(S, "a .npy of the wrong rank", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
    {"xs.npy": npy("<f4", (3, 2), [1] * 6)}, "`xs.npy` holds a float32 array of shape (3, 2).")
 ex(S, "a .npy of the wrong fixed size", "def f(x: f32[3]) -> f32:\n    return sum(x)\n",
@@ -375,6 +381,9 @@ ex(S, "a version 3.0 header that is not UTF-8", LINEAR, ["run", "bad.ax", "--fn"
 ex(S, "a Fortran-order array", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
    {"xs.npy": npy("<f4", (3,), [1, 2, 3], header="{'descr': '<f4', 'fortran_order': True, 'shape': (3,), }")})
 ex(S, "an unsupported dtype", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
+   {"xs.npy": npy("<c8", (3,), [1, 2, 3, 0, 0, 0])}, "`xs.npy` holds complex64 values.")
+ex(S, "a converted dtype with --strict-dtypes", LINEAR,
+   ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy", "--strict-dtypes"],
    {"xs.npy": npy("<i8", (3,), [1, 2, 3])}, "`xs.npy` holds int64 values.")
 ex(S, "a negative dimension", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
    {"xs.npy": npy("<f4", (3,), [], header="{'descr': '<f4', 'fortran_order': False, 'shape': (-3,), }")})
