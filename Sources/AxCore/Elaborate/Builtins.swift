@@ -24,6 +24,7 @@ extension Ops {
         s["full"] = "full(shape, fill_value, dtype=None)"
         s["arange"] = "arange(start, stop=None, step=None, dtype=None)"
         s["eye"] = "eye(N, M=None, k=0, dtype=f32)"
+        s.merge(vocabularySignatures) { a, _ in a }
         return s
     }()
 
@@ -35,7 +36,12 @@ extension Ops {
         guard let sig = Ops.signatures[name] else { return nil }
         b.loc = range
         if name == "einsum" { return try einsumCall(args, kwargs, at: range) }
+        if name == "max" || name == "min", args.count >= 2, case .array(let y, _) = args[1].0, Ops.staticInt(args[1].0) == nil || y.type.rank > 0 {
+            // Python's max(x, y) of two values; in jax.numpy max is a reduction with axis second.
+            throw Diagnostic("\(name)(x, y) of two arrays: \(name) is the reduction \(sig); for the element-wise \(name)imum use \(name)imum(x, y)", at: range)
+        }
         let a = try bind(sig, args, kwargs, at: range)
+        if let v = try callVocabulary(name, a, at: range) { return v }
         func arg(_ p: String) -> (Value, SourceRange) { a[p] ?? (.none, range) }
         switch name {
         case "exp": return try floatUnary(.exp, arg("x"))
