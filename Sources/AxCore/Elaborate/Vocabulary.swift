@@ -38,7 +38,8 @@ extension Ops {
     }()
 
     /// Names JAX code puts before a builtin; `jnp.sum(x)` is `sum(x)` (docs/language.md).
-    static let namePrefixes: Set<String> = ["jnp", "jax.numpy", "jax.nn", "jax.lax", "lax", "jax", "jax.scipy.special"]
+    static let namePrefixes: Set<String> = ["jnp", "jax.numpy", "jax.nn", "jax.lax", "lax", "jax", "jax.scipy.special",
+                                            "jnp.linalg", "jax.numpy.linalg"]
 
     /// `lax.max` is element-wise (jax.lax's names); under the `lax.` prefixes these names mean these builtins.
     static let laxNames: [String: String] = ["max": "maximum", "min": "minimum", "logistic": "sigmoid", "neg": "negative",
