@@ -713,11 +713,13 @@ extension Ops {
 }
 
 /// The name of `candidates` closest to `name` by edit distance, when close enough to be a likely misspelling
-/// (at most 1 edit for names of up to 4 letters, 2 for longer ones); ties go to the alphabetically first.
+/// (at most 1 edit for names of up to 4 letters, 2 for longer ones; none for names shorter than 3);
+/// ties go to the alphabetically first.
 func closestName(_ name: String, _ candidates: Set<String>) -> String? {
+    guard name.count >= 3 else { return nil }   // every short name is one edit from another: no useful guess
     let limit = name.count <= 4 ? 1 : 2
     var best: (Int, String)? = nil
-    for c in candidates.sorted() where c != name && abs(c.count - name.count) <= limit {
+    for c in candidates.sorted() where c != name && c.count >= 3 && abs(c.count - name.count) <= limit {
         let d = editDistance(name, c)
         if d <= limit && (best == nil || d < best!.0) { best = (d, c) }
     }
