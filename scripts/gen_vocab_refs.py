@@ -89,6 +89,23 @@ unary("swish", "jax.nn.swish(x)", jax.nn.swish, x5)
 unary("gelu", "jax.nn.gelu(x)", jax.nn.gelu, special_act)
 unary("leaky_relu", "jax.nn.leaky_relu(x)", jax.nn.leaky_relu, SPECIAL, exact=True)
 unary("leaky_relu_slope", "jax.nn.leaky_relu(x, negative_slope=0.2)", lambda x: jax.nn.leaky_relu(x, 0.2), SPECIAL, exact=True)
+acts6 = np.concatenate([SPECIAL, [6.0, 5.5, -3.0, 3.0, 2.0, -4.0]]).astype(np.float32)
+unary("relu6", "jax.nn.relu6(x)", jax.nn.relu6, acts6, exact=True)
+unary("hard_tanh", "jax.nn.hard_tanh(x)", jax.nn.hard_tanh, acts6, exact=True)
+unary("soft_sign", "jax.nn.soft_sign(x)", jax.nn.soft_sign, acts6, exact=True)
+unary("hard_sigmoid", "jax.nn.hard_sigmoid(x)", jax.nn.hard_sigmoid, acts6, rtol=1.2e-7, atol=0)
+unary("hard_silu", "jax.nn.hard_silu(x) + jax.nn.hard_swish(x)", lambda x: jax.nn.hard_silu(x) + jax.nn.hard_swish(x), acts6,
+      rtol=2.4e-7, atol=0)
+unary("nan_to_num", "jnp.nan_to_num(x)", jnp.nan_to_num, SPECIAL, exact=True)
+unary("nan_to_num_args", "jnp.nan_to_num(x, nan=-1.0, posinf=9.0, neginf=-9.0)",
+      lambda x: jnp.nan_to_num(x, nan=-1.0, posinf=9.0, neginf=-9.0), SPECIAL, exact=True)
+case("axes_moves", "def axes_moves(x: f32[2,3,4], v: f32[3], w: f32[2,3]):\n    return jnp.swapaxes(x, 0, 2), jnp.moveaxis(x, 0, -1), "
+     "jnp.moveaxis(x, (0, 1), (2, 0)), jnp.hstack((v, v)), jnp.hstack([w, w]), jnp.vstack((v, v)), jnp.vstack((w, v)), "
+     "jnp.count_nonzero(w > 0.0), jnp.count_nonzero(w, axis=0)\n",
+     lambda x, v, w: (jnp.swapaxes(x, 0, 2), jnp.moveaxis(x, 0, -1), jnp.moveaxis(x, (0, 1), (2, 0)), jnp.hstack((v, v)),
+                      jnp.hstack([w, w]), jnp.vstack((v, v)), jnp.vstack((w, v)), jnp.count_nonzero(w > 0.0),
+                      jnp.count_nonzero(w, axis=0)),
+     {"x": f(2, 3, 4), "v": f(3), "w": np.where(bools(2, 3), f(2, 3), 0).astype(np.float32)}, exact=True)
 case("logaddexp", "def logaddexp(x: f32[12], y: f32[12]):\n    return jnp.logaddexp(x, y)\n", jnp.logaddexp,
      {"x": SPECIAL, "y": np.roll(SPECIAL, 3)})
 # integer // and %, and the conditional expression
@@ -233,6 +250,9 @@ gcase("var", "jnp.var(x) + jnp.std(x, ddof=1)", lambda x: jnp.var(x) + jnp.std(x
 gcase("norm", "jnp.linalg.norm(x) + jnp.linalg.norm(x, 1)", lambda x: jnp.linalg.norm(x) + jnp.linalg.norm(x, 1), gx[:, 2:])
 gcase("log_softmax", "jax.nn.log_softmax(x)[1] + jnp.log2(jnp.square(x[0]) + 1.0)",
       lambda x: jax.nn.log_softmax(x)[1] + jnp.log2(jnp.square(x[0]) + 1.0), gx)
+gcase("relu6", "jnp.sum(jax.nn.relu6(x) * x) + jnp.sum(jax.nn.hard_tanh(x)) + jnp.sum(jax.nn.soft_sign(x))",
+      lambda x: jnp.sum(jax.nn.relu6(x) * x) + jnp.sum(jax.nn.hard_tanh(x)) + jnp.sum(jax.nn.soft_sign(x)),
+      np.stack([np.array([0.0, 6.0, -1.0, 1.0, 7.0, 3.0], np.float32), gx[1] * 0.3, gx[2]]))
 gcase("clip", "jnp.sum(jnp.clip(x, -1.0, 1.0) * x)", lambda x: jnp.sum(jnp.clip(x, -1.0, 1.0) * x), gx)
 gcase("layout", "jnp.sum(jnp.tril(jnp.outer(x, x)) * jnp.diag(x)) + jnp.trace(jnp.outer(x, x)) + jnp.sum(jnp.tile(x, 2) * jnp.repeat(x, 2))",
       lambda x: jnp.sum(jnp.tril(jnp.outer(x, x)) * jnp.diag(x)) + jnp.trace(jnp.outer(x, x)) + jnp.sum(jnp.tile(x, 2) * jnp.repeat(x, 2)), gx)

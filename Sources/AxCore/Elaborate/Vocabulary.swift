@@ -9,7 +9,12 @@ extension Ops {
     static let vocabularySignatures: [String: String] = {
         var s: [String: String] = [:]
         for f in ["square", "reciprocal", "isnan", "isinf", "isfinite", "logical_not", "log2", "log10", "softplus",
-                  "silu", "swish", "log_sigmoid", "negative", "absolute", "ravel"] { s[f] = "\(f)(x)" }
+                  "silu", "swish", "log_sigmoid", "negative", "absolute", "ravel", "relu6", "hard_tanh", "soft_sign",
+                  "hard_sigmoid", "hard_silu", "hard_swish"] { s[f] = "\(f)(x)" }
+        s["nan_to_num"] = "nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None)"
+        s["swapaxes"] = "swapaxes(a, axis1, axis2)"; s["moveaxis"] = "moveaxis(a, source, destination)"
+        s["hstack"] = "hstack(tup)"; s["vstack"] = "vstack(tup)"
+        s["count_nonzero"] = "count_nonzero(a, axis=None, keepdims=False)"
         for f in ["power", "pow", "logical_and", "logical_or", "logical_xor", "floor_divide", "remainder", "mod",
                   "add", "subtract", "multiply", "divide", "true_divide", "logaddexp",
                   "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"] { s[f] = "\(f)(x1, x2)" }
@@ -243,6 +248,80 @@ extension Ops {
         case "matmul": return try matmul(arg("a").0, arg("b").0, at: r)
         case "inner", "vdot": return try innerCall(name, arg("a"), arg("b"), at: r)
         case "pad": return .array(try padCall(a, at: r), weak: false)
+        case "relu6", "hard_sigmoid", "hard_silu", "hard_swish":
+            let x = try floatArray(arg("x"), name)
+            let t = x.type.dtype
+            // relu6 = minimum(maximum(x, 0), 6) with JAX's custom derivative (1 inside (0, 6), 0 at both ends):
+            // relu's select (0 for x <= 0, NaN kept), then select 6 where that is >= 6.
+            func relu6(_ v: Atom) throws -> Atom {
+                let r = try emit(.select, [try emit(.binary(.le), [v, .lit(0, t)]), v, .lit(0, t)])
+                return try emit(.select, [try emit(.binary(.ge), [r, .lit(6, t)]), r, .lit(6, t)])
+            }
+            if name == "relu6" { return .array(try relu6(x), weak: false) }
+            let hs = try emit(.binary(.div), [try relu6(try emit(.binary(.add), [x, .lit(3, t)])), .lit(6, t)])
+            return .array(name == "hard_sigmoid" ? hs : try emit(.binary(.mul), [x, hs]), weak: false)
+        case "hard_tanh":
+            let x = try floatArray(arg("x"), name)
+            let t = x.type.dtype
+            let inner = try emit(.select, [try emit(.binary(.lt), [x, .lit(-1, t)]), x, .lit(-1, t)])
+            return .array(try emit(.select, [try emit(.binary(.gt), [x, .lit(1, t)]), inner, .lit(1, t)]), weak: false)
+        case "soft_sign":
+            let x = try floatArray(arg("x"), name)
+            let d = try emit(.binary(.add), [try emit(.unary(.abs), [x]), .lit(1, x.type.dtype)])
+            return .array(try emit(.binary(.div), [x, d]), weak: false)
+        case "nan_to_num":
+            let x = try arrayArg(arg("x"), name)
+            let t = x.type.dtype
+            guard t.isFloat else { return .array(x, weak: false) }
+            let big = t == .f32 ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
+            func value(_ p: String, _ dflt: Double) throws -> Atom {
+                guard let v = a[p], !isNone(v.0) else { return .lit(dflt, t) }
+                let at = try materializeAtom(try arrayAtom(v.0, name, v.1), t)
+                guard at.type.rank == 0 else { throw Diagnostic("nan_to_num: \(p) must be a scalar, got \(at.type)", at: v.1) }
+                return at
+            }
+            var out = try emit(.select, [try emit(.binary(.ne), [x, x]), x, try value("nan", 0)])
+            out = try emit(.select, [try emit(.binary(.eq), [out, .lit(.infinity, t)]), out, try value("posinf", big)])
+            out = try emit(.select, [try emit(.binary(.eq), [out, .lit(-.infinity, t)]), out, try value("neginf", -big)])
+            return .array(out, weak: false)
+        case "swapaxes":
+            let x = try arrayArg(arg("a"), name)
+            let i = try normAxis(try intArg(a["axis1"], "axis1")!, x.type.rank, x.type, arg("axis1").1)
+            let j = try normAxis(try intArg(a["axis2"], "axis2")!, x.type.rank, x.type, arg("axis2").1)
+            var perm = Array(0..<x.type.rank)
+            perm.swapAt(i, j)
+            return .array(try transposed(x, perm), weak: false)
+        case "moveaxis":
+            let x = try arrayArg(arg("a"), name)
+            let src = try intList(arg("source"), "source").map { try normAxis($0, x.type.rank, x.type, arg("source").1) }
+            let dst = try intList(arg("destination"), "destination").map { try normAxis($0, x.type.rank, x.type, arg("destination").1) }
+            guard src.count == dst.count, Set(src).count == src.count, Set(dst).count == dst.count else {
+                throw Diagnostic("moveaxis: source \(src) and destination \(dst) must be distinct axes, as many of each", at: r)
+            }
+            var perm = (0..<x.type.rank).filter { !src.contains($0) }
+            for (d, sAxis) in zip(dst, src).sorted(by: { $0.0 < $1.0 }) { perm.insert(sAxis, at: d) }
+            return .array(try transposed(x, perm), weak: false)
+        case "hstack", "vstack":
+            let (v, vr) = arg("tup")
+            guard case .tuple(let vs) = v, !vs.isEmpty else {
+                throw Diagnostic("\(name) expects a non-empty tuple of arrays, got \(v.typeDescription)", at: vr)
+            }
+            let minRank = name == "hstack" ? 1 : 2
+            let atoms = try vs.map { (e: Value) -> Value in
+                let x = try arrayArg((e, vr), name)
+                if x.type.rank >= minRank { return .array(x, weak: false) }
+                let shape = Array(repeating: Dim.const(1), count: minRank - x.type.rank) + x.type.shape
+                return .array(try reshaped(x, shape), weak: false)
+            }
+            let rank = atoms.first?.atom?.type.rank ?? 1
+            let axis = name == "hstack" && rank > 1 ? 1 : 0
+            return .array(try joinArrays("concatenate", (.tuple(atoms), vr), (.array(.lit(Double(axis), .i32), weak: true), vr)), weak: false)
+        case "count_nonzero":
+            let x = try arrayArg(arg("a"), name)
+            let nz = x.type.dtype == .bool ? x : try emit(.binary(.ne), [x, .lit(0, x.type.dtype)])
+            let axes = try axesArg(arg("axis"), rank: x.type.rank, of: x.type)
+            let keep = try boolArg(arg("keepdims"), "keepdims") ?? false
+            return .array(try reduction("sum", nz.isLiteral ? try cast(nz, .i32) : nz, axes, keepdims: keep), weak: false)
         default: return nil
         }
     }
