@@ -106,6 +106,11 @@ case("axes_moves", "def axes_moves(x: f32[2,3,4], v: f32[3], w: f32[2,3]):\n    
                       jnp.hstack([w, w]), jnp.vstack((v, v)), jnp.vstack((w, v)), jnp.count_nonzero(w > 0.0),
                       jnp.count_nonzero(w, axis=0)),
      {"x": f(2, 3, 4), "v": f(3), "w": np.where(bools(2, 3), f(2, 3), 0).astype(np.float32)}, exact=True)
+case("array", "def array(x: f32[2], s: f32):\n    return jnp.array([1, 2, 3]), jnp.array([[1.5, 2], [3, 4]]), jnp.array([s, 2.0, s]), "
+     "jnp.array((x, x)), jnp.asarray(x), jnp.array([1, 0], dtype=bool), jnp.asarray(3, dtype=jnp.float32), jnp.array([True, False])\n",
+     lambda x, s: (jnp.array([1, 2, 3]), jnp.array([[1.5, 2], [3, 4]]), jnp.array([s, 2.0, s]), jnp.array((x, x)), jnp.asarray(x),
+                   jnp.array([1, 0], dtype=bool), jnp.asarray(3, dtype=jnp.float32), jnp.array([True, False])),
+     {"x": f(2), "s": np.array(0.75, np.float32)}, exact=True)
 case("logaddexp", "def logaddexp(x: f32[12], y: f32[12]):\n    return jnp.logaddexp(x, y)\n", jnp.logaddexp,
      {"x": SPECIAL, "y": np.roll(SPECIAL, 3)})
 # integer // and %, and the conditional expression

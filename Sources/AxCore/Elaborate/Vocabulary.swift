@@ -15,6 +15,7 @@ extension Ops {
         s["swapaxes"] = "swapaxes(a, axis1, axis2)"; s["moveaxis"] = "moveaxis(a, source, destination)"
         s["hstack"] = "hstack(tup)"; s["vstack"] = "vstack(tup)"
         s["count_nonzero"] = "count_nonzero(a, axis=None, keepdims=False)"
+        s["array"] = "array(object, dtype=None)"; s["asarray"] = "asarray(a, dtype=None)"
         for f in ["power", "pow", "logical_and", "logical_or", "logical_xor", "floor_divide", "remainder", "mod",
                   "add", "subtract", "multiply", "divide", "true_divide", "logaddexp",
                   "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"] { s[f] = "\(f)(x1, x2)" }
@@ -248,6 +249,9 @@ extension Ops {
         case "matmul": return try matmul(arg("a").0, arg("b").0, at: r)
         case "inner", "vdot": return try innerCall(name, arg("a"), arg("b"), at: r)
         case "pad": return .array(try padCall(a, at: r), weak: false)
+        case "array", "asarray":
+            let (v, vr) = name == "array" ? arg("object") : arg("a")
+            return .array(try arrayLiteral(v, vr, try dtypeArg(a["dtype"]), name), weak: false)
         case "relu6", "hard_sigmoid", "hard_silu", "hard_swish":
             let x = try floatArray(arg("x"), name)
             let t = x.type.dtype
@@ -351,6 +355,41 @@ extension Ops {
             throw InternalError("method \(name) has no builtin")
         }
         return v
+    }
+
+    /// jnp.array / jnp.asarray: an array as it is (cast to `dtype`), or nested tuples/lists of scalars or equal-shaped
+    /// arrays stacked along new leading axes; without `dtype`, a strong element's dtype, else f32 if any literal is
+    /// a float, i32 if any is an int, bool otherwise (JAX's weak-type rules).
+    func arrayLiteral(_ v: Value, _ r: SourceRange, _ dtype: DType?, _ name: String) throws -> Atom {
+        func leaves(_ v: Value) throws -> [(Atom, Bool)] {
+            switch v {
+            case .array(let a, let w): return [(a, w)]
+            case .tuple(let vs):
+                guard !vs.isEmpty else { throw Diagnostic("\(name): an empty list has no shape axc can type; use zeros((0,))", at: r) }
+                return try vs.flatMap(leaves)
+            default: throw Diagnostic("\(name) expects numbers, arrays or lists of them, got \(v.typeDescription)", at: r)
+            }
+        }
+        let ls = try leaves(v)
+        var t = dtype
+        if t == nil {
+            let strong = Set(ls.filter { !$0.1 }.map { $0.0.type.dtype })
+            guard strong.count <= 1 else {
+                throw Diagnostic("\(name): elements of different dtypes \(strong.map(\.rawValue).sorted().joined(separator: ", ")); no implicit promotion", at: r)
+            }
+            let weak = Set(ls.filter { $0.1 }.map { $0.0.type.dtype })
+            t = strong.first ?? (weak.contains(.f32) ? .f32 : weak.contains(.i32) ? .i32 : .bool)
+        }
+        func build(_ v: Value) throws -> Atom {
+            switch v {
+            case .array(let a, let w): return try materializeAtom((a, w), t!)
+            case .tuple(let vs):
+                let parts = try vs.map { Value.array(try build($0), weak: false) }
+                return try joinArrays("stack", (.tuple(parts), r), (.array(.lit(0, .i32), weak: true), r))
+            default: throw InternalError("array literal leaf")
+            }
+        }
+        return try build(v)
     }
 
     // MARK: - Helpers
