@@ -425,6 +425,10 @@ final class TempDir {
             let strict = try Self.axc(["run", "k.ax", "--fn", "f", "--arg", "x=x.npy", "--mode", mode, "--strict-dtypes"], in: tmp)
             #expect(strict.status == 1 && strict.stderr.contains("expected f32[n], got a f64 array"), "\(strict)")
         }
+        let bench = try Self.axc(["bench", "k.ax", "--fn", "f", "--arg", "x=x.npy", "--arg", "k=k.npy", "--runs", "1", "--modes", "eager", "--json"], in: tmp)
+        #expect(bench.status == 0, "\(bench)")
+        let strictBench = try Self.axc(["bench", "k.ax", "--fn", "f", "--arg", "x=x.npy", "--runs", "1", "--strict-dtypes"], in: tmp)
+        #expect(strictBench.status == 1 && strictBench.stderr.contains("got a f64 array"), "\(strictBench)")
     }
 
     @Test func badNpyNamesTheArgument() throws {
