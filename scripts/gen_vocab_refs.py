@@ -111,6 +111,14 @@ case("array", "def array(x: f32[2], s: f32):\n    return jnp.array([1, 2, 3]), j
      lambda x, s: (jnp.array([1, 2, 3]), jnp.array([[1.5, 2], [3, 4]]), jnp.array([s, 2.0, s]), jnp.array((x, x)), jnp.asarray(x),
                    jnp.array([1, 0], dtype=bool), jnp.asarray(3, dtype=jnp.float32), jnp.array([True, False])),
      {"x": f(2), "s": np.array(0.75, np.float32)}, exact=True)
+case("misc", "def misc(x: f32[3,4], w: f32[3,4], s: f32, k: i32[4]):\n    return jnp.deg2rad(x), jnp.rad2deg(x), jnp.radians(s), jnp.degrees(s), "
+     "jnp.positive(k), jnp.atleast_1d(s), jnp.atleast_2d(k), jnp.atleast_2d(x), jnp.ptp(x), jnp.ptp(k), jnp.ptp(x, axis=1, keepdims=True), "
+     "jnp.identity(3), jnp.identity(2, dtype=jnp.int32), jnp.average(x), jnp.average(x, axis=0), jnp.average(x, axis=1, weights=w)\n",
+     lambda x, w, s, k: (jnp.deg2rad(x), jnp.rad2deg(x), jnp.radians(s), jnp.degrees(s), jnp.positive(k), jnp.atleast_1d(s),
+                         jnp.atleast_2d(k), jnp.atleast_2d(x), jnp.ptp(x), jnp.ptp(k), jnp.ptp(x, axis=1, keepdims=True),
+                         jnp.identity(3), jnp.identity(2, dtype=jnp.int32), jnp.average(x), jnp.average(x, axis=0),
+                         jnp.average(x, axis=1, weights=w)),
+     {"x": x34, "w": f(3, 4, lo=0.1, hi=1.0), "s": np.array(30.0, np.float32), "k": ints(4)}, rtol=2e-6)
 case("logaddexp", "def logaddexp(x: f32[12], y: f32[12]):\n    return jnp.logaddexp(x, y)\n", jnp.logaddexp,
      {"x": SPECIAL, "y": np.roll(SPECIAL, 3)})
 # integer // and %, and the conditional expression

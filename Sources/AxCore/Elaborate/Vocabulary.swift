@@ -16,6 +16,10 @@ extension Ops {
         s["hstack"] = "hstack(tup)"; s["vstack"] = "vstack(tup)"
         s["count_nonzero"] = "count_nonzero(a, axis=None, keepdims=False)"
         s["array"] = "array(object, dtype=None)"; s["asarray"] = "asarray(a, dtype=None)"
+        for f in ["deg2rad", "rad2deg", "degrees", "radians", "atleast_1d", "atleast_2d", "positive"] { s[f] = "\(f)(x)" }
+        s["ptp"] = "ptp(a, axis=None, keepdims=False)"
+        s["identity"] = "identity(n, dtype=None)"
+        s["average"] = "average(a, axis=None, weights=None, keepdims=False)"
         for f in ["power", "pow", "logical_and", "logical_or", "logical_xor", "floor_divide", "remainder", "mod",
                   "add", "subtract", "multiply", "divide", "true_divide", "logaddexp",
                   "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"] { s[f] = "\(f)(x1, x2)" }
@@ -252,6 +256,45 @@ extension Ops {
         case "array", "asarray":
             let (v, vr) = name == "array" ? arg("object") : arg("a")
             return .array(try arrayLiteral(v, vr, try dtypeArg(a["dtype"]), name), weak: false)
+        case "deg2rad", "radians", "rad2deg", "degrees":
+            let x = try floatArray(arg("x"), name)
+            let t = x.type.dtype
+            let k = name == "deg2rad" || name == "radians" ? Double.pi / 180 : 180 / Double.pi
+            return .array(try emit(.binary(.mul), [x, .lit(rounded(k, t), t)]), weak: false)
+        case "positive":
+            let x = try numeric(arg("x"), name)
+            return .array(x, weak: false)
+        case "atleast_1d", "atleast_2d":
+            let x = try arrayArg(arg("x"), name)
+            let want = name == "atleast_1d" ? 1 : 2
+            guard x.type.rank < want else { return .array(x, weak: false) }
+            // jnp.atleast_2d puts a vector in a row (1, n); a scalar becomes (1,) or (1, 1).
+            return .array(try reshaped(x, Array(repeating: .const(1), count: want - x.type.rank) + x.type.shape), weak: false)
+        case "ptp":
+            let x = try numeric(arg("a"), name)
+            let axes = try axesArg(arg("axis"), rank: x.type.rank, of: x.type)
+            let keep = try boolArg(arg("keepdims"), "keepdims") ?? false
+            let hi = try reduction("max", x, axes, keepdims: keep), lo = try reduction("min", x, axes, keepdims: keep)
+            return .array(try emit(.binary(.sub), [hi, lo]), weak: false)
+        case "identity":
+            return try eyeCall(["N": arg("n"), "dtype": a["dtype"] ?? (.none, r)], at: r)
+        case "average":
+            guard let w = a["weights"], !isNone(w.0) else {
+                let kw = ["axis", "keepdims"].compactMap { k in a[k].map { (k, $0.0, $0.1) } }
+                return try callBuiltin("mean", args: [arg("a")], kwargs: kw, at: r)
+            }
+            let x0 = try arrayArg(arg("a"), name), w0 = try arrayArg(w, name)
+            guard x0.type.shape == w0.type.shape else {
+                throw Diagnostic("average: weights \(w0.type) must have the shape of a \(x0.type) (broadcast weights are not supported)", at: w.1)
+            }
+            var t = try promote(name, (x0, false), (w0, false), at: r)
+            if !t.isFloat { t = .f32 }
+            let x = try cast(x0, t), wt = try cast(w0, t)
+            let axes = try axesArg(arg("axis"), rank: x.type.rank, of: x.type)
+            let keep = try boolArg(arg("keepdims"), "keepdims") ?? false
+            let num = try reduction("sum", try emit(.binary(.mul), [x, wt]), axes, keepdims: keep)
+            let den = try reduction("sum", wt, axes, keepdims: keep)
+            return .array(try emit(.binary(.div), [num, den]), weak: false)
         case "relu6", "hard_sigmoid", "hard_silu", "hard_swish":
             let x = try floatArray(arg("x"), name)
             let t = x.type.dtype
