@@ -1,12 +1,8 @@
-"""Generates JAX reference outputs for the jax.numpy / jax.nn vocabulary (Tests/AxCoreTests/Data/vocab/).
-
-Each case is one entry of the generated `vocab.ax` (written here beside the data, the same program in .ax) and the
-same computation in JAX 0.10.2: its inputs (`<case>.<leaf>.npy`, seeded, with NaN, infinities, -0 and ties where
-they matter), JAX's outputs (`<case>.out<k>.npy`) and whether axc must match bit for bit (`exact`: the name is the
-same composition of exactly rounded operations as JAX's definition) or within rtol/atol (transcendental functions,
-whose last bits differ between XLA and libm, and reductions, whose order differs). VocabularyTests runs every
-entry eagerly and as one kernel. CI does not need JAX: the data is committed.
-Run: python3 scripts/gen_vocab_refs.py"""
+"""JAX 0.10.2 references for the jax.numpy / jax.nn vocabulary: writes Tests/AxCoreTests/Data/vocab/ (vocab.ax, one entry
+per case, its .npy inputs and JAX's outputs, manifest.json with `exact` or rtol/atol), which VocabularyTests reads.
+Run: python3 scripts/gen_vocab_refs.py (CI does not need JAX: the data is committed)."""
+# A case is `exact` when the name is JAX's own composition of exactly rounded operations (bit-for-bit expected);
+# otherwise transcendental functions (XLA's vs libm's last bits) or reduction order allow rtol/atol.
 import json
 import os
 import shutil

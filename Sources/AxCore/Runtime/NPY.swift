@@ -52,12 +52,17 @@ public enum NPYDType: String, Sendable, CaseIterable {
 
 /// A `.npy` array as stored: its NumPy dtype, byte order, shape and raw element bytes (C order).
 public struct NPYArray: Sendable {
+    /// The header's `descr` as written (`<i8`).
     public var descr: String
+    /// The element type `descr` names.
     public var dtype: NPYDType
+    /// True for big-endian (`>`) elements.
     public var bigEndian: Bool
+    /// The shape (C order).
     public var shape: [Int]
     var data: [UInt8]
 
+    /// The number of elements.
     public var count: Int { shape.reduce(1, *) }
 
     /// The raw bits of element `i`, in the machine's order.
