@@ -128,6 +128,8 @@ case("floordiv_zero", "def floordiv_zero(x: i32[4], y: i32[4]):\n    return jnp.
 case("ifexp", "def ifexp(x: f32[5], c: bool):\n    return (x * 2.0 if c else -x), (x if x.ndim == 1 else x.T), (1.0 if c else 0.5)\n",
      lambda x, c: (jnp.where(c, x * 2.0, -x), x, jnp.where(c, 1.0, 0.5).astype(np.float32)), {"x": x5, "c": np.array(False)},
      exact=True)
+case("ifexp_tuple", "def ifexp_tuple(x: f32[5], c: bool):\n    a, b = (x, 2.0 * x) if c else (x + 1.0, x)\n    return a, b\n",
+     lambda x, c: (jnp.where(c, x, x + 1.0), jnp.where(c, 2.0 * x, x)), {"x": x5, "c": np.array(True)}, exact=True)
 case("ifexp_array", "def ifexp_array(x: f32[5]):\n    return x if x > 0.0 else 0.5 * x\n",
      lambda x: jnp.where(x > 0, x, 0.5 * x), {"x": x5}, exact=True)
 # constants, prefixes, methods
