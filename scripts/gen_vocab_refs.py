@@ -133,8 +133,10 @@ case("ifexp_tuple", "def ifexp_tuple(x: f32[5], c: bool):\n    a, b = (x, 2.0 * 
 case("ifexp_array", "def ifexp_array(x: f32[5]):\n    return x if x > 0.0 else 0.5 * x\n",
      lambda x: jnp.where(x > 0, x, 0.5 * x), {"x": x5}, exact=True)
 # constants, prefixes, methods
-case("constants", "def constants(x: f32[3]):\n    return x * jnp.pi + e, jnp.isinf(x + inf), jnp.isnan(x * nan), x[:, jnp.newaxis]\n",
-     lambda x: (x * jnp.pi + jnp.e, jnp.isinf(x + jnp.inf), jnp.isnan(x * jnp.nan), x[:, None]), {"x": f(3)}, exact=True)
+case("constants", "def constants(x: f32[3]):\n    return x * jnp.pi + e, jnp.isinf(x + inf), jnp.isnan(x * nan), x[:, jnp.newaxis], "
+     "x * np.pi - math.e, x.astype(np.int32), x * pi\n",
+     lambda x: (x * jnp.pi + jnp.e, jnp.isinf(x + jnp.inf), jnp.isnan(x * jnp.nan), x[:, None], x * np.pi - np.e,
+                x.astype(np.int32), x * np.pi), {"x": f(3)}, exact=True)
 case("methods", "def methods(x: f32[3,4]):\n    return x.sum(axis=0), x.mean(), x.max(axis=1, keepdims=True), x.min(), "
      "x.reshape(2, 6), x.reshape((4, 3)), x.astype(jnp.int32), x.T, x.var(), x.std(axis=0), x.argmax(axis=1), "
      "x.any(), x.clip(0.0, 1.0), x.transpose(1, 0), x.ravel(), x.astype(bool)\n",

@@ -84,6 +84,8 @@ func runVocab(_ c: VocabCase, _ mode: ExecutionMode) throws {
         ("return vmap(jnp.exp)(x)", "t.ax:2:17: error: cannot apply vmap to the builtin 'jnp.exp'; wrap it in a def"),
         ("return jnp.linspace(0, 3, 4, dtype=i32)", "t.ax:2:34: error: linspace with dtype=i32 is not supported yet (it needs floor)"),
         ("return x if y else x", "t.ax:2:17: error: undefined name 'y'"),
+        ("return np.sum(x)", "t.ax:2:12: error: 'np.sum' is not supported: after 'np.' only constants and dtypes are; use jnp.sum, which works on arrays"),
+        ("return math.foo", "t.ax:2:12: error: 'math.foo' is not supported: after 'math.' only constants and dtypes (pi, e, inf, nan, float32, ...) are"),
     ])
     func errorsAreLocated(_ body: String, _ want: String) {
         let got = checkError("def f(x: f32[3]):\n    \(body)\n")

@@ -89,7 +89,7 @@ extension Elaborator {
         while case .attribute(let base, let n) = cur.kind { parts.insert(n, at: 0); cur = base }
         guard case .name(let first) = cur.kind, !isUserName(first, s), parts.count >= 1 else { return nil }
         let prefix = ([first] + parts.dropLast()).joined(separator: ".")
-        guard Ops.namePrefixes.contains(prefix) else { return nil }
+        guard Ops.namePrefixes.contains(prefix) || Ops.constantPrefixes.contains(prefix) else { return nil }
         return (prefix, parts.last!)
     }
 
@@ -98,6 +98,9 @@ extension Elaborator {
         let n = path.name, shown = "\(path.prefix).\(n)"
         if let c = Ops.constants[n] { return c }
         if let t = Ops.dtypeAliases[n] ?? DType(rawValue: n) { return .string(t.rawValue) }
+        if Ops.constantPrefixes.contains(path.prefix) {
+            throw Diagnostic("'\(shown)' is not supported: after '\(path.prefix).' only constants and dtypes (pi, e, inf, nan, float32, ...) are", at: range)
+        }
         if transformNames.contains(n) || Ops.builtinNames.contains(n) {
             throw Diagnostic("'\(shown)' is a builtin function: call it, or wrap it in a def to pass it around", at: range)
         }
@@ -125,6 +128,11 @@ extension Elaborator {
         else if let p = prefixedName(callee, s) { named = (p.name, "\(p.prefix).\(p.name)") }
         if let (n0, shown) = named {
             var n = n0
+            if let p = shown.split(separator: ".").first.map(String.init), n0 != shown, Ops.constantPrefixes.contains(p),
+               Ops.dtypeAliases[n0] == nil {
+                let hint = Ops.builtinNames.contains(n0) ? "; use jnp.\(n0), which works on arrays" : ""
+                throw Diagnostic("'\(shown)' is not supported: after '\(p).' only constants and dtypes are\(hint)", at: callee.range)
+            }
             if let t = Ops.dtypeAliases[n], n != shown { n = t.rawValue }                   // jnp.float32(x) is f32(x)
             if let l = Ops.laxNames[n], shown.hasPrefix("lax.") || shown.hasPrefix("jax.lax.") { n = l }
             if transformNames.contains(n) { return .function(try makeTransform(n, args, kwargs, range, s)) }

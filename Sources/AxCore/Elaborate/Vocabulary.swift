@@ -51,6 +51,10 @@ extension Ops {
     static let namePrefixes: Set<String> = ["jnp", "jax.numpy", "jax.nn", "jax.lax", "lax", "jax", "jax.scipy.special",
                                             "jnp.linalg", "jax.numpy.linalg"]
 
+    /// Prefixes accepted before constants and dtype names only (`np.pi`, `math.inf`, `np.float32`): NumPy's and
+    /// math's functions do not run on traced arrays in JAX either.
+    static let constantPrefixes: Set<String> = ["np", "numpy", "math"]
+
     /// `lax.max` is element-wise (jax.lax's names); under the `lax.` prefixes these names mean these builtins.
     static let laxNames: [String: String] = ["max": "maximum", "min": "minimum", "logistic": "sigmoid", "neg": "negative",
                                              "sub": "subtract", "mul": "multiply", "ne": "not_equal", "eq": "equal",
