@@ -76,7 +76,7 @@ func runVocab(_ c: VocabCase, _ mode: ExecutionMode) throws {
         ("return x // 2.0", "t.ax:2:12: error: '//' is not yet supported for floats (it needs a floor primitive); it works on integers"),
         ("return x % 2", "t.ax:2:12: error: '%' is not yet supported for floats (it needs a floor primitive); it works on integers"),
         ("return jax.nn.gelu(x, approximate=False)", "t.ax:2:27: error: gelu(approximate=False) needs erf, which axc does not have yet; use approximate=True"),
-        ("return jnp.linalg.norm(jnp.outer(x, x), 2)", "t.ax:2:45: error: norm: the matrix norm ord=2.0 needs a singular value decomposition"),
+        ("return jnp.linalg.norm(jnp.outer(x, x), 2)", "t.ax:2:45: error: norm: the matrix norm ord=2 needs a singular value decomposition"),
         ("return jnp.repeat(x, i32(x))", "t.ax:2:26: error: repeat: repeats must be an int literal"),
         ("return jnp.squeeze(x, 0)", "t.ax:2:27: error: squeeze: axis 0 of f32[3] has size 3, not 1"),
         ("return jnp.tril(x)", "t.ax:2:21: error: tril expects an array of at least 2 dimensions, got f32[3]"),

@@ -574,7 +574,7 @@ extension Ops {
             }
         }
         guard axes.count == 2 else {
-            throw Diagnostic("norm: ord=\(ordStr ?? ordNum.map { "\($0)" } ?? "None") needs one or two axes, got \(axes.count)", at: axisV.1)
+            throw Diagnostic("norm: ord=\(ordStr ?? ordNum.map(numberText) ?? "None") needs one or two axes, got \(axes.count)", at: axisV.1)
         }
         if ordStr == "fro" || (ordStr == nil && ordNum == nil) { return try euclid() }
         let (row, col) = (axes[0], axes[1])
@@ -587,7 +587,7 @@ extension Ops {
             let ext = try reduce(p > 0 ? "max" : "min", s, [extAxis > sumAxis ? extAxis - 1 : extAxis])
             return try finish(ext, [row, col])
         default:
-            let what = ordStr.map { "'\($0)'" } ?? ordNum.map { "\($0)" } ?? "None"
+            let what = ordStr.map { "'\($0)'" } ?? ordNum.map(numberText) ?? "None"
             throw Diagnostic("norm: the matrix norm ord=\(what) needs a singular value decomposition, which axc does not have; use None, 'fro', 1, -1, inf or -inf", at: ordV.1)
         }
     }
