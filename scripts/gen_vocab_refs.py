@@ -157,6 +157,16 @@ case("aliases", "def aliases(x: f32[3,4], y: f32[3,4]):\n    return jnp.add(x, y
                    jnp.greater_equal(y, x), jnp.ravel(x)), {"x": x34, "y": f(3, 4)}, rtol=2e-6)
 # reductions
 xr = f(4, 5)
+mk = bools(3, 4)
+mk[1, :] = False
+case("masked", "def masked(x: f32[3,4], m: bool[3,4], k: i32[3,4], r: bool[4]):\n    return jnp.sum(x, where=m), jnp.sum(x, axis=1, where=m), "
+     "jnp.mean(x, axis=1, where=m), jnp.mean(x, where=r), jnp.max(x, axis=1, where=m, initial=-5.0), jnp.min(x, initial=0.0), "
+     "jnp.max(k, where=m, initial=-100), x.sum(axis=0, keepdims=True, where=m), jnp.amin(x, axis=0, where=m, initial=9.0), "
+     "jnp.sum(k, where=k > 0)\n",
+     lambda x, m, k, r: (jnp.sum(x, where=m), jnp.sum(x, axis=1, where=m), jnp.mean(x, axis=1, where=m), jnp.mean(x, where=r),
+                         jnp.max(x, axis=1, where=m, initial=-5.0), jnp.min(x, initial=0.0), jnp.max(k, where=m, initial=-100),
+                         x.sum(axis=0, keepdims=True, where=m), jnp.amin(x, axis=0, where=m, initial=9.0), jnp.sum(k, where=k > 0)),
+     {"x": x34, "m": mk, "k": ints(3, 4), "r": np.array([True, False, True, True])}, rtol=2e-6)
 case("var_std", "def var_std(x: f32[4,5]):\n    return jnp.var(x), jnp.var(x, axis=0), jnp.std(x, axis=1, keepdims=True), "
      "jnp.std(x, ddof=1), jnp.var(x, axis=(0, 1), ddof=2)\n",
      lambda x: (jnp.var(x), jnp.var(x, axis=0), jnp.std(x, axis=1, keepdims=True), jnp.std(x, ddof=1),

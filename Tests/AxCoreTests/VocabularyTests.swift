@@ -72,7 +72,7 @@ func runVocab(_ c: VocabCase, _ mode: ExecutionMode) throws {
         ("return x + y", "t.ax:2:16: error: undefined name 'y'"),
         ("return x.summ()", "t.ax:2:12: error: arrays have no method 'summ'; did you mean 'sum'?"),
         ("return x.shap", "t.ax:2:12: error: f32[3] has no attribute 'shap'; did you mean 'shape'?"),
-        ("return max(x, x)", "t.ax:2:12: error: max(x, y) of two arrays: max is the reduction max(x, axis=None, keepdims=False); for the element-wise maximum use maximum(x, y)"),
+        ("return max(x, x)", "t.ax:2:12: error: max(x, y) of two arrays: max is the reduction max(x, axis=None, keepdims=False, initial=None, where=None); for the element-wise maximum use maximum(x, y)"),
         ("return x // 2.0", "t.ax:2:12: error: '//' is not yet supported for floats (it needs a floor primitive); it works on integers"),
         ("return x % 2", "t.ax:2:12: error: '%' is not yet supported for floats (it needs a floor primitive); it works on integers"),
         ("return jax.nn.gelu(x, approximate=False)", "t.ax:2:27: error: gelu(approximate=False) needs erf, which axc does not have yet; use approximate=True"),

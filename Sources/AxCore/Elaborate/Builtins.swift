@@ -11,7 +11,9 @@ extension Ops {
                   "f32", "f64", "i32", "bool"] { s[f] = "\(f)(x)" }
         s["maximum"] = "maximum(x, y)"; s["minimum"] = "minimum(x, y)"
         s["where"] = "where(condition, x, y)"
-        for f in ["sum", "mean", "max", "min", "logsumexp"] { s[f] = "\(f)(x, axis=None, keepdims=False)" }
+        s["logsumexp"] = "logsumexp(x, axis=None, keepdims=False)"
+        for f in ["sum", "mean"] { s[f] = "\(f)(x, axis=None, keepdims=False, where=None)" }
+        for f in ["max", "min"] { s[f] = "\(f)(x, axis=None, keepdims=False, initial=None, where=None)" }
         s["softmax"] = "softmax(x, axis=-1)"
         s["dot"] = "dot(a, b)"; s["outer"] = "outer(a, b)"
         s["einsum"] = "einsum(subscripts, *operands)"
@@ -78,6 +80,9 @@ extension Ops {
             let axes = try axesArg(arg("axis"), rank: atom.type.rank, of: atom.type)
             let keep = try boolArg(arg("keepdims"), "keepdims") ?? false
             if name == "logsumexp" { return .array(try logsumexp(atom, axes, keepdims: keep), weak: false) }
+            if a["where"].map({ !isNone($0.0) }) == true || a["initial"].map({ !isNone($0.0) }) == true {
+                return .array(try maskedReduction(name, atom, axes, keepdims: keep, where: a["where"], initial: a["initial"], at: range), weak: false)
+            }
             return .array(try reduction(name, atom, axes, keepdims: keep), weak: false)
         case "softmax":
             let x = try floatArray(arg("x"), name)

@@ -28,7 +28,8 @@ extension Ops {
         s["leaky_relu"] = "leaky_relu(x, negative_slope=0.01)"
         for f in ["var", "std"] { s[f] = "\(f)(a, axis=None, ddof=0, keepdims=False)" }
         for f in ["argmax", "argmin"] { s[f] = "\(f)(a, axis=None, keepdims=False)" }
-        for f in ["any", "all", "amax", "amin"] { s[f] = "\(f)(a, axis=None, keepdims=False)" }
+        for f in ["any", "all"] { s[f] = "\(f)(a, axis=None, keepdims=False)" }
+        for f in ["amax", "amin"] { s[f] = "\(f)(a, axis=None, keepdims=False, initial=None, where=None)" }
         s["norm"] = "norm(x, ord=None, axis=None, keepdims=False)"
         s["log_softmax"] = "log_softmax(x, axis=-1)"
         s["zeros_like"] = "zeros_like(a, dtype=None)"; s["ones_like"] = "ones_like(a, dtype=None)"
@@ -122,7 +123,7 @@ extension Ops {
         case "negative": return try unary("-", arg("x").0, at: r)
         case "absolute": return try callBuiltin("abs", args: [arg("x")], kwargs: [], at: r)
         case "amax", "amin":
-            let kw = ["axis", "keepdims"].compactMap { k in a[k].map { (k, $0.0, $0.1) } }
+            let kw = ["axis", "keepdims", "initial", "where"].compactMap { k in a[k].map { (k, $0.0, $0.1) } }
             return try callBuiltin(name == "amax" ? "max" : "min", args: [arg("a")], kwargs: kw, at: r)
         case "ravel": return .array(try ravel(try arrayArg(arg("x"), name), r), weak: false)
         case "clip":
@@ -437,6 +438,57 @@ extension Ops {
             }
         }
         return try build(v)
+    }
+
+    /// `sum mean max min` with `where=` (a bool mask broadcast to `x`) and, for max and min, `initial=`, as
+    /// jax.numpy: masked-out elements become the reduction's identity (0, -inf/+inf, or i32's extremes) before the
+    /// reduction; `initial` is combined with the result; `mean` divides by the number of selected elements.
+    func maskedReduction(_ kind: String, _ x0: Atom, _ axes: [Int], keepdims: Bool, where w: (Value, SourceRange)?,
+                         initial: (Value, SourceRange)?, at r: SourceRange) throws -> Atom {
+        var x = x0
+        if kind == "sum" && x.type.dtype == .bool { x = try cast(x, .i32) }
+        if kind == "mean" && !x.type.dtype.isFloat { x = try cast(x, .f32) }
+        if (kind == "max" || kind == "min") && x.type.dtype == .bool { throw Diagnostic("\(kind) expects numbers, got \(x.type)", at: r) }
+        let t = x.type.dtype
+        if let i = initial, !isNone(i.0), kind == "sum" || kind == "mean" {
+            throw Diagnostic("\(kind): initial= is only supported for max and min", at: i.1)
+        }
+        var mask: Atom? = nil
+        if let (wv, wr) = w, !isNone(wv) {
+            var m = try arrayArg((wv, wr), "where")
+            if m.type.dtype != .bool { m = try emit(.binary(.ne), [m, .lit(0, m.type.dtype)]) }
+            guard Ops.broadcastShapes(m.type.shape, x.type.shape) == x.type.shape else {
+                throw Diagnostic("where: cannot broadcast the mask \(m.type) to \(x.type)", at: wr)
+            }
+            mask = m.isLiteral ? m : try broadcast(m, to: x.type.shape)
+        }
+        if mask != nil && (kind == "max" || kind == "min") && (initial == nil || isNone(initial!.0)) {
+            throw Diagnostic("\(kind) has no identity, so a where= mask needs initial= (as in jax.numpy)", at: w!.1)
+        }
+        let identity: Double
+        switch kind {
+        case "max": identity = t.isFloat ? -.infinity : Double(Int32.min)
+        case "min": identity = t.isFloat ? .infinity : Double(Int32.max)
+        default: identity = 0
+        }
+        let kept = try mask.map { try emit(.select, [$0, .lit(identity, t), x]) } ?? x
+        var out = try reduce(kind == "mean" ? "sum" : kind, kept, axes)
+        if keepdims { out = try expandDims(out, at: axes) }
+        if let (iv, ir) = initial, !isNone(iv) {
+            let init0 = try materializeAtom(try arrayAtom(iv, kind, ir), t)
+            guard init0.type.rank == 0 else { throw Diagnostic("\(kind): initial must be a scalar, got \(init0.type)", at: ir) }
+            out = try emit(.binary(kind == "max" ? .max : .min), [init0.isLiteral ? init0 : try broadcast(init0, to: out.type.shape), out])
+        }
+        guard kind == "mean" else { return out }
+        let count: Atom
+        if let m = mask {
+            let mf = m.isLiteral ? try broadcast(try emit(.broadcastInDim(shape: x.type.shape, dims: []), [try cast(m, t)]), to: x.type.shape)
+                                 : try cast(m, t)
+            var c = try reduce("sum", mf, axes)
+            if keepdims { c = try expandDims(c, at: axes) }
+            count = c
+        } else { throw InternalError("mean without a mask") }
+        return try emit(.binary(.div), [out, count])
     }
 
     // MARK: - Helpers
