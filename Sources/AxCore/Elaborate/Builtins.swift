@@ -140,7 +140,8 @@ extension Ops {
         for (p, a) in zip(names, args) { out[p] = a }
         for (k, v, kr) in kwargs {
             guard names.contains(k) else {
-                throw Diagnostic("\(name)() got an unexpected keyword argument '\(k)'; signature: \(sig)", at: kr)
+                let guess = closestName(k, Set(names)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw Diagnostic("\(name)() got an unexpected keyword argument '\(k)'\(guess); signature: \(sig)", at: kr)
             }
             guard out[k] == nil else { throw Diagnostic("\(name)() got multiple values for argument '\(k)'; signature: \(sig)", at: kr) }
             out[k] = (v, kr)
