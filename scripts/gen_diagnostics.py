@@ -25,7 +25,7 @@ def npy(descr, shape, values=None, raw_tail=b"", header=None, version=1):
     pad = 64 - (pre + len(header) + 1) % 64
     h = (header + " " * (pad % 64) + "\n").encode("latin-1")
     out = b"\x93NUMPY" + bytes([version, 0]) + (struct.pack("<H", len(h)) if version == 1 else struct.pack("<I", len(h))) + h
-    fmt = {"<f4": "f", "<f8": "d", "<i4": "i", "|b1": "?", "<i8": "q", ">f4": "f"}[descr]
+    fmt = {"<f4": "f", "<f8": "d", "<i4": "i", "|b1": "?", "<i8": "q", ">f4": "f", "<c8": "f"}[descr]
     endian = ">" if descr.startswith(">") else "<"
     for v in values or []:
         out += struct.pack(endian + fmt, v)
@@ -129,10 +129,10 @@ ex(S, "a for loop without `in`", "def f(x: f32) -> f32:\n    for i range(3):\n  
 ex(S, "a for loop over something other than range", "def f(x: f32[3]) -> f32:\n    for i in x:\n        x = x + 1\n    return sum(x)\n")
 ex(S, "range with several arguments", "def f(x: f32) -> f32:\n    for i in range(0, 3):\n        x = x + 1\n    return x\n")
 ex(S, "`not` where it needs parentheses", "def f(x: bool, y: bool) -> bool:\n    return x == not y\n")
-ex(S, "an unsupported operator", "def f(x: f32) -> f32:\n    return x % 2\n")
+ex(S, "an unsupported operator", "def f(x: i32) -> i32:\n    return x & 2\n")
 ex(S, "`~`", "def f(x: bool) -> bool:\n    return ~x\n")
 ex(S, "a chained comparison", "def f(x: f32) -> bool:\n    return 0 < x < 1\n")
-ex(S, "a conditional expression", "def f(x: f32) -> f32:\n    return x if x > 0 else 0\n")
+ex(S, "a conditional expression without else", "def f(x: f32) -> f32:\n    return x if x > 0\n")
 ex(S, "a repeated keyword argument", "def f(x: f32[3]) -> f32:\n    return sum(x, axis=0, axis=0)\n")
 ex(S, "argument unpacking", "def f(x: f32[3]) -> f32:\n    return sum(*x)\n")
 ex(S, "a positional argument after a keyword argument", "def f(x: f32[3]) -> f32:\n    return sum(axis=0, x)\n")
@@ -151,6 +151,31 @@ ex(S, "a bad tuple", "def f(x: f32) -> f32:\n    return (x x)\n")
 S = "Names, definitions and calls"
 ex(S, "an undefined name", "def f(x: f32) -> f32:\n    return y\n")
 ex(S, "an undefined function", "def f(x: f32) -> f32:\n    return g(x)\n")
+ex(S, "a misspelled builtin", "def f(x: f32[3]) -> f32[3]:\n    return jax.nn.sofmax(x)\n")
+ex(S, "a jax.numpy name that needs a new primitive", "def f(x: f32[3]) -> f32[3]:\n    return jnp.cbrt(x)\n")
+ex(S, "max of two arrays", "def f(x: f32[3], y: f32[3]) -> f32[3]:\n    return max(x, y)\n")
+ex(S, "a misspelled method", "def f(x: f32[3]) -> f32:\n    return x.summ()\n")
+ex(S, "a misspelled attribute", "def f(x: f32[3]) -> f32:\n    return x.shap\n")
+ex(S, "a sort that needs a new primitive", "def f(x: f32[3]) -> f32[3]:\n    return jnp.sort(x)\n")
+ex(S, "a matrix norm that needs an SVD", "def f(x: f32[3, 3]) -> f32:\n    return jnp.linalg.norm(x, 2)\n")
+ex(S, "a vector norm with a matrix ord", "def f(x: f32[3]) -> f32:\n    return jnp.linalg.norm(x, 'nuc')\n")
+ex(S, "repeat with array repeats", "def f(x: f32[3], k: i32[3]) -> f32:\n    return sum(jnp.repeat(x, k))\n")
+ex(S, "tile of a size-variable axis", "def f(x: f32[n]) -> f32:\n    return sum(jnp.tile(x, 2))\n")
+ex(S, "squeeze of an axis that is not 1", "def f(x: f32[3]) -> f32:\n    return jnp.squeeze(x, 0)\n")
+ex(S, "tril of a vector", "def f(x: f32[3]) -> f32[3]:\n    return jnp.tril(x)\n")
+ex(S, "diag of a 3-D array", "def f(x: f32[2, 2, 2]) -> f32:\n    return sum(jnp.diag(x))\n")
+ex(S, "argmax of an empty axis", "def f(x: f32[0]) -> i32:\n    return jnp.argmax(x)\n")
+ex(S, "linspace with an integer dtype", "def f(x: f32) -> i32[4]:\n    return jnp.linspace(0, 3, 4, dtype=i32)\n")
+ex(S, "linspace with array bounds", "def f(x: f32[3]) -> f32:\n    return sum(jnp.linspace(x, 1.0, 3))\n")
+ex(S, "one_hot with a negative class count", "def f(k: i32[3]) -> f32:\n    return sum(jax.nn.one_hot(k, -1))\n")
+ex(S, "pad with the wrong number of pairs", "def f(x: f32[3]) -> f32:\n    return sum(jnp.pad(x, ((1, 2), (3, 4))))\n")
+ex(S, "pad in a mode other than constant", "def f(x: f32[3]) -> f32:\n    return sum(jnp.pad(x, 1, mode='edge'))\n")
+ex(S, "a NumPy function", "def f(x: f32[3]) -> f32:\n    return np.sum(x)\n")
+ex(S, "a prefixed constant called", "def f(x: f32[3]) -> f32:\n    return jnp.pi(x)\n")
+ex(S, "astype without a dtype", "def f(x: f32[3]) -> f32[3]:\n    return x.astype()\n")
+ex(S, "integer division by zero of literals", "def f(x: f32[3]) -> i32:\n    return 7 // 0\n")
+ex(S, "jnp.array of mixed dtypes", "def f(x: f32, k: i32) -> f32[2]:\n    return jnp.array([x, k])\n")
+ex(S, "moveaxis with repeated axes", "def f(x: f32[2, 3]) -> f32[3, 2]:\n    return jnp.moveaxis(x, (0, 0), (1, 0))\n")
 ex(S, "a builtin used as a value", "def f(x: f32) -> f32:\n    g = exp\n    return x\n")
 ex(S, "calling something that is not a function", "def f(x: f32) -> f32:\n    return x(2)\n")
 ex(S, "a name bound in only one branch", "def f(x: f32, c: bool) -> f32:\n    if c:\n        y = x\n    return y\n")
@@ -324,8 +349,14 @@ ex(S, "a program that is too large",
 
 S = "Run-time inputs (`axc run`, `axc bench`)"
 F64 = npy("<f8", (3,), [1, 2, 3])
-ex(S, "a .npy of the wrong dtype", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"], {"xs.npy": F64},
-   "`xs.npy` holds a float64 array of shape (3,).")
+ex(S, "a .npy of the wrong dtype with --strict-dtypes", LINEAR,
+   ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy", "--strict-dtypes"], {"xs.npy": F64},
+   "`xs.npy` holds a float64 array of shape (3,); without `--strict-dtypes` it would be rounded to f32.")
+ex(S, "a .npy of another kind", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
+   {"xs.npy": npy("<i8", (3,), [1, 2, 3])}, "`xs.npy` holds int64 values for an f32 parameter.")
+ex(S, "an int64 value outside i32's range", "def f(k: i32[n]) -> i32:\n    return sum(k)\n",
+   ["run", "bad.ax", "--fn", "f", "--arg", "k=k.npy"], {"k.npy": npy("<i8", (3,), [1, 3000000000, 3])},
+   "`k.npy` holds int64 values; the second does not fit in i32.")
 ex(S, "a .npy of the wrong rank", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
    {"xs.npy": npy("<f4", (3, 2), [1] * 6)}, "`xs.npy` holds a float32 array of shape (3, 2).")
 ex(S, "a .npy of the wrong fixed size", "def f(x: f32[3]) -> f32:\n    return sum(x)\n",
@@ -375,6 +406,9 @@ ex(S, "a version 3.0 header that is not UTF-8", LINEAR, ["run", "bad.ax", "--fn"
 ex(S, "a Fortran-order array", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
    {"xs.npy": npy("<f4", (3,), [1, 2, 3], header="{'descr': '<f4', 'fortran_order': True, 'shape': (3,), }")})
 ex(S, "an unsupported dtype", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
+   {"xs.npy": npy("<c8", (3,), [1, 2, 3, 0, 0, 0])}, "`xs.npy` holds complex64 values.")
+ex(S, "a converted dtype with --strict-dtypes", LINEAR,
+   ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy", "--strict-dtypes"],
    {"xs.npy": npy("<i8", (3,), [1, 2, 3])}, "`xs.npy` holds int64 values.")
 ex(S, "a negative dimension", LINEAR, ["run", "bad.ax", "--fn", "g", "--arg", "xs=xs.npy"],
    {"xs.npy": npy("<f4", (3,), [], header="{'descr': '<f4', 'fortran_order': False, 'shape': (-3,), }")})

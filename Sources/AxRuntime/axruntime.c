@@ -1006,6 +1006,19 @@ AX_CLONES void ax_verf_f32(int64_t n, const float *a, float *o) {
     for (i = 0; i < n; i++) o[i] = ax_erf_f32_body(a[i]);
 }
 
+static inline float ax_erfc_f32_body(float a) {
+    return (float)erfc((double)a);
+}
+
+AX_CLONES float ax_erfc_f32(float a) {
+    return ax_erfc_f32_body(a);
+}
+
+AX_CLONES void ax_verfc_f32(int64_t n, const float *a, float *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_erfc_f32_body(a[i]);
+}
+
 static inline double ax_floor_f64_body(double a) {
     return floor(a);
 }
@@ -1175,6 +1188,19 @@ AX_CLONES void ax_verf_f64(int64_t n, const double *a, double *o) {
     for (i = 0; i < n; i++) o[i] = ax_erf_f64_body(a[i]);
 }
 
+static inline double ax_erfc_f64_body(double a) {
+    return erfc(a);
+}
+
+AX_CLONES double ax_erfc_f64(double a) {
+    return ax_erfc_f64_body(a);
+}
+
+AX_CLONES void ax_verfc_f64(int64_t n, const double *a, double *o) {
+    int64_t i;
+    for (i = 0; i < n; i++) o[i] = ax_erfc_f64_body(a[i]);
+}
+
 static const ax_rt_symbol ax_rt_table[] = {
     {"ax_parallel_for", (void *)ax_parallel_for},
     {"ax_gemm_f32", (void *)ax_gemm_f32},
@@ -1277,6 +1303,8 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vexp2_f32", (void *)ax_vexp2_f32},
     {"ax_erf_f32", (void *)ax_erf_f32},
     {"ax_verf_f32", (void *)ax_verf_f32},
+    {"ax_erfc_f32", (void *)ax_erfc_f32},
+    {"ax_verfc_f32", (void *)ax_verfc_f32},
     {"ax_floor_f64", (void *)ax_floor_f64},
     {"ax_vfloor_f64", (void *)ax_vfloor_f64},
     {"ax_ceil_f64", (void *)ax_ceil_f64},
@@ -1303,6 +1331,8 @@ static const ax_rt_symbol ax_rt_table[] = {
     {"ax_vexp2_f64", (void *)ax_vexp2_f64},
     {"ax_erf_f64", (void *)ax_erf_f64},
     {"ax_verf_f64", (void *)ax_verf_f64},
+    {"ax_erfc_f64", (void *)ax_erfc_f64},
+    {"ax_verfc_f64", (void *)ax_verfc_f64},
     {0, 0}
 };
 

@@ -115,6 +115,8 @@ struct Run: ParsableCommand {
     @Option(help: "Seed for random inputs.") var seed: UInt64 = 0
     @Option(help: "Write outputs as DIR/out0.npy, DIR/out1.npy, ...") var out: String?
     @Option(help: "jit | eager (default: jit for jit entries, eager otherwise)") var mode: String?
+    @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
+    var strictDTypes = false
 
     func validate() throws {
         if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
@@ -129,7 +131,8 @@ struct Run: ParsableCommand {
             let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit ? .jit : .eager)
             let lowered = try lower(entry, to: m == .jit ? .kernel : .optimized)
             let program = lowered.optimized
-            let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed)
+            let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed,
+                                                 strictDTypes: strictDTypes)
             let outputs: [Tensor]
             switch m {
             case .eager: outputs = try evaluate(program, inputs: inputs, sizes: bound)
@@ -190,6 +193,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Comma-separated modes: jit,eager,loop (default: all that apply).") var modes: String?
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write a bar chart (SVG).") var plot: String?
+    @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
+    var strictDTypes = false
 
     func validate() throws {
         try validateArgs(args)
@@ -210,6 +215,7 @@ struct Bench: ParsableCommand {
             }
             req.sizes = sz
             req.seed = seed
+            req.strictDTypes = strictDTypes
             req.runs = runs
             req.modes = try modes.map(parseModes)
             let report = try benchmark(s.file, req)

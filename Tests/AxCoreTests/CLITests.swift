@@ -405,6 +405,32 @@ final class TempDir {
         #expect(r.stderr.contains("nothing.ax"), "\(r)")
     }
 
+    /// NumPy's default dtypes at the door: float64 and int64 files feed f32 and i32 leaves, converted as JAX
+    /// converts them without x64 (float64 rounded like astype, int64 checked against i32's range), in both modes.
+    @Test func numpyDtypesConvertAtTheDoor() throws {
+        let tmp = try TempDir()
+        _ = try tmp.write("k.ax", "def f(x: f32[n], k: i32[n]) -> (f32[n], i32[n]):\n    return x * 2.0, k + 1\n")
+        _ = try tmp.npy("x.npy", [0.1, 1e300, -2.5], dtype: .f64)
+        let npyT = NPYTests()
+        try Data(npyT.raw("<i8", [3], npyT.le([Int64(-4), 5, 6]))).write(to: URL(fileURLWithPath: tmp.path("k.npy")))
+        try Data(npyT.raw("<i8", [3], npyT.le([Int64(1), 3_000_000_000, 6]))).write(to: URL(fileURLWithPath: tmp.path("big.npy")))
+        for mode in ["jit", "eager"] {
+            let r = try Self.axc(["run", "k.ax", "--fn", "f", "--arg", "x=x.npy", "--arg", "k=k.npy", "--mode", mode, "--out", "o\(mode)"], in: tmp)
+            #expect(r.status == 0, "\(r)")
+            let x = try readNPY(path: tmp.path("o\(mode)/out0.npy")), k = try readNPY(path: tmp.path("o\(mode)/out1.npy"))
+            #expect(x == Tensor(shape: [3], storage: .f32([Float(0.1) * 2, .infinity, -5])), "\(x)")
+            #expect(k == Tensor(shape: [3], storage: .i32([-3, 6, 7])), "\(k)")
+            let bad = try Self.axc(["run", "k.ax", "--fn", "f", "--arg", "k=big.npy", "--mode", mode], in: tmp)
+            #expect(bad.status == 1 && bad.stderr == "k.ax: error: argument 'k': 'big.npy': int64 value 3000000000 at index (1,) is outside i32's range (-2147483648 to 2147483647)\n", "\(bad)")
+            let strict = try Self.axc(["run", "k.ax", "--fn", "f", "--arg", "x=x.npy", "--mode", mode, "--strict-dtypes"], in: tmp)
+            #expect(strict.status == 1 && strict.stderr.contains("expected f32[n], got a f64 array"), "\(strict)")
+        }
+        let bench = try Self.axc(["bench", "k.ax", "--fn", "f", "--arg", "x=x.npy", "--arg", "k=k.npy", "--runs", "1", "--modes", "eager", "--json"], in: tmp)
+        #expect(bench.status == 0, "\(bench)")
+        let strictBench = try Self.axc(["bench", "k.ax", "--fn", "f", "--arg", "x=x.npy", "--runs", "1", "--strict-dtypes"], in: tmp)
+        #expect(strictBench.status == 1 && strictBench.stderr.contains("got a f64 array"), "\(strictBench)")
+    }
+
     @Test func badNpyNamesTheArgument() throws {
         let tmp = try TempDir()
         let garbage = try tmp.write("garbage.npy", "this is not a numpy file")
@@ -413,7 +439,7 @@ final class TempDir {
         let wrongLength = try tmp.npy("four.npy", [1, 2, 3, 4])
         let three = try tmp.npy("three.npy", [1, 2, 3])
         let cases: [([String], String)] = [
-            (["--arg", "x=\(garbage)"], "garbage.npy"), (["--arg", "x=\(f64)"], "f64"), (["--arg", "x=\(matrix)"], "[2,2]"),
+            (["--arg", "x=\(garbage)"], "garbage.npy"), (["--arg", "x=\(f64)", "--strict-dtypes"], "f64"), (["--arg", "x=\(matrix)"], "[2,2]"),
             (["--arg", "x=\(tmp.path("missing.npy"))"], "missing.npy"),
             (["--arg", "x=\(three)", "--arg", "y=\(wrongLength)"], "'y'"),  // n is 3 from x but 4 from y
             (["--arg", "x=\(three)", "--size", "n=4"], "n=4"),
@@ -432,6 +458,7 @@ final class TempDir {
         let tmp = try TempDir()
         _ = try tmp.write("mse.ax", "def mse(w: f32, xs: f32[n], ys: f32[n]) -> f32:\n    return mean((w * xs - ys) ** 2)\n\ng = jit(mse)\n")
         _ = try tmp.npy("f64.npy", [1, 2, 3], dtype: .f64)
+        try Data(NPYTests().raw("<i8", [3], NPYTests().le([Int64(1), 2, 3]))).write(to: URL(fileURLWithPath: tmp.path("i64.npy")))
         _ = try tmp.npy("m.npy", [1, 2, 3, 4, 5, 6], shape: [3, 2])
         _ = try tmp.npy("three.npy", [1, 2, 3])
         _ = try tmp.npy("four.npy", [1, 2, 3, 4])
@@ -440,7 +467,9 @@ final class TempDir {
         try Data(good.prefix(40)).write(to: URL(fileURLWithPath: tmp.path("hdr.npy")))
         let run = ["run", "mse.ax", "--fn", "g"]
         let cases: [([String], String)] = [
-            (["--arg", "xs=f64.npy"], "mse.ax: error: argument 'xs': expected f32[n], got a f64 array of shape [3] from 'f64.npy'\n"),
+            (["--arg", "xs=f64.npy", "--strict-dtypes"], "mse.ax: error: argument 'xs': expected f32[n], got a f64 array of shape [3] from 'f64.npy'\n"),
+            (["--arg", "xs=i64.npy"], "mse.ax: error: argument 'xs': expected f32[n], got an int64 array of shape [3] from 'i64.npy'; NumPy floats convert to f32 and f64 and integers to i32, not across kinds\n"),
+            (["--arg", "xs=i64.npy", "--strict-dtypes"], "mse.ax: error: argument 'xs': 'i64.npy': unsupported dtype '<i8' with --strict-dtypes; supported dtypes are '<f4' (float32), '<f8' (float64), '<i4' (int32), '|b1' (bool)\n"),
             (["--arg", "xs=m.npy"], "mse.ax: error: argument 'xs': expected f32[n], got shape [3,2] from 'm.npy'\n"),
             (["--arg", "w=three.npy", "--size", "n=2"], "mse.ax: error: argument 'w': expected f32[], got shape [3] from 'three.npy'\n"),
             (["--arg", "xs=three.npy", "--arg", "ys=four.npy"],

@@ -37,7 +37,7 @@ private let fwdCases: [FwdCase] = [
     binaryCase(.max, second: false), binaryCase(.min, second: false),
     unaryCase(.floor, (0.1, 0.9)), unaryCase(.ceil, (0.1, 0.9)), unaryCase(.round, (0.1, 0.4)),
     unaryCase(.tan, (-1, 1)), unaryCase(.atan), unaryCase(.asin, (-0.8, 0.8)), unaryCase(.acos, (-0.8, 0.8)), unaryCase(.sinh),
-    unaryCase(.cosh), unaryCase(.atanh, (-0.8, 0.8)), unaryCase(.expm1), unaryCase(.exp2), unaryCase(.erf), binaryCase(.atan2, (0.5, 2)),
+    unaryCase(.cosh), unaryCase(.atanh, (-0.8, 0.8)), unaryCase(.expm1), unaryCase(.exp2), unaryCase(.erf), unaryCase(.erfc), binaryCase(.atan2, (0.5, 2)),
     // rem's derivative in y has floor(|x / y|): the samples keep x / y between two integers.
     FwdCase(name: "rem-x", types: [t64(4)], range: (1.5, 2)) { b, x in try b.emit(.binary(.rem), [x[0], c64(0.7)]) },
     FwdCase(name: "rem-y", types: [t64(4)], range: (0.95, 1.05)) { b, x in try b.emit(.binary(.rem), [c64(2.5), x[0]]) },

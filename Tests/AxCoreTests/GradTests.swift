@@ -124,7 +124,7 @@ private let cases: [Case] = [
     // Piecewise constant: zero derivative away from the jumps (the samples stay between them).
     un(.floor, (0.1, 0.9)), un(.ceil, (0.1, 0.9)), un(.round, (0.1, 0.4)),
     un(.tan, (-1, 1)), un(.atan), un(.asin, (-0.8, 0.8)), un(.acos, (-0.8, 0.8)), un(.sinh), un(.cosh),
-    un(.atanh, (-0.8, 0.8)), un(.expm1), un(.exp2), un(.erf), bin(.atan2, (0.5, 2)),
+    un(.atanh, (-0.8, 0.8)), un(.expm1), un(.exp2), un(.erf), un(.erfc), bin(.atan2, (0.5, 2)),
     // rem's derivative in y has floor(|x / y|): the samples keep x / y between two integers.
     Case(name: "rem-x", types: [f64(4)], range: (1.5, 2)) { b, x in try b.emit(.binary(.rem), [x[0], lit(0.7)]) },
     Case(name: "rem-y", types: [f64(4)], range: (0.95, 1.05)) { b, x in try b.emit(.binary(.rem), [lit(2.5), x[0]]) },

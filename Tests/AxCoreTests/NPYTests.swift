@@ -116,4 +116,62 @@ import Testing
         #expect(throws: Diagnostic.self) { try readNPY(path: NSTemporaryDirectory()) }
         #expect(throws: Diagnostic.self) { try writeNPY(Tensor(scalar: 1, .f32), path: "/nonexistent/dir/x.npy") }
     }
+
+    // MARK: - NumPy dtypes converted at the door (docs/cli.md)
+
+    /// A version-1.0 file of `descr` with raw little-endian element bytes.
+    func raw(_ descr: String, _ shape: [Int], _ data: [UInt8]) -> [UInt8] {
+        let shp = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+        return file(header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shp), }", data: data)
+    }
+    func le<T: FixedWidthInteger>(_ xs: [T]) -> [UInt8] { xs.flatMap { x in withUnsafeBytes(of: x.littleEndian) { Array($0) } } }
+
+    @Test func float64RoundsToF32LikeAstype() throws {
+        // 0.1 rounds to the nearest f32; 1e300 overflows to inf; 2^-150 (half the least f32 subnormal) ties to 0;
+        // 1 + 2^-24 ties to even (1); -0 and NaN stay.
+        let xs: [Double] = [0.1, 1e300, -1e300, 0x1p-150, 1 + 0x1p-24, 1 + 0x1.8p-24, -0.0, .nan]
+        let a = try readNPYArray(bytes: raw("<f8", [8], le(xs.map(\.bitPattern))), name: "x.npy")
+        let t = try #require(try a.converted(to: .f32))
+        guard case .f32(let v) = t.storage else { Issue.record("not f32"); return }
+        #expect(Array(v[0..<6]) == [Float(0.1), .infinity, -.infinity, 0, 1, 1 + 0x1p-23])
+        #expect(v[6] == 0 && v[6].sign == .minus && v[7].isNaN)
+        // The same file for an f64 leaf is read exactly.
+        #expect(try a.converted(to: .f64)?.doubles.prefix(6).elementsEqual(xs.prefix(6)) == true)
+    }
+
+    @Test func integersConvertToI32WhenTheyFit() throws {
+        let i64 = try readNPYArray(bytes: raw("<i8", [2, 2], le([Int64(1), -2, Int64(Int32.max), Int64(Int32.min)])), name: "x.npy")
+        #expect(try i64.converted(to: .i32) == Tensor(shape: [2, 2], storage: .i32([1, -2, Int32.max, Int32.min])))
+        #expect(try i64.converted(to: .f32) == nil)   // no conversion across kinds
+        let big = try readNPYArray(bytes: raw("<i8", [2, 2], le([Int64(1), 2, 3, 1 << 40])), name: "x.npy")
+        #expect(throws: Diagnostic.self) { try big.converted(to: .i32) }
+        do { _ = try big.converted(to: .i32) } catch let d as Diagnostic {
+            #expect(d.message.contains("1099511627776") && d.message.contains("(1, 1)"), "\(d.message)")
+        }
+        let u64 = try readNPYArray(bytes: raw("<u8", [1], le([UInt64.max])), name: "x.npy")
+        #expect(throws: Diagnostic.self) { try u64.converted(to: .i32) }
+        let small: [(String, [UInt8], [Int32])] = [
+            ("|i1", [0xff, 0x7f], [-1, 127]), ("|u1", [0xff, 0x01], [255, 1]),
+            ("<i2", le([Int16(-300), 300]), [-300, 300]), ("<u2", le([UInt16(65535), 1]), [65535, 1]),
+            ("<u4", le([UInt32(7), 8]), [7, 8]), (">i4", [0, 0, 1, 0, 0xff, 0xff, 0xff, 0xfe], [256, -2]),
+        ]
+        for (descr, data, want) in small {
+            let a = try readNPYArray(bytes: raw(descr, [2], data), name: "x.npy")
+            #expect(try a.converted(to: .i32) == Tensor(shape: [2], storage: .i32(want)), "\(descr)")
+        }
+        let u4 = try readNPYArray(bytes: raw("<u4", [1], le([UInt32(1) << 31])), name: "x.npy")
+        #expect(throws: Diagnostic.self) { try u4.converted(to: .i32) }
+    }
+
+    @Test func float16WidensExactly() throws {
+        // 1, 0.1 (as half: 0.0999755859375), 65504 (largest half), -inf, the least subnormal 2^-24
+        let a = try readNPYArray(bytes: raw("<f2", [5], le([UInt16(0x3c00), 0x2e66, 0x7bff, 0xfc00, 0x0001])), name: "x.npy")
+        #expect(try a.converted(to: .f32) == Tensor(shape: [5], storage: .f32([1, 0.0999755859375, 65504, -.infinity, 0x1p-24])))
+        #expect(try a.converted(to: .i32) == nil)
+        let big = try readNPYArray(bytes: raw(">f4", [1], [0x3f, 0x80, 0, 0]), name: "x.npy")
+        #expect(try big.converted(to: .f32) == Tensor(shape: [1], storage: .f32([1])))
+        // readNPY stays exact: only axc's own little-endian dtypes.
+        expectDiagnostic(raw("<f2", [1], [0, 0x3c]), "unsupported dtype '<f2'")
+        expectDiagnostic(raw("<c8", [1], [0, 0, 0, 0, 0, 0, 0, 0]), "unsupported dtype '<c8'")
+    }
 }

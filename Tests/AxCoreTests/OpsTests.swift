@@ -380,7 +380,7 @@ private func close(_ a: Tensor, _ b: Tensor, rtol: Double, atol: Double) -> Bool
             try o.callBuiltin("einsum", args: [(.string("ij->i"), R), (x[0], R)], kwargs: [], at: R)!
         }.contains("has rank 1 but 'ij' names 2 axes"))
         #expect(error(["f32[3]"]) { o, x in try o.call("sum", x[0], kw: ["axes": int(0)]) }
-                == "sum() got an unexpected keyword argument 'axes'; signature: sum(x, axis=None, keepdims=False)")
+                == "sum() got an unexpected keyword argument 'axes' (did you mean 'axis'?); signature: sum(x, axis=None, keepdims=False, where=None)")
         #expect(error(["f32[3]"]) { o, x in try o.call("exp", x[0], x[0]) }.contains("signature: exp(x)"))
         #expect(error([]) { o, _ in try o.call("maximum", int(1)) }.contains("missing required argument 'y'"))
         #expect(error(["f32[3]"]) { o, x in try o.call("sum", x[0], kw: ["axis": int(1)]) }.contains("axis 1 is out of bounds"))

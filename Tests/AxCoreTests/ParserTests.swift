@@ -101,6 +101,16 @@ batched = jit(vmap(neuron, in_axes=(0, None, None)))
             """)
     }
 
+    /// `//` and `%` bind like `*`, left to right; `a if c else b` is lowest, its condition an or-test, its else part chains.
+    @Test func floorDivisionModuloAndConditionals() {
+        let src = "def f(x: i32):\n    return a // b % c * d, a if b or c else d if e else f, not a if b else c, [x if y else z]\n"
+        #expect(parseOrRender(src) == """
+            def f(x: i32)
+              return (tuple (* (% (// a b) c) d) (if (or b c) a (if e d f)) (if b (not a) c) (tuple (if y x z)))
+
+            """)
+    }
+
     @Test func statementsAndTypes() {
         let src = """
             def f(a: f32, c: (f32,), d: ((f32, i32[2]), bool), x: f64[n1, 3, m], e: ()):
@@ -291,8 +301,8 @@ batched = jit(vmap(neuron, in_axes=(0, None, None)))
          "def f(x: f32):\n    for i in range(0, 3):\n        pass\n",
          "range2.ax:2:14: error: 'range' takes exactly one argument here: 'for i in range(K)'\n    for i in range(0, 3):\n             ^~~~~~~~~~~\n"),
         ("mod",
-         "def f(x: f32):\n    return x % 2\n",
-         "mod.ax:2:14: error: operator '%' is not supported\n    return x % 2\n             ^\n"),
+         "def f(x: f32):\n    return x & 2\n",
+         "mod.ax:2:14: error: operator '&' is not supported\n    return x & 2\n             ^\n"),
         ("badnum",
          "def f(x: f32):\n    return 1.5e\n",
          "badnum.ax:2:12: error: invalid number literal '1.5e'\n    return 1.5e\n           ^~~~\n"),
@@ -324,8 +334,8 @@ batched = jit(vmap(neuron, in_axes=(0, None, None)))
          "def f(x: f32):\n    return -(x\n",
          ".ax:2:13: error: '(' was never closed\n    return -(x\n            ^\n"),
         ("ternary",
-         "def f(x: f32):\n    return x if x else 1\n",
-         "ternary.ax:2:14: error: conditional expressions 'a if c else b' are not supported; use where(c, a, b)\n    return x if x else 1\n             ^~\n"),
+         "def f(x: f32):\n    return x if x\n",
+         "ternary.ax:2:18: error: expected 'else' in the conditional expression 'a if c else b'\n    return x if x\n                 ^\n"),
         ("nums",
          "x = 1.\ny = .5\nz = 1e-3\nw = 2.5E+4\nv = 007\n",
          "nums.ax:5:5: error: leading zeros in decimal integer literals are not permitted\nv = 007\n    ^~~\n"),

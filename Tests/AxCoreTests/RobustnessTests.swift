@@ -244,9 +244,12 @@ struct RobustnessTests {
     @Test func npyOfWrongDtypeNamesArgumentAndShapes() throws {
         let p = try program()
         let path = try tempNPY(Tensor(.f64, shape: [3], doubles: [1, 2, 3]), "xs_f64.npy")
-        let d = expectNoInternalError("bind") { _ = try bindInputs(p, args: ["xs": .npy(path)], sizes: [:], seed: 0) }
+        // float64 converts to f32 at the door (docs/cli.md); --strict-dtypes asks for the exact dtype.
+        let d = expectNoInternalError("bind") { _ = try bindInputs(p, args: ["xs": .npy(path)], sizes: [:], seed: 0, strictDTypes: true) }
         let m = try #require(d).message
         #expect(m.contains("'xs'") && m.contains("f32[n]") && m.contains("f64") && m.contains("[3]"), "\(m)")
+        let (ins, _) = try bindInputs(p, args: ["xs": .npy(path)], sizes: [:], seed: 0)
+        #expect(ins[1] == Tensor(.f32, shape: [3], doubles: [1, 2, 3]))
     }
 
     @Test func npyOfWrongShapeNamesArgumentAndShapes() throws {

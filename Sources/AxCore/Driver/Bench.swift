@@ -92,6 +92,8 @@ public struct BenchRequest: Sendable {
     public var runs: Int = 10
     /// Modes to run; nil means every mode that applies.
     public var modes: [BenchMode]?
+    /// `.npy` inputs must have the leaves' exact dtypes (no conversion at the door).
+    public var strictDTypes = false
     public init(fn: String) { self.fn = fn }
 }
 
@@ -107,7 +109,7 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     let program = lowered.optimized, kernel = lowered.kernel!
     stages.append(("total", stages.reduce(0) { $0 + $1.1 }))
 
-    let (inputs, sizes) = try bindInputs(program, args: req.args, sizes: req.sizes, seed: req.seed)
+    let (inputs, sizes) = try bindInputs(program, args: req.args, sizes: req.sizes, seed: req.seed, strictDTypes: req.strictDTypes)
     // Every mode would refuse an array beyond the limits: say so (located) before allocating anything.
     try checkArrayLimits(program, sizes: sizes)
     let outShapes = program.outputs.map { $0.type.concreteShape(sizes) ?? [] }

@@ -67,9 +67,12 @@ public struct SeededRandom {
 public let maxSizeValue = maxArrayElements
 
 /// Binds arguments to `p`'s input leaves. Leaves not named in `args` are `random`. Size variables are
-/// fixed by `.npy` shapes first, then by `sizes`; unbound ones are an error naming them.
+/// fixed by `.npy` shapes first, then by `sizes`; unbound ones are an error naming them. A `.npy` array of
+/// another NumPy dtype is converted as JAX converts it without x64 (`NPYArray.converted`) unless
+/// `strictDTypes`, which asks for the leaf's exact dtype (docs/cli.md).
 /// Returns the input tensors (in `p.inputs` order) and the size bindings.
-public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [String: Int], seed: UInt64) throws -> ([Tensor], [String: Int]) {
+public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [String: Int], seed: UInt64,
+                       strictDTypes: Bool = false) throws -> ([Tensor], [String: Int]) {
     let names = p.inputLeafNames
     for key in args.keys.sorted() where !names.contains(key) {
         throw Diagnostic("no input named '\(key)'; the inputs of \(p.name) are: \(names.joined(separator: ", "))")
@@ -92,10 +95,25 @@ public func bindInputs(_ p: Program, args: [String: ArgValue], sizes given: [Str
     // 1. .npy files fix the sizes their shapes name.
     for (i, (v, name)) in zip(p.inputs, names).enumerated() {
         guard case .npy(let path)? = args[name] else { continue }
-        let t: Tensor
-        do { t = try readNPY(path: path) }
-        catch let d as Diagnostic { throw Diagnostic("argument '\(name)': \(d.message)") }
         let want = v.type
+        let a: NPYArray
+        do { a = try readNPYArray(path: path) }
+        catch let d as Diagnostic { throw Diagnostic("argument '\(name)': \(d.message)") }
+        var converted: Tensor?
+        if strictDTypes {
+            if !a.bigEndian, let n = a.nativeTensor { converted = n }
+            else if a.dtype.native == nil || a.bigEndian {
+                throw Diagnostic("argument '\(name)': '\(path)': unsupported dtype '\(a.descr)' with --strict-dtypes; supported dtypes are \(npySupported)")
+            }
+        } else {
+            do { converted = try a.converted(to: want.dtype) }
+            catch let d as Diagnostic { throw Diagnostic("argument '\(name)': '\(path)': \(d.message)") }
+        }
+        guard let t = converted else {
+            let what = a.dtype.shortName
+            throw Diagnostic("argument '\(name)': expected \(want), got \("aeiou".contains(what.first!) ? "an" : "a") \(what) array of shape \(shapeText(a.shape)) from '\(path)'"
+                             + (strictDTypes ? "" : "; NumPy floats convert to f32 and f64 and integers to i32, not across kinds"))
+        }
         if t.dtype != want.dtype {
             throw Diagnostic("argument '\(name)': expected \(want), got a \(t.dtype) array of shape \(shapeText(t.shape)) from '\(path)'")
         }

@@ -11,7 +11,9 @@ extension Ops {
                   "f32", "f64", "i32", "bool"] { s[f] = "\(f)(x)" }
         s["maximum"] = "maximum(x, y)"; s["minimum"] = "minimum(x, y)"
         s["where"] = "where(condition, x, y)"
-        for f in ["sum", "mean", "max", "min", "logsumexp"] { s[f] = "\(f)(x, axis=None, keepdims=False)" }
+        s["logsumexp"] = "logsumexp(x, axis=None, keepdims=False)"
+        for f in ["sum", "mean"] { s[f] = "\(f)(x, axis=None, keepdims=False, where=None)" }
+        for f in ["max", "min"] { s[f] = "\(f)(x, axis=None, keepdims=False, initial=None, where=None)" }
         s["softmax"] = "softmax(x, axis=-1)"
         s["stop_gradient"] = "stop_gradient(x)"
         s["dot"] = "dot(a, b)"; s["outer"] = "outer(a, b)"
@@ -27,6 +29,7 @@ extension Ops {
         s["eye"] = "eye(N, M=None, k=0, dtype=f32)"
         s.merge(mathSignatures) { a, _ in a }
         s.merge(collectiveSignatures) { a, _ in a }
+        s.merge(vocabularySignatures) { a, _ in a }
         return s
     }()
 
@@ -38,7 +41,12 @@ extension Ops {
         guard let sig = Ops.signatures[name] else { return nil }
         b.loc = range
         if name == "einsum" { return try einsumCall(args, kwargs, at: range) }
+        if name == "max" || name == "min", args.count >= 2, case .array(let y, _) = args[1].0, Ops.staticInt(args[1].0) == nil || y.type.rank > 0 {
+            // Python's max(x, y) of two values; in jax.numpy max is a reduction with axis second.
+            throw Diagnostic("\(name)(x, y) of two arrays: \(name) is the reduction \(sig); for the element-wise \(name)imum use \(name)imum(x, y)", at: range)
+        }
         let a = try bind(sig, args, kwargs, at: range)
+        if let v = try callVocabulary(name, a, at: range) { return v }
         func arg(_ p: String) -> (Value, SourceRange) { a[p] ?? (.none, range) }
         if let v = try callMathBuiltin(name, a, at: range) { return v }
         if let v = try callCollective(name, a, at: range) { return v }
@@ -82,6 +90,9 @@ extension Ops {
             let axes = try axesArg(arg("axis"), rank: atom.type.rank, of: atom.type)
             let keep = try boolArg(arg("keepdims"), "keepdims") ?? false
             if name == "logsumexp" { return .array(try logsumexp(atom, axes, keepdims: keep), weak: false) }
+            if a["where"].map({ !isNone($0.0) }) == true || a["initial"].map({ !isNone($0.0) }) == true {
+                return .array(try maskedReduction(name, atom, axes, keepdims: keep, where: a["where"], initial: a["initial"], at: range), weak: false)
+            }
             return .array(try reduction(name, atom, axes, keepdims: keep), weak: false)
         case "softmax":
             let x = try floatArray(arg("x"), name)
@@ -139,7 +150,8 @@ extension Ops {
         for (p, a) in zip(names, args) { out[p] = a }
         for (k, v, kr) in kwargs {
             guard names.contains(k) else {
-                throw Diagnostic("\(name)() got an unexpected keyword argument '\(k)'; signature: \(sig)", at: kr)
+                let guess = closestName(k, Set(names)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw Diagnostic("\(name)() got an unexpected keyword argument '\(k)'\(guess); signature: \(sig)", at: kr)
             }
             guard out[k] == nil else { throw Diagnostic("\(name)() got multiple values for argument '\(k)'; signature: \(sig)", at: kr) }
             out[k] = (v, kr)

@@ -39,7 +39,10 @@ extension Elaborator {
             }
             s.b.loc = e.range
             return try ops(s.b, e.range) { try $0.index(v, args, at: e.range) }
+        case .conditional(let c, let a, let b):
+            return try evalConditional(c, a, b, e.range, s)
         case .attribute(let x, let name):
+            if let path = prefixedName(e, s) { return try lookupPrefixed(path, s, e.range) }
             let v = try eval(x, s)
             s.b.loc = e.range
             return try ops(s.b, e.range) { try $0.attribute(v, name, at: e.range) }
@@ -49,7 +52,7 @@ extension Elaborator {
     }
 
     /// Whether `n` names something in scope other than a builtin or transform (locals, defs, bindings).
-    private func isUserName(_ n: String, _ s: Scope) -> Bool {
+    func isUserName(_ n: String, _ s: Scope) -> Bool {
         s.vars[n] != nil || s.poisoned[n] != nil || defs[n] != nil || bindings[n] != nil
     }
 
@@ -59,15 +62,79 @@ extension Elaborator {
         if defs[n] != nil { return .function(.def(n)) }
         if bindings[n] != nil { return .function(try bindingValue(n)) }
         if DType(rawValue: n) != nil { return .string(n) }
+        if let c = Ops.constants[n] { return c }
         if transformNames.contains(n) || Ops.builtinNames.contains(n) {
             throw Diagnostic("'\(n)' is a builtin function: call it, or wrap it in a def to pass it around", at: range)
         }
-        throw Diagnostic("undefined name '\(n)'", at: range)
+        throw undefinedName(n, s, range)
+    }
+
+    /// "undefined name", or "not supported yet" for a jax.numpy name axc lacks, with a "did you mean" for a
+    /// near miss among the names in scope, the builtins, transforms and constants.
+    func undefinedName(_ n: String, _ s: Scope, _ range: SourceRange, shown: String? = nil) -> Diagnostic {
+        let text = shown ?? n
+        if let why = Ops.unsupportedNames[n] { return Diagnostic("'\(text)' is not supported yet (\(why))", at: range) }
+        var candidates = Set(Ops.builtinNames).union(transformNames).union(Ops.constants.keys)
+        candidates.formUnion(s.vars.keys); candidates.formUnion(defs.keys); candidates.formUnion(bindings.keys)
+        var msg = "undefined name '\(text)'"
+        if let best = closestName(n, candidates) { msg += "; did you mean '\(best)'?" }
+        return Diagnostic(msg, at: range)
+    }
+
+    /// The dotted path of `jnp.sum`, `jax.nn.relu`, `lax.max`..., when `e` is a name behind one of the prefixes
+    /// JAX code uses (docs/language.md) and the first part is not a user name; nil otherwise.
+    func prefixedName(_ e: Expr, _ s: Scope) -> (prefix: String, name: String)? {
+        var parts: [String] = []
+        var cur = e
+        while case .attribute(let base, let n) = cur.kind { parts.insert(n, at: 0); cur = base }
+        guard case .name(let first) = cur.kind, !isUserName(first, s), parts.count >= 1 else { return nil }
+        let prefix = ([first] + parts.dropLast()).joined(separator: ".")
+        guard Ops.namePrefixes.contains(prefix) || Ops.constantPrefixes.contains(prefix) else { return nil }
+        return (prefix, parts.last!)
+    }
+
+    /// `jnp.pi`, `jnp.float32`, or a prefixed builtin used as a value (an error, as for an unprefixed one).
+    private func lookupPrefixed(_ path: (prefix: String, name: String), _ s: Scope, _ range: SourceRange) throws -> Value {
+        let n = path.name, shown = "\(path.prefix).\(n)"
+        if let c = Ops.constants[n] { return c }
+        if let t = Ops.dtypeAliases[n] ?? DType(rawValue: n) { return .string(t.rawValue) }
+        if Ops.constantPrefixes.contains(path.prefix) {
+            throw Diagnostic("'\(shown)' is not supported: after '\(path.prefix).' only constants and dtypes (pi, e, inf, nan, float32, ...) are", at: range)
+        }
+        if transformNames.contains(n) || Ops.builtinNames.contains(n) {
+            throw Diagnostic("'\(shown)' is a builtin function: call it, or wrap it in a def to pass it around", at: range)
+        }
+        throw undefinedName(n, Scope(b: s.b, function: s.function, sizeNames: []), range, shown: shown)
+    }
+
+    /// `a if c else b`: a condition known at compile time elaborates one branch only (as Python does); a data
+    /// condition elaborates both and selects element-wise, as `where(c, a, b)` (docs/language.md).
+    private func evalConditional(_ c: Expr, _ a: Expr, _ b: Expr, _ range: SourceRange, _ s: Scope) throws -> Value {
+        let cv = try eval(c, s)
+        if case .array(.lit(let v, _), _) = cv { return try eval(v != 0 ? a : b, s) }
+        guard case .array = cv else { throw Diagnostic("a condition must be a bool array, got \(cv.typeDescription)", at: c.range) }
+        let (av, bv) = (try eval(a, s), try eval(b, s))
+        s.b.loc = range
+        return try ops(s.b, range) { o in
+            if case .array = av, case .array = bv { return try o.whereCall((cv, c.range), (av, a.range), (bv, b.range), at: range) }
+            return try o.select(cv, onTrue: av, onFalse: bv, at: range)
+        }
     }
 
     private func evalCall(_ callee: Expr, _ args: [Expr], _ kwargs: [(name: String, value: Expr, range: SourceRange)],
                           _ range: SourceRange, _ s: Scope) throws -> Value {
-        if case .name(let n) = callee.kind, !isUserName(n, s) {
+        var named: (String, String)? = nil
+        if case .name(let n) = callee.kind, !isUserName(n, s) { named = (n, n) }
+        else if let p = prefixedName(callee, s) { named = (p.name, "\(p.prefix).\(p.name)") }
+        if let (n0, shown) = named {
+            var n = n0
+            if let p = shown.split(separator: ".").first.map(String.init), n0 != shown, Ops.constantPrefixes.contains(p),
+               Ops.dtypeAliases[n0] == nil {
+                let hint = Ops.builtinNames.contains(n0) ? "; use jnp.\(n0), which works on arrays" : ""
+                throw Diagnostic("'\(shown)' is not supported: after '\(p).' only constants and dtypes are\(hint)", at: callee.range)
+            }
+            if let t = Ops.dtypeAliases[n], n != shown { n = t.rawValue }                   // jnp.float32(x) is f32(x)
+            if let l = Ops.laxNames[n], shown.hasPrefix("lax.") || shown.hasPrefix("jax.lax.") { n = l }
             if transformNames.contains(n) { return .function(try makeTransform(n, args, kwargs, range, s)) }
             if Ops.builtinNames.contains(n) {
                 let a = try args.map { (try eval($0, s), $0.range) }
@@ -75,7 +142,20 @@ extension Elaborator {
                 s.b.loc = range
                 if let v = try ops(s.b, range, { try $0.callBuiltin(n, args: a, kwargs: k, at: range) }) { return v }
             }
-            throw Diagnostic("undefined name '\(n)'", at: callee.range)
+            if n != shown, Ops.constants[n] != nil || Ops.dtypeAliases[n] != nil {
+                throw Diagnostic("'\(shown)' is not callable", at: callee.range)
+            }
+            throw undefinedName(n, s, callee.range, shown: shown)
+        }
+        // A method: `x.sum(axis=0)` is `sum(x, axis=0)` (docs/language.md lists them).
+        if case .attribute(let base, let m) = callee.kind {
+            let bv = try eval(base, s)
+            if case .array = bv {
+                let a = try args.map { (try eval($0, s), $0.range) }
+                let k = try kwargs.map { ($0.name, try eval($0.value, s), $0.range) }
+                s.b.loc = range
+                return try ops(s.b, range) { try $0.callMethod(m, (bv, base.range), args: a, kwargs: k, at: range) }
+            }
         }
         let f = try eval(callee, s)
         guard case .function(let fv) = f else {
@@ -95,6 +175,9 @@ extension Elaborator {
         }
         if case .name(let fn) = first.kind, !isUserName(fn, s), Ops.builtinNames.contains(fn) || transformNames.contains(fn) {
             throw Diagnostic("cannot apply \(n) to the builtin '\(fn)'; wrap it in a def", at: first.range)
+        }
+        if let p = prefixedName(first, s), Ops.builtinNames.contains(p.name) || transformNames.contains(p.name) {
+            throw Diagnostic("cannot apply \(n) to the builtin '\(p.prefix).\(p.name)'; wrap it in a def", at: first.range)
         }
         let fv: FunctionValue
         switch try eval(first, s) {

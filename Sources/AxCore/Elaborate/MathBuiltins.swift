@@ -18,7 +18,7 @@ extension Ops {
     /// The builtins that are one float unary primitive (ints and bools convert to f32, as jax.numpy promotes them).
     static let unaryMath: [String: UnaryOp] = [
         "tan": .tan, "arctan": .atan, "arcsin": .asin, "arccos": .acos, "sinh": .sinh, "cosh": .cosh,
-        "arctanh": .atanh, "expm1": .expm1, "exp2": .exp2, "erf": .erf, "floor": .floor, "ceil": .ceil,
+        "arctanh": .atanh, "expm1": .expm1, "exp2": .exp2, "erf": .erf, "erfc": .erfc, "floor": .floor, "ceil": .ceil,
     ]
 
     /// The cumulative builtins (jnp.cumsum, jnp.cumprod; lax.cummax, lax.cummin, lax.cumlogsumexp).

@@ -121,6 +121,7 @@ struct Ops {
             return .array(.lit((s == t) == (op == "==") ? 1 : 0, .bool), weak: true)
         }
         if op == "@" { return try matmul(x, y, at: range) }
+        if op == "//" || op == "%" { return try floorDivRem(op, x, y, at: range) }
         guard let bop = Ops.binaryOps[op] else { throw Diagnostic("unsupported operator '\(op)'", at: range) }
         guard case .array(let xa, let xw) = x, case .array(let ya, let yw) = y else {
             throw Diagnostic("unsupported operand types for \(op): \(x.typeDescription) and \(y.typeDescription)", at: range)
@@ -558,8 +559,19 @@ struct Ops {
                 dims.append(.array(.lit(Double(k), .i32), weak: true))
             }
             return .tuple(dims)
+        case "size":
+            guard let k = a.type.shape.reduce(Optional(1), { acc, d in acc.flatMap { a in d.constValue.map { a * $0 } } }) else {
+                throw Diagnostic("the size of \(a.type) has a size variable: it is not a compile-time constant", at: range)
+            }
+            return .array(.lit(Double(k), .i32), weak: true)
+        case "dtype":
+            return .string(a.type.dtype.rawValue)
         default:
-            throw Diagnostic("\(a.type) has no attribute '\(name)' (supported: T, shape, ndim)", at: range)
+            var msg = "\(a.type) has no attribute '\(name)'"
+            let known = ["T", "shape", "ndim", "size", "dtype"]
+            if let best = closestName(name, Set(known)) { msg += "; did you mean '\(best)'?" }
+            if Ops.methods[name] != nil { msg += "; '\(name)' is a method: call it, x.\(name)(...)" }
+            throw Diagnostic(msg + " (supported: \(known.joined(separator: ", ")))", at: range)
         }
     }
 

@@ -7,7 +7,7 @@
 public enum UnaryOp: String, Sendable, Hashable, CaseIterable {
     case neg, exp, log, log1p, sqrt, abs, sin, cos, tanh, logistic, sign
     case not
-    case floor, ceil, round, tan, atan, asin, acos, sinh, cosh, atanh, expm1, exp2, erf
+    case floor, ceil, round, tan, atan, asin, acos, sinh, cosh, atanh, expm1, exp2, erf, erfc
 }
 
 /// Element-wise binary primitives (operands of equal shape, or a scalar literal).

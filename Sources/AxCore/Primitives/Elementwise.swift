@@ -155,9 +155,11 @@ extension UnaryOp {
             }
         case .expm1: return defUnaryFloat(self, math: libmMath("expm1")) { _, ans, ct, m in try m.mul(ct, m.add(ans, m.lit(1, ans))) }
         case .exp2: return defUnaryFloat(self, math: libmMath("exp2")) { _, ans, ct, m in try m.mul(ct, m.mul(ans, m.lit(M_LN2, ans))) }
-        case .erf:
-            return defUnaryFloat(self, math: libmMath("erf")) { x, ans, ct, m in
-                try m.mul(ct, m.mul(m.lit(2 / Double.pi.squareRoot(), ans), m.unary(.exp, m.neg(m.integerPow(x, 2)))))
+        case .erf, .erfc:
+            // erfc = 1 - erf without its cancellation for large x (jax.nn.gelu's exact form uses it).
+            let sign: Double = self == .erf ? 1 : -1
+            return defUnaryFloat(self, math: libmMath(rawValue)) { x, ans, ct, m in
+                try m.mul(ct, m.mul(m.lit(sign * 2 / Double.pi.squareRoot(), ans), m.unary(.exp, m.neg(m.integerPow(x, 2)))))
             }
         }
     }

@@ -34,8 +34,10 @@ public struct Expr: Sendable {
         case string(String)
         /// `-x`, `not x` (op is "-", "+" or "not").
         case unary(op: String, Expr)
-        /// `+ - * / ** @ < <= > >= == != and or`.
+        /// `+ - * / // % ** @ < <= > >= == != and or`.
         case binary(op: String, Expr, Expr)
+        /// `a if c else b`.
+        case conditional(cond: Expr, then: Expr, orelse: Expr)
         /// `f(a, b, k=v)`; `callee` may itself be a call (`vmap(f)(x)`).
         case call(callee: Expr, args: [Expr], kwargs: [(name: String, value: Expr, range: SourceRange)])
         case index(Expr, [IndexItem])

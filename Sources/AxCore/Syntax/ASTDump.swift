@@ -13,6 +13,7 @@ extension Expr {
         case .none: return "None"
         case .unary(let op, let e): return "(\(op == "-" ? "neg" : op == "+" ? "pos" : op) \(e.dump))"
         case .binary(let op, let a, let b): return "(\(op) \(a.dump) \(b.dump))"
+        case .conditional(let c, let a, let b): return "(if \(c.dump) \(a.dump) \(b.dump))"
         case .call(let callee, let args, let kwargs):
             let parts = [callee.dump] + args.map(\.dump) + kwargs.map { "\($0.name)=\($0.value.dump)" }
             return "(call " + parts.joined(separator: " ") + ")"

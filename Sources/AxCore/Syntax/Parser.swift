@@ -327,7 +327,7 @@ private struct Parser {
             throw fail("cannot assign to a function call; did you mean '=='?", at: e.range)
         case .int, .float, .bool, .string, .none:
             throw fail("cannot assign to a literal", at: e.range)
-        case .unary, .binary:
+        case .unary, .binary, .conditional:
             throw fail("cannot assign to an expression; the left side of '=' must be a name or a tuple of names",
                        at: e.range)
         }
@@ -417,14 +417,14 @@ private struct Parser {
     private static let binaryPrecedence: [String: Int] = [
         "or": 1, "and": 2,
         "<": 4, "<=": 4, ">": 4, ">=": 4, "==": 4, "!=": 4,
-        "+": 5, "-": 5, "*": 6, "/": 6, "@": 6, "**": 8,
+        "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "@": 6, "**": 8,
     ]
     private static let notPrecedence = 3
     private static let unaryPrecedence = 7
-    private static let unsupportedOperators: Set<String> = ["//", "%", "&", "|", "^", "<<", ">>"]
+    private static let unsupportedOperators: Set<String> = ["&", "|", "^", "<<", ">>"]
 
     /// Precedence climbing: parses operators binding at least as tightly as `minPrecedence`.
-    private mutating func parseExpr(_ minPrecedence: Int = 1) throws -> Parsed {
+    private mutating func parseExpr(_ minPrecedence: Int = 1, conditional: Bool = true) throws -> Parsed {
         nesting += 1
         defer { nesting -= 1 }
         if nesting > Parser.maxNesting { throw fail("expression nested too deeply") }
@@ -462,8 +462,16 @@ private struct Parser {
             try checkHeight(lhs.height, at: op.range)
             lastWasComparison = isComparison
         }
-        if minPrecedence == 1 && isKeyword("if") {
-            throw fail("conditional expressions 'a if c else b' are not supported; use where(c, a, b)")
+        if minPrecedence == 1 && conditional && isKeyword("if") {
+            // `a if c else b` (Python's conditional expression: the condition is an or-test, the else part may chain).
+            advance()
+            let cond = try parseExpr(1, conditional: false)
+            guard isKeyword("else") else { throw fail("expected 'else' in the conditional expression 'a if c else b'") }
+            advance()
+            let orelse = try parseExpr()
+            lhs = Parsed(Expr(.conditional(cond: cond.expr, then: lhs.expr, orelse: orelse.expr), lhs.range.to(orelse.range)),
+                         max(lhs.height, cond.height, orelse.height) + 1)
+            try checkHeight(lhs.height, at: lhs.range)
         }
         return lhs
     }

@@ -118,6 +118,8 @@ float ax_exp2_f32(float);
 void ax_vexp2_f32(int64_t, const float *, float *);
 float ax_erf_f32(float);
 void ax_verf_f32(int64_t, const float *, float *);
+float ax_erfc_f32(float);
+void ax_verfc_f32(int64_t, const float *, float *);
 double ax_floor_f64(double);
 void ax_vfloor_f64(int64_t, const double *, double *);
 double ax_ceil_f64(double);
@@ -144,5 +146,7 @@ double ax_exp2_f64(double);
 void ax_vexp2_f64(int64_t, const double *, double *);
 double ax_erf_f64(double);
 void ax_verf_f64(int64_t, const double *, double *);
+double ax_erfc_f64(double);
+void ax_verfc_f64(int64_t, const double *, double *);
 
 #endif
