@@ -1,6 +1,7 @@
 /* ulp-error histograms of the runtime's f32 and f64 exp log log1p tanh logistic sin cos against glibc in double
    (f32) and long double (f64), over log-spaced magnitudes of both signs, a strided sweep of every f32 bit pattern
-   and special values; also checks the scalar and tile functions agree bit for bit (docs/numerics.md). */
+   and special values; also checks the scalar and tile functions agree bit for bit (docs/numerics.md).
+   `ulp_sweep [OP|f32|f64]`, or `ulp_sweep OP LO HI` for every f32 in [LO, HI] and [-HI, -LO]. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -122,6 +123,32 @@ static double *inputs64(long *count) {
     return x;
 }
 
+/* Every f32 in [lo, hi] and [-hi, -lo] through op's tile: `ulp_sweep OP LO HI`. */
+static int exhaustive(const char *op, tile32 t, scal32 sc, float lo, float hi) {
+    enum { B = 1 << 16 };
+    static float x[B], o[B];
+    stats s = {0};
+    for (int sign = 0; sign < 2; sign++) {
+        uint32_t b, end;
+        memcpy(&b, &lo, 4); memcpy(&end, &hi, 4);
+        while (b <= end) {
+            int n = 0;
+            for (; n < B && b <= end; n++, b++) { memcpy(&x[n], &b, 4); if (sign) x[n] = -x[n]; }
+            t(n, x, o);
+            for (int i = 0; i < n; i++) {
+                double w = ref32(op, x[i]);
+                uint64_t d = steps32(o[i], w);
+                float v = sc(x[i]);
+                if (memcmp(&v, &o[i], 4)) s.mism++;
+                add(&s, ulps(o[i], w, 23, -126), x[i]);
+                if (d > s.steps) s.steps = d;
+            }
+        }
+    }
+    print(op, "f32", &s);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *ops[] = {"exp", "log", "log1p", "tanh", "logistic", "sin", "cos"};
     tile32 t32[] = {ax_vexp_f32, ax_vlog_f32, ax_vlog1p_f32, ax_vtanh_f32, ax_vlogistic_f32, ax_vsin_f32, ax_vcos_f32};
@@ -129,6 +156,10 @@ int main(int argc, char **argv) {
     tile64 t64[] = {ax_vexp_f64, ax_vlog_f64, ax_vlog1p_f64, ax_vtanh_f64, ax_vlogistic_f64, ax_vsin_f64, ax_vcos_f64};
     scal64 s64[] = {ax_exp_f64, ax_log_f64, ax_log1p_f64, ax_tanh_f64, ax_logistic_f64, ax_sin_f64, ax_cos_f64};
     const char *only = argc > 1 ? argv[1] : "";
+    if (argc == 4) {
+        for (int f = 0; f < 7; f++) if (!strcmp(only, ops[f])) return exhaustive(ops[f], t32[f], s32[f], strtof(argv[2], 0), strtof(argv[3], 0));
+        return 1;
+    }
     long n32, n64;
     float *x32 = inputs32(&n32), *o32 = malloc(n32 * sizeof(float));
     double *x64 = inputs64(&n64), *o64 = malloc(n64 * sizeof(double));

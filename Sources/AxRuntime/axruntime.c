@@ -811,8 +811,7 @@ AX_CLONES void ax_vtanh_f64(int64_t n, const double *a, double *o) {
 }
 
 static inline double ax_logistic_f64_body(double a) {
-    double e = exp(-fabs(a)), d = 1.0 + e, y = a < 0 ? e / d : 1.0 / d;
-    return a != a ? a : (a <= -709.782712893384 ? 0.0 : y);
+    return 1.0 / (1.0 + exp(-a));
 }
 
 AX_CLONES double ax_logistic_f64(double a) {

@@ -442,13 +442,7 @@ private func unaryFunctions() -> [RuntimeFunction] {
         out.append(vunary("sign", t, "a[i] > 0 ? (\(c))1 : (a[i] < 0 ? (\(c))-1 : a[i])"))
         if t == "f64" {
             for op in ["exp", "log", "log1p", "sin", "cos", "tanh"] { out += mathFunction(op, t, body: "return \(op)(a);") }
-            // 1 / (1 + exp(-x)) for x >= 0 and e / (1 + e) with e = exp(x) below (within 1.3 ulp; the first form
-            // alone reaches 2.2 for x < 0, docs/numerics.md), but 0 where JAX's 1 / (1 + exp(-x)) underflows because
-            // exp(-x) overflows (x <= -709.7827), as in f32.
-            out += mathFunction("logistic", t, body: """
-            double e = exp(-fabs(a)), d = 1.0 + e, y = a < 0 ? e / d : 1.0 / d;
-            return a != a ? a : (a <= -709.782712893384 ? 0.0 : y);
-            """)
+            out += mathFunction("logistic", t, body: "return 1.0 / (1.0 + exp(-a));")
             continue
         }
         // f32 in f32 arithmetic, branch-free (docs/numerics.md): NaN returns itself, the domain edges are selected.
