@@ -108,6 +108,20 @@ private let mathOps: [UnaryOp] = [.exp, .log, .log1p, .tanh, .logistic, .sin, .c
         #expect(worst.err <= 2, "\(op) f32: \(worst.err) ulp at \(worst.at) (bits \(String(worst.at.bitPattern, radix: 16)))")
     }
 
+    /// ax_vsincos_f32 computes the bits of ax_vsin_f32 and ax_vcos_f32 (one range reduction for both).
+    @Test func sincosTileMatchesSinAndCos() {
+        let xs = fastMathSweep32, n = xs.count
+        var s = [Float](repeating: 0, count: n), c = s, s1 = s, c1 = s
+        xs.withUnsafeBufferPointer { a in
+            s.withUnsafeMutableBufferPointer { ps in c.withUnsafeMutableBufferPointer { pc in
+                ax_vsincos_f32(Int64(n), a.baseAddress, ps.baseAddress, pc.baseAddress) } }
+            s1.withUnsafeMutableBufferPointer { ax_vsin_f32(Int64(n), a.baseAddress, $0.baseAddress) }
+            c1.withUnsafeMutableBufferPointer { ax_vcos_f32(Int64(n), a.baseAddress, $0.baseAddress) }
+        }
+        let bad = (0..<n).filter { s[$0].bitPattern != s1[$0].bitPattern || c[$0].bitPattern != c1[$0].bitPattern }
+        #expect(bad.isEmpty, "sincos differs from sin/cos at \(bad.prefix(5).map { xs[$0] })")
+    }
+
     #if arch(x86_64)
     @Test(arguments: mathOps)
     func f64WithinTwoUlp(_ op: UnaryOp) throws {
