@@ -605,9 +605,9 @@ AX_CLONES void ax_vexp_f32(int64_t n, const float *a, float *o) {
 static inline float ax_logistic_f32_body(float a) {
     int nan = a != a, neg = a < 0, under = a <= -0x1.62e43p+6f;
     float m = -fabsf(a), l, sc, h = ax_expf_parts(ax_sel_f32(m < -104.0f, -104.0f, m), &l, &sc);
-    double e = ((double)h + (double)l) * (double)sc, d = 1.0 + e;
-    float y = ax_sel_f32(neg, (float)(e / d), (float)(1.0 / d));
-    return ax_sel_f32(nan, a, ax_sel_f32(under, 0.0f, y));
+    float eh = h * sc, el = l * sc, d = 1.0f + eh, dl = ((1.0f - d) + eh) + el, y = 1.0f / d, q = eh / d;
+    float yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
+    return ax_sel_f32(nan, a, ax_sel_f32(under, 0.0f, ax_sel_f32(neg, yn, yp)));
 }
 
 AX_CLONES float ax_logistic_f32(float a) {

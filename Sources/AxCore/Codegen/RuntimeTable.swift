@@ -452,15 +452,16 @@ private func unaryFunctions() -> [RuntimeFunction] {
         float y = ax_expf_core(ax_sel_f32(lo, -104.0f, ax_sel_f32(hi | nan, 89.0f, a)));
         return ax_sel_f32(nan, a, y);
         """, deps: [bits, "ax_expf_parts"])
-        // 1 / (1 + exp(-x)) for x >= 0 and e / (1 + e) with e = exp(x) below, the last division in double from
-        // exp's two parts; except where JAX's f32 expansion 1 / (1 + exp(-x)) underflows to 0 because exp(-x)
-        // overflows in f32 (x <= -88.72284): there it is 0, so log(sigmoid(-103)) is -inf, as in JAX.
+        // 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|) in two parts and 1 + e with its rounding
+        // error dl, the quotients corrected to first order in dl and e's low part; except where JAX's f32
+        // expansion 1 / (1 + exp(-x)) underflows to 0 because exp(-x) overflows in f32 (x <= -88.72284): there it
+        // is 0, so log(sigmoid(-103)) is -inf, as in JAX.
         out += mathFunction("logistic", t, body: """
         int nan = a != a, neg = a < 0, under = a <= -0x1.62e43p+6f;
         float m = -fabsf(a), l, sc, h = ax_expf_parts(ax_sel_f32(m < -104.0f, -104.0f, m), &l, &sc);
-        double e = ((double)h + (double)l) * (double)sc, d = 1.0 + e;
-        float y = ax_sel_f32(neg, (float)(e / d), (float)(1.0 / d));
-        return ax_sel_f32(nan, a, ax_sel_f32(under, 0.0f, y));
+        float eh = h * sc, el = l * sc, d = 1.0f + eh, dl = ((1.0f - d) + eh) + el, y = 1.0f / d, q = eh / d;
+        float yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
+        return ax_sel_f32(nan, a, ax_sel_f32(under, 0.0f, ax_sel_f32(neg, yn, yp)));
         """, deps: [bits, "ax_expf_parts"])
         // x + x^3 p(x^2) below 0.625, 1 - 2 / (1 + exp(2|x|)) above (exp's argument capped at 20: tanh is 1 in
         // f32 from 9.01); tanh(±0) = ±0.
