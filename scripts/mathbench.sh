@@ -1,7 +1,8 @@
 #!/bin/sh
 # ns/element of the runtime's math tiles before (REF, default main) and after (the work tree), built as the runtime
 # (clang, SwiftPM's flags, target clones) and as standalone C under gcc and clang (bench/mathbench.c; docs/numerics.md).
-# Usage: scripts/mathbench.sh [runs] [ref]. Prints each run; quote medians, and run it on a quiet machine.
+# Usage: scripts/mathbench.sh [runs] [ref]. Prints each run, then the medians as markdown tables; run it on a quiet
+# machine.
 set -e
 RUNS=${1:-5}
 REF=${2:-main}
@@ -39,4 +40,27 @@ for r in $(seq "$RUNS"); do
         echo "== run $r $(basename "$b")"
         "$b"
     done
-done
+done | tee "$TMP/log"
+python3 - "$TMP/log" <<'PY'
+import re, statistics, sys
+from collections import defaultdict
+d, cur = defaultdict(list), None
+for line in open(sys.argv[1]):
+    m = re.match(r"== run \d+ (\S+)", line)
+    if m:
+        cur = m.group(1)
+        continue
+    p = line.split()
+    if cur and len(p) >= 2 and p[0] != "tile":
+        for t, v in zip(["f32", "f64"], p[1:]):
+            d[(cur, p[0], t)].append(float(v))
+cfgs = ["runtime", "gcc", "gcc-native", "clang-native"]
+for t in ["f32", "f64"]:
+    print(f"\n{t}: median ns/element, before -> after")
+    print("| tile | " + " | ".join(cfgs) + " |\n|---|" + "---:|" * len(cfgs))
+    for op in ["exp", "log", "log1p", "tanh", "logistic", "sin", "cos", "sincos"]:
+        if not any(d.get((f"after-{c}", op, t)) for c in cfgs):
+            continue
+        med = lambda v: "%.2f" % statistics.median(v) if v else "–"
+        print(f"| {op} | " + " | ".join(f"{med(d.get((f'before-{c}', op, t)))} → {med(d.get((f'after-{c}', op, t)))}" for c in cfgs) + " |")
+PY

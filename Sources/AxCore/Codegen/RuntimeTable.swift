@@ -496,6 +496,11 @@ private func unaryFunctions() -> [RuntimeFunction] {
     return out
 }
 
+/// The exported f32 math functions (scalar and tile), cloned for AVX-512 too.
+private let f32MathNames: Set<String> = Set(["exp", "log", "log1p", "tanh", "logistic", "sin", "cos"].flatMap {
+    ["ax_\($0)_f32", "ax_v\($0)_f32"]
+} + ["ax_vsincos_f32"])
+
 /// Every runtime function, in the order of axruntime.c (helpers before their callers).
 let runtimeFunctions: [RuntimeFunction] = {
     var out = [parallelFor]
@@ -544,12 +549,15 @@ func runtimeSourceFile() -> String {
     #include "axruntime.h"
 
     /* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
-       (-ffp-contract=off keeps both clones' results identical to the portable twins'). -DAX_NO_CLONES turns
-       this off, for sanitizers whose runtimes start after ifunc resolvers run. */
+       (-ffp-contract=off keeps both clones' results identical to the portable twins'); the f32 math also for
+       AVX-512 (x86-64-v4: its selects and conversions made those tiles 25-45% faster, docs/numerics.md).
+       -DAX_NO_CLONES turns this off, for sanitizers whose runtimes start after ifunc resolvers run. */
     #if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__)) && !defined(AX_NO_CLONES)
     #define AX_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #define AX_MATH_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
     #else
     #define AX_CLONES
+    #define AX_MATH_CLONES
     #endif
 
     double ax_rt_version(void) { return 1.0; }
@@ -559,8 +567,9 @@ func runtimeSourceFile() -> String {
     for f in runtimeFunctions where !f.source.isEmpty {
         if let native = f.native { s += native + "\n\n"; continue }
         // Exported functions are cloned; so are static loop bodies called through pointers (never inlined).
+        let clones = f32MathNames.contains(f.name) ? "AX_MATH_CLONES " : "AX_CLONES "
         s += (f.proto.isEmpty ? f.source.replacingOccurrences(of: "static void ", with: "AX_CLONES static void ")
-                              : "AX_CLONES " + f.source) + "\n\n"
+                              : clones + f.source) + "\n\n"
     }
     s += "static const ax_rt_symbol ax_rt_table[] = {\n"
     for f in runtimeFunctions where !f.proto.isEmpty { s += "    {\"\(f.name)\", (void *)\(f.name)},\n" }
