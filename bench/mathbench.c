@@ -1,6 +1,6 @@
 /* ns/element of the runtime's math tiles (ax_v<op>_f32/f64) on 4096-element tiles of typical inputs, median of
    repeats; includes the runtime's C as standalone code does, so the compiler building this file builds the tiles
-   (scripts/mathbench.sh runs it under gcc and clang; docs/numerics.md). */
+   (docs/numerics.md). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,8 +1,6 @@
 #!/bin/sh
-# ns/element of the runtime's math tiles before (REF, default main) and after (the work tree), built as the runtime
-# (clang, SwiftPM's flags, target clones) and as standalone C under gcc and clang (bench/mathbench.c; docs/numerics.md).
-# Usage: scripts/mathbench.sh [runs] [ref]. Prints each run, then the medians as markdown tables; run it on a quiet
-# machine.
+# ns/element of the math tiles of REF (default main) and the work tree, built as the runtime and as standalone C under
+# gcc and clang (bench/mathbench.c; docs/numerics.md). Usage: scripts/mathbench.sh [runs] [ref]; prints medians.
 set -e
 RUNS=${1:-5}
 REF=${2:-main}

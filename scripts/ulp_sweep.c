@@ -1,6 +1,5 @@
-/* ulp-error histograms of the runtime's f32 and f64 exp log log1p tanh logistic sin cos against glibc in double
-   (f32) and long double (f64), over log-spaced magnitudes of both signs, a strided sweep of every f32 bit pattern
-   and special values; also checks the scalar and tile functions agree bit for bit (docs/numerics.md).
+/* ulp-error histograms of the runtime's f32/f64 exp log log1p tanh logistic sin cos against glibc in double / long
+   double over log-spaced, strided-bit-pattern and special inputs, scalar vs tile bits (docs/numerics.md). Usage:
    `ulp_sweep [OP|f32|f64]`, or `ulp_sweep OP LO HI` for every f32 in [LO, HI] and [-HI, -LO]. */
 #include <math.h>
 #include <stdint.h>

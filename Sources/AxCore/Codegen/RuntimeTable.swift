@@ -127,7 +127,7 @@ private func gemmProto(_ t: String) -> String {
 // MARK: f32 cores of the transcendentals (docs/numerics.md)
 // Branch-free: every value is computed unconditionally and chosen with ax_sel_f32, a select on the bits, because gcc
 // under its default -ftrapping-math turns `c ? x : y` into a branch around x or y and then will not vectorize the
-// loop. Polynomial coefficients are near-minimax fits (scripts/fit_fastmath.py).
+// loop. Polynomial coefficients are near-minimax fits (docs/numerics.md).
 
 /// Bits of an f32 and back, and `c ? x : y` as a mask on the bits.
 private let f32Bits = """
