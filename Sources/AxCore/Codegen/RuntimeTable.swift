@@ -1,7 +1,7 @@
 // The runtime the kernels call, as C source: one table that is both the -O3 AxRuntime target (axruntime.c is
 // generated from it; a test checks the file) and the static portable twins written into standalone C.
-// Vector functions work on tiles; f32 transcendentals are evaluated in double and rounded once, and the interpreter
-// calls the same functions (axruntime.h is generated too), so eager and jit compute the same bits.
+// Vector functions work on tiles; f32 transcendentals are branch-free f32 code within 2 ulp (docs/numerics.md), and the
+// interpreter calls the same functions (axruntime.h is generated too), so eager and jit compute the same bits.
 
 /// A runtime function: its name, C prototype, portable definition, and the helpers its definition calls.
 /// Definitions are built on demand: kernels compiled by libtcc need only the prototypes.
@@ -130,60 +130,75 @@ private func gemmProto(_ t: String) -> String {
     return "void ax_gemm_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, const \(c) *, int64_t, int64_t, \(c) *, int64_t, int64_t);"
 }
 
-// MARK: double-precision cores of the f32 transcendentals (branch-free, so -O3 vectorizes the loops that call them)
+// MARK: f32 cores of the transcendentals (docs/numerics.md)
+// Branch-free: every value is computed unconditionally and chosen with ax_sel_f32, a select on the bits, because gcc
+// under its default -ftrapping-math turns `c ? x : y` into a branch around x or y and then will not vectorize the
+// loop. Polynomial coefficients are near-minimax fits (docs/numerics.md).
 
-/// exp(x) for |x| <= 700: x = k ln2 + r, a degree-11 Taylor polynomial of exp(r), times 2^k built from bits
-/// (k + 1023 is read off the low mantissa bits of x/ln2 + 1.5*2^52, so no float-to-int conversion is needed).
-private let expCore = """
-static double ax_exp_core(double x) {
-    union { double d; uint64_t i; } u;
-    double kd = x * 1.4426950408889634 + 6755399441055744.0, r, p;
-    u.d = kd + 1023.0;
-    kd -= 6755399441055744.0;
-    r = (x - kd * 0.693147180369123816490) - kd * 1.90821492927058770002e-10;
-    p = 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0; p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0; p = p * r + 1.0;
-    u.i <<= 52;
-    return p * u.d;
+/// Bits of an f32 and back, and `c ? x : y` as a mask on the bits.
+private let f32Bits = """
+static inline uint32_t ax_f32_bits(float x) { union { float f; uint32_t i; } u; u.f = x; return u.i; }
+static inline float ax_f32_from_bits(uint32_t i) { union { float f; uint32_t i; } u; u.i = i; return u.f; }
+static inline float ax_sel_f32(int c, float x, float y) {
+    uint32_t m = 0u - (uint32_t)(c != 0);
+    return ax_f32_from_bits((ax_f32_bits(x) & m) | (ax_f32_bits(y) & ~m));
 }
 """
 
-/// log(x) for finite x > 0 (double, normal): x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh((m-1)/(m+1)).
+/// exp(x) for x in [-104, 89]: x = (k1 + k2) ln2 + r (k = k1 + k2 read off the bits of x/ln2 + 1.5*2^23, ln2 in two
+/// parts, so k ln2_hi is exact), exp(r) = 1 + r + r^2 p(r). Returns h = (1 + u) 2^k1 with its rounding error in *l and
+/// *s = 2^k2 (each factor normal, so h * *s rounds once, also for subnormal results).
+private let expParts = """
+static inline float ax_expf_parts(float x, float *l, float *s) {
+    float t = x * 1.44269504f + 12582912.0f, k = t - 12582912.0f;
+    int32_t ki = (int32_t)(ax_f32_bits(t) - 0x4b400000u), k1 = ki >> 1, k2 = ki - k1;
+    float r = (x - k * 0.693359375f) - k * -2.12194440e-4f, z = r * r, p = 1.991281461e-04f, u, y, s1;
+    p = p * r + 1.393718412e-03f; p = p * r + 8.333277889e-03f; p = p * r + 4.166643322e-02f;
+    p = p * r + 1.666666716e-01f; p = p * r + 0.5f;
+    u = r + z * p;
+    y = 1.0f + u;
+    s1 = ax_f32_from_bits((uint32_t)(k1 + 127) << 23);
+    *l = (u - (y - 1.0f)) * s1;
+    *s = ax_f32_from_bits((uint32_t)(k2 + 127) << 23);
+    return y * s1;
+}
+static inline float ax_expf_core(float x) { float l, s, h = ax_expf_parts(x, &l, &s); return h * s; }
+"""
+
+/// log(u) + c for u positive, normal and finite, with e0 added to its exponent: u = m 2^e with m in [sqrt(1/2),
+/// sqrt(2)) (from the bits), log m = f - f^2/2 + f^3 p(f) with f = m - 1, e ln2 in two parts.
 private let logCore = """
-static double ax_log_core(double x) {
-    union { double d; uint64_t i; } u, v;
-    double e, m, s, z, p;
-    u.d = x;
-    v.i = (u.i >> 52) | 0x4330000000000000u;
-    e = v.d - 4503599627370496.0 - 1023.0;
-    u.i = (u.i & 0x000fffffffffffffu) | 0x3ff0000000000000u;
-    m = u.d;
-    e = m > 1.4142135623730951 ? e + 1.0 : e;
-    m = m > 1.4142135623730951 ? m * 0.5 : m;
-    s = (m - 1.0) / (m + 1.0);
-    z = s * s;
-    p = 1.0 / 17.0;
-    p = p * z + 1.0 / 15.0; p = p * z + 1.0 / 13.0; p = p * z + 1.0 / 11.0; p = p * z + 1.0 / 9.0;
-    p = p * z + 1.0 / 7.0; p = p * z + 1.0 / 5.0; p = p * z + 1.0 / 3.0; p = p * z + 1.0;
-    return e * 0.6931471805599453 + 2.0 * s * p;
+static inline float ax_logf_core(float u, float e0, float c) {
+    uint32_t ix = ax_f32_bits(u) + (0x3f800000u - 0x3f3504f3u);
+    float e = (float)((int32_t)(ix >> 23) - 127) + e0;
+    float f = ax_f32_from_bits((ix & 0x007fffffu) + 0x3f3504f3u) - 1.0f, z = f * f, p = 7.330559194e-02f, y;
+    p = p * f - 1.165944710e-01f; p = p * f + 1.163508296e-01f; p = p * f - 1.239677742e-01f;
+    p = p * f + 1.425112635e-01f; p = p * f - 1.666914821e-01f; p = p * f + 2.000068873e-01f;
+    p = p * f - 2.499998063e-01f; p = p * f + 3.333333135e-01f;
+    y = f * (z * p) + (e * -2.12194440e-4f + c);
+    y = y - 0.5f * z;
+    return e * 0.693359375f + (f + y);
 }
 """
 
-/// sin(r) and cos(r) for |r| <= pi/4 (Taylor to degree 15/14).
+/// sin and cos of one f32 with |a| <= 131072 (others give garbage the callers replace): a = k pi/2 + r, k from
+/// a 2/pi + 1.5*2^23 in f32, r in double with pi/2 in two parts (k pi/2_hi exact), so r is right to about 2^-80
+/// however close a is to a multiple of pi/2; r = rh + rl in f32, then one polynomial each on [-0.8, 0.8] and the
+/// quadrant's choice and signs on the bits. sin, cos and sincos all call it, so they compute the same bits.
 private let sinCosCore = """
-static double ax_sin_poly(double r) {
-    double z = r * r, p = -1.0 / 1307674368000.0;
-    p = p * z + 1.0 / 6227020800.0; p = p * z - 1.0 / 39916800.0; p = p * z + 1.0 / 362880.0;
-    p = p * z - 1.0 / 5040.0; p = p * z + 1.0 / 120.0; p = p * z - 1.0 / 6.0;
-    return r + r * z * p;
-}
-static double ax_cos_poly(double r) {
-    double z = r * r, p = 1.0 / 87178291200.0;
-    p = p * z - 1.0 / 479001600.0; p = p * z + 1.0 / 3628800.0; p = p * z - 1.0 / 40320.0;
-    p = p * z + 1.0 / 720.0; p = p * z - 1.0 / 24.0; p = p * z + 0.5;
-    return 1.0 - z * p;
+static inline void ax_sincos_f32_core(float a, float *sp, float *cp) {
+    float x = ax_sel_f32(fabsf(a) <= 131072.0f, a, 0.0f), t = x * 0.636619772f + 12582912.0f, k = t - 12582912.0f;
+    uint32_t q = ax_f32_bits(t), sn = (q & 2u) << 30, cn = ((q + 1u) & 2u) << 30;
+    double kd = (double)k, rd = ((double)x - kd * 1.5707963267923333e+00) - kd * 2.5633441515945189e-12;
+    float rh = (float)rd, rl = (float)(rd - (double)rh), z = rh * rh, hz = 0.5f * z, w = 1.0f - hz, s, c;
+    float ps = 2.723857961e-06f, pc = 2.453864545e-05f;
+    int odd = (int)(q & 1u);
+    ps = ps * z - 1.983999828e-04f; ps = ps * z + 8.333331905e-03f; ps = ps * z - 1.666666716e-01f;
+    s = rh + (rh * (z * ps) + rl * (1.0f - hz));
+    pc = pc * z - 1.388825942e-03f; pc = pc * z + 4.166666418e-02f;
+    c = w + (((1.0f - w) - hz) + (z * (z * pc) - rh * rl));
+    *sp = ax_f32_from_bits(ax_f32_bits(ax_sel_f32(odd, c, s)) ^ sn);
+    *cp = ax_f32_from_bits(ax_f32_bits(ax_sel_f32(odd, s, c)) ^ cn);
 }
 """
 
@@ -237,13 +252,17 @@ private func vunary(_ op: String, _ t: String, _ expr: String, locals: String = 
 /// A float math function in three parts that compute the same bits: `ax_OP_T_body` (static inline, branch-free
 /// unless `fixup` is given), the scalar `ax_OP_T` the scalar loops of kernels and the interpreter's callers use,
 /// and the tile `ax_vOP_T`, whose loop vectorizes. `body` computes the value of the parameter `a`; when `fixup`
-/// is given, elements where `fixup.when` holds are redone as `fixup.value` (after the tile loop, so it stays
-/// vectorized).
+/// is given, elements where `fixup.when` holds are redone as `fixup.value` (after the tile loop, which only notes whether
+/// any element needs it, so it stays vectorized).
 private func mathFunction(_ op: String, _ t: String, body: String, fixup: (when: String, value: String)? = nil,
                           deps: [String] = []) -> [RuntimeFunction] {
     let c = cType(t), helper = "ax_\(op)_\(t)_body", scalar = runtimeScalarName(op, DType(rawValue: t)!), tile = tileName(op, DType(rawValue: t)!)
     func fix(_ x: String) -> String { fixup.map { $0.value.replacingOccurrences(of: "$a", with: x) } ?? "" }
     func when(_ x: String) -> String { fixup.map { $0.when.replacingOccurrences(of: "$a", with: x) } ?? "" }
+    // With a fix-up, the tile loop only notes whether any element needs it, so it stays vectorized.
+    let loop = fixup == nil ? "for (i = 0; i < n; i++) o[i] = \(helper)(a[i]);"
+        : "int redo = 0;\n    for (i = 0; i < n; i++) { o[i] = \(helper)(a[i]); redo |= \(when("a[i]")); }\n"
+          + "    if (redo) for (i = 0; i < n; i++) if (\(when("a[i]"))) o[i] = \(fix("a[i]"));"
     return [
         RuntimeFunction(name: helper, proto: "", source: """
         static inline \(c) \(helper)(\(c) a) {
@@ -258,27 +277,35 @@ private func mathFunction(_ op: String, _ t: String, body: String, fixup: (when:
         RuntimeFunction(name: tile, proto: "void \(tile)(int64_t, const \(c) *, \(c) *);", source: """
         void \(tile)(int64_t n, const \(c) *a, \(c) *o) {
             int64_t i;
-            for (i = 0; i < n; i++) o[i] = \(helper)(a[i]);\(fixup == nil ? "" : "\n    for (i = 0; i < n; i++) if (\(when("a[i]"))) o[i] = \(fix("a[i]"));")
+            \(loop)
         }
         """, deps: [helper]),
     ]
 }
 
-/// sin or cos of f32: x = k pi/2 + r (three-part Cody-Waite reduction, exact for |x| <= 1e5), the polynomial
-/// of the quadrant; larger or non-finite |x| are redone with libm's double sin/cos.
+/// The fix-up of sin and cos of f32: |x| > 131072, inf and NaN are computed by libm in double.
+private let trigFixup = (when: "!(fabsf($a) <= 131072.0f)", value: "(float)OP((double)$a)")
+
+/// sin or cos of f32 from the shared core (sin(±0) = ±0 is selected: the core's sum gives +0).
 private func sinCos(_ op: String) -> [RuntimeFunction] {
-    let quadrant = op == "sin" ? "u.i" : "u.i + 1"
-    let value = op == "sin" ? "a == 0 ? a : (float)((q & 2) ? -s : s)" : "(float)((q & 2) ? -s : s)"
-    return mathFunction(op, "f32", body: """
-    union { double d; uint64_t i; } u;
-    double x = fabs((double)a) <= 1e5 ? (double)a : 0.0, k = x * 0.6366197723675814 + 6755399441055744.0, r, s;
-    uint64_t q;
-    u.d = k; q = (\(quadrant)) & 3; k -= 6755399441055744.0;
-    r = ((x - k * 1.57079632673412561417) - k * 6.07710050650619224932e-11) - k * 2.02226624871116645580e-21;
-    s = (q & 1) ? ax_cos_poly(r) : ax_sin_poly(r);
-    return \(value);
-    """, fixup: (when: "!(fabs((double)$a) <= 1e5)", value: "(float)\(op)((double)$a)"), deps: ["ax_sin_poly", "ax_cos_poly"])
+    mathFunction(op, "f32", body: """
+    float s, c;
+    ax_sincos_f32_core(a, &s, &c);
+    return \(op == "sin" ? "ax_sel_f32(a == 0, a, s)" : "c");
+    """, fixup: (when: trigFixup.when, value: trigFixup.value.replacingOccurrences(of: "OP", with: op)),
+    deps: ["ax_f32_bits", "ax_sincos_f32_core"])
 }
+
+/// sin and cos of an f32 tile with one range reduction: the same bits as ax_vsin_f32 and ax_vcos_f32.
+private let vsincos = RuntimeFunction(
+    name: "ax_vsincos_f32", proto: "void ax_vsincos_f32(int64_t, const float *, float *, float *);", source: """
+    void ax_vsincos_f32(int64_t n, const float *a, float *s, float *c) {
+        int64_t i;
+        int redo = 0;
+        for (i = 0; i < n; i++) { ax_sincos_f32_core(a[i], s + i, c + i); s[i] = ax_sel_f32(a[i] == 0, a[i], s[i]); redo |= !(fabsf(a[i]) <= 131072.0f); }
+        if (redo) for (i = 0; i < n; i++) if (!(fabsf(a[i]) <= 131072.0f)) { s[i] = (float)sin((double)a[i]); c[i] = (float)cos((double)a[i]); }
+    }
+    """, deps: ["ax_f32_bits", "ax_sincos_f32_core"])
 
 /// A sum of a tile in double, with eight accumulators.
 private func vsum(_ t: String) -> RuntimeFunction {
@@ -407,33 +434,53 @@ private func unaryFunctions() -> [RuntimeFunction] {
             out += mathFunction("logistic", t, body: "return 1.0 / (1.0 + exp(-a));")
             continue
         }
-        // f32 in double, rounded once: clamped so the exponent of 2^k stays in range; NaN and the domain edges are
-        // selected after.
+        // f32 in f32 arithmetic, branch-free (docs/numerics.md): NaN returns itself, the domain edges are selected.
+        let bits = "ax_f32_bits"
         out += mathFunction("exp", t, body: """
-        double x = a < -104.0f ? -104.0 : (a > 89.0f ? 89.0 : (a != a ? 0.0 : (double)a));
-        return a != a ? a : (float)ax_exp_core(x);
-        """, deps: ["ax_exp_core"])
-        // 1 / (1 + exp(-x)) in double, except where JAX's f32 expansion of it underflows to 0 because exp(-x)
-        // overflows in f32 (x <= -88.72284): there it is 0, so log(sigmoid(-103)) is -inf, as in JAX.
+        int nan = a != a, lo = a < -104.0f, hi = a > 89.0f;
+        float y = ax_expf_core(ax_sel_f32(lo, -104.0f, ax_sel_f32(hi | nan, 89.0f, a)));
+        return ax_sel_f32(nan, a, y);
+        """, deps: [bits, "ax_expf_parts"])
+        // 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|) in two parts and 1 + e with its rounding
+        // error dl, the quotients corrected to first order in dl and e's low part; except where JAX's f32
+        // expansion 1 / (1 + exp(-x)) underflows to 0 because exp(-x) overflows in f32 (x <= -88.72284): there it
+        // is 0, so log(sigmoid(-103)) is -inf, as in JAX.
         out += mathFunction("logistic", t, body: """
-        double x = a < -150.0f ? 150.0 : (a > 150.0f ? -150.0 : (a != a ? 0.0 : -(double)a));
-        return a != a ? a : (a <= -0x1.62e43p+6f ? 0.0f : (float)(1.0 / (1.0 + ax_exp_core(x))));
-        """, deps: ["ax_exp_core"])
+        int nan = a != a, neg = a < 0, under = a <= -0x1.62e43p+6f;
+        float m = -fabsf(a), l, sc, h = ax_expf_parts(ax_sel_f32(m < -104.0f, -104.0f, m), &l, &sc);
+        float eh = h * sc, el = l * sc, d = 1.0f + eh, dl = ((1.0f - d) + eh) + el, y = 1.0f / d, q = eh / d;
+        float yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
+        return ax_sel_f32(nan, a, ax_sel_f32(under, 0.0f, ax_sel_f32(neg, yn, yp)));
+        """, deps: [bits, "ax_expf_parts"])
+        // x + x^3 p(x^2) below 0.625, 1 - 2 / (1 + exp(2|x|)) above (exp's argument capped at 20: tanh is 1 in
+        // f32 from 9.01); tanh(±0) = ±0.
         out += mathFunction("tanh", t, body: """
-        double x = fabs((double)a), e = ax_exp_core(2.0 * (x > 20.0 || x != x ? 20.0 : x)), y = (e - 1.0) / (e + 1.0);
-        return a != a ? a : (float)(x < 0.01 ? (double)a * (1.0 - x * x * (1.0 / 3.0)) : (a < 0 ? -y : y));
-        """, deps: ["ax_exp_core"])
+        float ax = fabsf(a), z = a * a, p = 2.299006330e-03f, e, q;
+        int nan = a != a, zero = a == 0, small = ax < 0.625f, neg = a < 0;
+        p = p * z - 8.350077085e-03f; p = p * z + 2.177102305e-02f; p = p * z - 5.395955592e-02f;
+        p = p * z + 1.333330572e-01f; p = p * z - 3.333333433e-01f;
+        e = ax_expf_core(ax_sel_f32(ax < 10.0f, 2.0f * ax, 20.0f));
+        q = 1.0f - 2.0f / (1.0f + e);
+        return ax_sel_f32(nan | zero, a, ax_sel_f32(small, a + a * (z * p), ax_sel_f32(neg, -q, q)));
+        """, deps: [bits, "ax_expf_parts"])
+        // Subnormals are scaled by 2^23 first; log(0) = -inf, log(x < 0) = NaN, log(inf) = inf.
         out += mathFunction("log", t, body: """
-        double x = (a > 0 && a <= 3.4028234663852886e38f) ? (double)a : 1.0;
-        return (a > 0 && a <= 3.4028234663852886e38f) ? (float)ax_log_core(x) : (a == 0 ? -HUGE_VALF : (a > 0 ? a : NAN));
-        """, deps: ["ax_log_core"])
+        int ok = (a > 0) & (a <= 3.40282347e38f), sub = a < 1.17549435e-38f, zero = a == 0, pos = a > 0;
+        float u = ax_sel_f32(ok, ax_sel_f32(sub, a * 8388608.0f, a), 1.0f);
+        float y = ax_logf_core(u, ax_sel_f32(sub, -23.0f, 0.0f), 0.0f);
+        return ax_sel_f32(ok, y, ax_sel_f32(zero, -HUGE_VALF, ax_sel_f32(pos, a, NAN)));
+        """, deps: [bits, "ax_logf_core"])
+        // log(u) + c / u with u = 1 + x rounded and c its rounding error; log1p(±0) = ±0, log1p(-1) = -inf.
         out += mathFunction("log1p", t, body: """
-        double u = (a > -1.0f && a <= 3.4028234663852886e38f) ? 1.0 + (double)a : 2.0;
-        return (a > -1.0f && a <= 3.4028234663852886e38f) ? (float)(u == 1.0 ? (double)a : ax_log_core(u) * ((double)a / (u - 1.0)))
-            : (a == -1.0f ? -HUGE_VALF : (a > 0 ? a : NAN));
-        """, deps: ["ax_log_core"])
+        int ok = (a > -1.0f) & (a <= 3.40282347e38f), m1 = a == -1.0f, pos = a > 0, zero = a == 0;
+        float x = ax_sel_f32(ok, a, 0.0f), u = 1.0f + x;
+        float c = ax_sel_f32(u >= 2.0f, 1.0f - (u - x), x - (u - 1.0f)) / u;
+        float y = ax_logf_core(u, 0.0f, c);
+        return ax_sel_f32(ok & !zero, y, ax_sel_f32(zero, a, ax_sel_f32(m1, -HUGE_VALF, ax_sel_f32(pos, a, NAN))));
+        """, deps: [bits, "ax_logf_core"])
         out += sinCos("sin")
         out += sinCos("cos")
+        out.append(vsincos)
     }
     // The ops whose records define their math (UnaryDef.math).
     for t in ["f32", "f64"] {
@@ -441,6 +488,11 @@ private func unaryFunctions() -> [RuntimeFunction] {
     }
     return out
 }
+
+/// The exported f32 math functions (scalar and tile), cloned for AVX-512 too.
+private let f32MathNames: Set<String> = Set(["exp", "log", "log1p", "tanh", "logistic", "sin", "cos"].flatMap {
+    ["ax_\($0)_f32", "ax_v\($0)_f32"]
+} + ["ax_vsincos_f32"])
 
 /// Every runtime function, in the order of axruntime.c (helpers before their callers).
 let runtimeFunctions: [RuntimeFunction] = {
@@ -450,10 +502,10 @@ let runtimeFunctions: [RuntimeFunction] = {
         out.append(RuntimeFunction(name: gemmName(DType(rawValue: t)!), proto: gemmProto(t), source: gemm(t), deps: ["ax_gemm_rows_\(t)", "ax_parallel_for"]))
     }
     out += [
-        RuntimeFunction(name: "ax_exp_core", proto: "", source: expCore),
-        RuntimeFunction(name: "ax_log_core", proto: "", source: logCore),
-        RuntimeFunction(name: "ax_sin_poly", proto: "", source: sinCosCore),
-        RuntimeFunction(name: "ax_cos_poly", proto: "", source: ""),  // defined with ax_sin_poly
+        RuntimeFunction(name: "ax_f32_bits", proto: "", source: f32Bits),
+        RuntimeFunction(name: "ax_expf_parts", proto: "", source: expParts, deps: ["ax_f32_bits"]),
+        RuntimeFunction(name: "ax_logf_core", proto: "", source: logCore, deps: ["ax_f32_bits"]),
+        RuntimeFunction(name: "ax_sincos_f32_core", proto: "", source: sinCosCore, deps: ["ax_f32_bits"]),
     ]
     for t in ["f32", "f64"] {
         // Every arithmetic op and comparison has a tile (comparisons write bool tiles), as the records' `tileable` say.
@@ -488,12 +540,15 @@ func runtimeSourceFile() -> String {
     #include "axruntime.h"
 
     /* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
-       (-ffp-contract=off keeps both clones' results identical to the portable twins'). -DAX_NO_CLONES turns
-       this off, for sanitizers whose runtimes start after ifunc resolvers run. */
+       (-ffp-contract=off keeps both clones' results identical to the portable twins'); the f32 math also for
+       AVX-512 (x86-64-v4: its selects and conversions made those tiles 25-45% faster, docs/numerics.md).
+       -DAX_NO_CLONES turns this off, for sanitizers whose runtimes start after ifunc resolvers run. */
     #if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__)) && !defined(AX_NO_CLONES)
     #define AX_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #define AX_MATH_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
     #else
     #define AX_CLONES
+    #define AX_MATH_CLONES
     #endif
 
     double ax_rt_version(void) { return 1.0; }
@@ -503,8 +558,9 @@ func runtimeSourceFile() -> String {
     for f in runtimeFunctions where !f.source.isEmpty {
         if let native = f.native { s += native + "\n\n"; continue }
         // Exported functions are cloned; so are static loop bodies called through pointers (never inlined).
+        let clones = f32MathNames.contains(f.name) ? "AX_MATH_CLONES " : "AX_CLONES "
         s += (f.proto.isEmpty ? f.source.replacingOccurrences(of: "static void ", with: "AX_CLONES static void ")
-                              : "AX_CLONES " + f.source) + "\n\n"
+                              : clones + f.source) + "\n\n"
     }
     s += "static const ax_rt_symbol ax_rt_table[] = {\n"
     for f in runtimeFunctions where !f.proto.isEmpty { s += "    {\"\(f.name)\", (void *)\(f.name)},\n" }

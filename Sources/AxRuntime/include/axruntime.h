@@ -74,6 +74,7 @@ float ax_sin_f32(float);
 void ax_vsin_f32(int64_t, const float *, float *);
 float ax_cos_f32(float);
 void ax_vcos_f32(int64_t, const float *, float *);
+void ax_vsincos_f32(int64_t, const float *, float *, float *);
 void ax_vneg_f64(int64_t, const double *, double *);
 void ax_vabs_f64(int64_t, const double *, double *);
 void ax_vsqrt_f64(int64_t, const double *, double *);
