@@ -200,6 +200,23 @@ def p_halo_energy(x):
     return jnp.sum(lax.all_gather(x, "devices") ** 2) + jnp.sum(p_ring_shift(x) * x)
 
 
+def g_picks(x, i, j):
+    return jnp.take(x, i, axis=0), jnp.take(x, i, axis=1), jnp.take_along_axis(x, j, axis=1), jnp.take(x, i)
+
+
+def g_energy(x, i, j):
+    a, b, c, d = g_picks(x, i, j)
+    return jnp.sum(a * a) + jnp.sum(b * 2.0) + jnp.sum(c ** 3) + jnp.sum(d)
+
+
+def g_xent(logits, label):
+    return -jnp.sum(jnp.take_along_axis(jax.nn.log_softmax(logits), label, axis=0))
+
+
+def idx(*shape, lo=-5, hi=6):
+    return rng.integers(lo, hi, size=shape).astype(np.int32)
+
+
 def no_jit(f):
     """pmap compiles by itself: called as it is, not under jax.jit."""
     f.no_jit = True
@@ -401,6 +418,13 @@ CASES = [
     ("pmap.ax", "halo_grads", no_jit(jax.pmap(jax.grad(p_halo_energy), axis_name="devices")), (normal(4, 3),), ["x"]),
     ("pmap.ax", "scattered", no_jit(jax.pmap(lambda x: lax.psum_scatter(x, "devices"), axis_name="devices")),
      (normal(4, 4, 3),), ["x"]),
+    # gather.ax (appended last).
+    ("gather.ax", "jit_picks", g_picks, (normal(4, 3), idx(5), idx(4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
+    ("gather.ax", "grad_picks", jax.grad(g_energy), (normal(4, 3), idx(5), idx(4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
+    ("gather.ax", "per_example_xent_grads", jax.vmap(jax.grad(g_xent)), (normal(N, 3), idx(N, 1, lo=0, hi=3)), ["logits", "label"]),
+    ("gather.ax", "batched_arrays", jax.vmap(g_picks, in_axes=(0, None, None)), (normal(N, 4, 3), idx(5), idx(4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
+    ("gather.ax", "batched_indices", jax.vmap(g_picks, in_axes=(None, 0, 0)), (normal(4, 3), idx(N, 5), idx(N, 4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
+    ("gather.ax", "batched_both", jax.vmap(g_picks), (normal(N, 4, 3), idx(N, 5), idx(N, 4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
 ]
 
 

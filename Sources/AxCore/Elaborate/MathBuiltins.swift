@@ -1,5 +1,6 @@
-// The jax.numpy math builtins over the rounding, trigonometric, hyperbolic and special-function primitives (floor,
-// tan, erf, atan2, rem, ... in Primitives/Elementwise.swift), lowered as jax.numpy lowers them (docs/language.md).
+// The jax.numpy builtins over the primitives added with the rule records: rounding, trigonometric, hyperbolic and
+// special functions (floor, tan, erf, atan2, rem, ...), flip, the cumulative ops and take/take_along_axis, lowered as
+// jax.numpy lowers them (docs/language.md).
 
 extension Ops {
     /// Signatures of the math builtins (merged into `signatures`).
@@ -12,6 +13,8 @@ extension Ops {
         s["fmod"] = "fmod(x1, x2)"
         for f in cumulativeBuiltins.keys { s[f] = "\(f)(x, axis=None, reverse=False)" }
         s["flip"] = "flip(x, axis=None)"
+        s["take"] = "take(a, indices, axis=None, mode=None)"
+        s["take_along_axis"] = "take_along_axis(arr, indices, axis)"
         return s
     }()
 
@@ -62,6 +65,39 @@ extension Ops {
             }
             let xa = try arrayAtom(x.0, name, x.1), ya = try arrayAtom(y.0, name, y.1)
             return try elementwise(op, name, xa, ya, at: range)
+        case "take", "take_along_axis":
+            let along = name == "take_along_axis"
+            var x = try arrayArg(arg(along ? "arr" : "a"), name)
+            var idx = try arrayArg(arg("indices"), name)
+            if idx.type.dtype == .bool { throw Diagnostic("\(name): indices must be integers, got \(idx.type)", at: arg("indices").1) }
+            if idx.type.dtype != .i32 { throw Diagnostic("\(name): indices must be integers, got \(idx.type)", at: arg("indices").1) }
+            let mode = arg("mode")
+            if !along, !isNone(mode.0) {
+                guard case .string(let s) = mode.0, s == "fill" else { throw Diagnostic("take: only mode='fill' (the default) is supported", at: mode.1) }
+            }
+            let axisV = arg("axis")
+            if isNone(axisV.0) {
+                // jnp.take / take_along_axis with axis=None work on the flattened array.
+                x = try ravel(x, arg(along ? "arr" : "a").1)
+                if along { idx = try ravel(idx, arg("indices").1) }
+            }
+            let axes = isNone(axisV.0) ? [0] : try axesArg(axisV, rank: x.type.rank, of: x.type)
+            guard axes.count == 1 else { throw Diagnostic("\(name): axis must be one int", at: axisV.1) }
+            if along {
+                guard idx.type.rank == x.type.rank else {
+                    throw Diagnostic("take_along_axis: indices \(idx.type) must have the rank of \(x.type)", at: arg("indices").1)
+                }
+                // The other axes broadcast against each other (as jnp.take_along_axis).
+                var xs = x.type.shape, ins = idx.type.shape
+                for d in 0..<x.type.rank where d != axes[0] {
+                    if xs[d] == ins[d] { continue }
+                    if xs[d] == .const(1) { xs[d] = ins[d] } else if ins[d] == .const(1) { ins[d] = xs[d] }
+                    else { throw Diagnostic("take_along_axis: indices \(idx.type) do not broadcast with \(x.type) outside axis \(axes[0])", at: range) }
+                }
+                if xs != x.type.shape { x = try emit(.broadcastInDim(shape: xs, dims: Array(0..<xs.count)), [x]) }
+                if ins != idx.type.shape { idx = try emit(.broadcastInDim(shape: ins, dims: Array(0..<ins.count)), [idx]) }
+            }
+            return .array(try emit(.gather(axis: axes[0], along: along), [x, idx]), weak: false)
         case "flip":
             // jnp.flip: every axis when `axis` is None.
             let x = try arrayArg(arg("x"), name)

@@ -86,7 +86,7 @@ extension Ops {
             u[f] = "it needs a new reduction or scan primitive"
         }
         for f in ["rot90", "roll"] { u[f] = "it is not written yet" }
-        for f in ["take", "take_along_axis", "diagonal", "searchsorted", "unique", "nonzero", "argwhere"] {
+        for f in ["diagonal", "searchsorted", "unique", "nonzero", "argwhere"] {
             u[f] = "it needs a gather primitive"
         }
         return u

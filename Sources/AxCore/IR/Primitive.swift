@@ -43,6 +43,9 @@ public enum Primitive: Hashable, Sendable {
     case rev(dimensions: [Int])
     /// A cumulative sum, product, maximum, minimum or log-sum-exp along `axis` (jax.lax.cumsum, ...).
     case cumulative(CumulativeKind, axis: Int, reverse: Bool)
+    /// Elements of `x` picked along `axis` by the i32 indices of the second operand: `jnp.take` (the indices' shape
+    /// replaces the axis) or, `along`, `jnp.take_along_axis` (indices of `x`'s rank); out of range: a fill value.
+    case gather(axis: Int, along: Bool)
     /// The identity, with zero derivative under every transform (jax.lax.stop_gradient).
     case stopGradient
     /// `psum`, `pmean`, `pmax`, `pmin` over the mapped axis named `axis` (jax.lax's collectives).
@@ -80,6 +83,7 @@ public enum Primitive: Hashable, Sendable {
         case .rev(let dims): return RevRules(dimensions: dims)
         case .cumulative(let kind, let axis, let reverse): return CumulativeRules(kind: kind, axis: axis, reverse: reverse)
         case .stopGradient: return StopGradientRules()
+        case .gather(let axis, let along): return GatherRules(axis: axis, along: along)
         case .collective(let kind, let axis): return CollectiveRules(kind: kind, axis: axis)
         case .axisIndex(let axis): return AxisIndexRules(axis: axis)
         case .allGather(let axis, let dimension, let size): return AllGatherRules(axis: axis, dimension: dimension, size: size)
