@@ -172,11 +172,20 @@ private func jacfwdProgram(_ p: Program, argnums: [Int], tupleArgnums: Bool) thr
     let primals = p.inputs.map { Atom.v($0) }
     var perLeaf: [[Atom]] = []   // perLeaf[leaf][output]
     for leaf in leaves {
-        // K(primals, direction) = the tangent outputs of jvp(p) with the direction as this leaf's tangent
-        // (the other inputs' tangents are symbolic zeros).
-        var k = try jvp(p, active: p.inputs.map { $0 == leaf }, tangentParams: [ProgramParam(name: "direction", tree: .leaf)])
-        k.outputs = Array(k.outputs[p.outputs.count...])
-        k.outTree = p.outTree
+        // K(primals, direction) = the tangent outputs of jvp(p) with the direction as this leaf's tangent and zeros
+        // as the other differentiated leaves' (materialized, as JAX's basis over all argnums: a derivative that
+        // is NaN or infinite in another argument gives NaN here too, 0 * NaN, as in JAX).
+        let others = leaves.filter { $0 != leaf }
+        let joint = try jvp(p, active: p.inputs.map { $0 == leaf || others.contains($0) },
+                            tangentParams: ([leaf] + others).map { _ in ProgramParam(name: "direction", tree: .leaf) })
+        let kb = Builder(startingAfter: joint.maxId)
+        let km = VJPEmitter(b: kb)
+        let kPrimals = p.inputs.map { kb.fresh($0.type) }, direction = kb.fresh(leaf.type)
+        // The joint program's tangent inputs follow p.inputs' order among the active leaves.
+        let tangentArgs = try p.inputs.filter { $0 == leaf || others.contains($0) }.map { $0 == leaf ? Atom.v(direction) : try km.zeros($0.type) }
+        let outs = try kb.inline(joint, args: kPrimals.map { .v($0) } + tangentArgs)
+        var k = Program(name: p.name, params: p.params + [ProgramParam(name: "direction", tree: .leaf)],
+                        inputs: kPrimals + [direction], eqns: kb.take(), outputs: Array(outs[p.outputs.count...]), outTree: p.outTree)
         k = simplify(k)
         try k.verify()
         perLeaf.append(try mapOverBasis(k, args: primals, space: leaf.type, outAxes: p.outputs.map { $0.type.rank }, m))
