@@ -2429,8 +2429,11 @@ def reduce_failure(checker, prog, inputs, fail, deadline):
         for name, (sizes, ins) in inputs.items():
             if name in ents or any(d.name == name for d in p.defs):
                 tf = ents[name].tf if name in ents else {"k": "def", "f": name}
-                ps, _ = tf_type(tf, p)
-                names = tf_param_names(tf, p)
+                try:
+                    ps, _ = tf_type(tf, p)
+                    names = tf_param_names(tf, p)
+                except (IndexError, KeyError):
+                    return None  # the reducer dropped a parameter an argnums names: not a candidate
                 want = {}
                 for n, pt in zip(names, ps):
                     for ln, a in leaves(concrete(pt, sizes), n):

@@ -445,3 +445,23 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
         located("uses_jvp", "'jvp(f)' takes 4 arguments, got 3", line: 8)
     }
 }
+
+extension ForwardTests {
+    /// A difffuzz finding: jacfwd over several argnums pushes JAX's joint basis, so a derivative that is NaN in one
+    /// argument (log of a negative w) makes the other argument's column NaN too, as jax.jacfwd gives (it was 0).
+    @Test func jacfwdPropagatesNaNAcrossArgnumsAsJAX() throws {
+        let s = try CompilerSession(file: SourceFile(path: "t.ax", text: """
+        def f2(x: f32, y: f32, w: f32) -> f32:
+            return w + (log(w) ** 2)
+
+        e = jacfwd(f2, argnums=(2, 0))
+        je = jit(jacfwd(f2, argnums=(2, 0)))
+        """))
+        let args = [Tensor(.f32, shape: [], doubles: [1]), Tensor(.f32, shape: [], doubles: [2]), Tensor(.f32, shape: [], doubles: [-1])]
+        for name in ["e", "je"] {
+            let low = try lower(try s.entry(name), to: name == "je" ? .kernel : .optimized)
+            let out = try low.kernel.map { try $0.run(inputs: args, sizes: [:]) } ?? evaluate(low.optimized, inputs: args, sizes: [:])
+            #expect(out.count == 2 && out.allSatisfy { $0.doubles[0].isNaN }, "\(name): \(out.map(\.doubles))")  // JAX: (nan, nan)
+        }
+    }
+}
