@@ -382,6 +382,15 @@ for op, f in CUMULATIVE.items():
                          ulp=(4 if dt == "f32" else 8) if op in ("cumsum", "cumprod", "cumlogsumexp") and dt != "i32" else 0)
 
 
+for dt in ["f32", "f64", "i32"]:
+    x = (rng(len(cases) + 1).randint(-3, 4, size=(3, 4, 2)).astype(np.int32) if dt == "i32"
+         else rng(len(cases) + 1).uniform(-1.5, 1.5, size=(3, 4, 2)).astype(NP[dt]))
+    if dt != "i32":
+        x[1, 2, 0] = 0.0
+    for axes in [(0,), (1,), (0, 2), (0, 1, 2)]:
+        add_case(f"reduce_prod_{dt}_{'_'.join(map(str, axes))}", "reduce_prod", {"axes": list(axes)}, [x],
+                 np.asarray(lax.reduce_prod_p.bind(x, axes=axes)), ulp=0 if dt == "i32" else 4)
+
 for op, (f, scale) in MATH_UNARY_LATER.items():
     for dt in ["f32", "f64"]:
         x = np.concatenate([floats(NP[dt], len(cases) + 1, scale=scale), np.array([1e-6, -6.0, 9.0], dtype=NP[dt])])

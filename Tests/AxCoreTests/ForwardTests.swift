@@ -78,6 +78,7 @@ private let fwdCases: [FwdCase] = [
     FwdCase(name: "reduce_sum-all", types: [t64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [0, 1]), x) },
     FwdCase(name: "reduce_max-axis0", types: [t64(3, 4)], secondOrder: false) { b, x in try b.emit(.reduceMax(axes: [0]), x) },
     FwdCase(name: "reduce_min-axes02", types: [t64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceMin(axes: [0, 2]), x) },
+    FwdCase(name: "reduce_prod-axes02", types: [t64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceProd(axes: [0, 2]), x) },
     FwdCase(name: "broadcast-new-axis", types: [t64(3)]) { b, x in try b.emit(.broadcastInDim(shape: shape([2, 3]), dims: [1]), x) },
     FwdCase(name: "broadcast-unit-axis", types: [t64(3, 1)]) { b, x in try b.emit(.broadcastInDim(shape: shape([3, 4]), dims: [0, 1]), x) },
     FwdCase(name: "broadcast-scalar", types: [t64()]) { b, x in try b.emit(.broadcastInDim(shape: shape([2, 2]), dims: []), x) },

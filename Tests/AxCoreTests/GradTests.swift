@@ -160,6 +160,8 @@ private let cases: [Case] = [
     },
     Case(name: "reduce_sum-axis1", types: [f64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [1]), x) },
     Case(name: "reduce_sum-all", types: [f64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [0, 1]), x) },
+    Case(name: "reduce_prod-axis1", types: [f64(2, 3)], secondOrder: false) { b, x in try b.emit(.reduceProd(axes: [1]), x) },
+    Case(name: "reduce_prod-axes02", types: [f64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceProd(axes: [0, 2]), x) },
     Case(name: "reduce_max-axis0", types: [f64(3, 4)], secondOrder: false) { b, x in try b.emit(.reduceMax(axes: [0]), x) },
     Case(name: "reduce_min-axes02", types: [f64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceMin(axes: [0, 2]), x) },
     Case(name: "broadcast-new-axis", types: [f64(3)]) { b, x in try b.emit(.broadcastInDim(shape: dims(2, 3), dims: [1]), x) },

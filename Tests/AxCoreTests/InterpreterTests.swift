@@ -140,6 +140,7 @@ struct PrimitiveCase {
         case "reduce_sum": return .reduceSum(axes: try ints("axes"))
         case "reduce_max": return .reduceMax(axes: try ints("axes"))
         case "reduce_min": return .reduceMin(axes: try ints("axes"))
+        case "reduce_prod": return .reduceProd(axes: try ints("axes"))
         case "broadcast_in_dim": return .broadcastInDim(shape: try dims("shape"), dims: try ints("broadcast_dimensions"))
         case "reshape": return .reshape(try dims("new_sizes"))
         case "transpose": return .transpose(try ints("permutation"))

@@ -188,6 +188,7 @@ let primitiveCases: [PrimCase] = {
         cases.append(one("reduce_sum \(axes)", .reduceSum(axes: axes), [f64(2, 3, 4)]))
         cases.append(one("reduce_max \(axes)", .reduceMax(axes: axes), [f64(2, 3, 4)]))
         cases.append(one("reduce_min \(axes)", .reduceMin(axes: axes), [f64(2, 3, 4)]))
+        cases.append(one("reduce_prod \(axes)", .reduceProd(axes: axes), [f64(2, 3, 4)]))
     }
     cases.append(one("broadcast_in_dim [3]->[2,3]", .broadcastInDim(shape: [.const(2), .const(3)], dims: [1]), [f64(3)]))
     cases.append(one("broadcast_in_dim [3]->[3,2]", .broadcastInDim(shape: [.const(3), .const(2)], dims: [0]), [f64(3)]))

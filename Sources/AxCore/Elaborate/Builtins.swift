@@ -12,6 +12,7 @@ extension Ops {
         s["maximum"] = "maximum(x, y)"; s["minimum"] = "minimum(x, y)"
         s["where"] = "where(condition, x, y)"
         s["logsumexp"] = "logsumexp(x, axis=None, keepdims=False)"
+        s["prod"] = "prod(x, axis=None, keepdims=False)"
         for f in ["sum", "mean"] { s[f] = "\(f)(x, axis=None, keepdims=False, where=None)" }
         for f in ["max", "min"] { s[f] = "\(f)(x, axis=None, keepdims=False, initial=None, where=None)" }
         s["softmax"] = "softmax(x, axis=-1)"
@@ -84,7 +85,7 @@ extension Ops {
             let (atom, _) = try arrayAtom(x, name, xr)
             if atom.isLiteral { return materialize(.array(atom, weak: true), dtype: t) }
             return .array(try cast(atom, t), weak: false)
-        case "sum", "mean", "max", "min", "logsumexp":
+        case "sum", "mean", "max", "min", "logsumexp", "prod":
             let x = arg("x")
             let (atom, _) = try arrayAtom(materialize(x.0, dtype: nil), name, x.1)
             let axes = try axesArg(arg("axis"), rank: atom.type.rank, of: atom.type)
@@ -270,7 +271,7 @@ extension Ops {
     func reduction(_ kind: String, _ x0: Atom, _ axes: [Int], keepdims: Bool) throws -> Atom {
         var x = x0
         switch kind {
-        case "sum": if x.type.dtype == .bool { x = try cast(x, .i32) }
+        case "sum", "prod": if x.type.dtype == .bool { x = try cast(x, .i32) }
         case "mean": if !x.type.dtype.isFloat { x = try cast(x, .f32) }
         default:
             if x.type.dtype == .bool { throw Diagnostic("\(kind) expects numbers, got \(x.type)", at: b.loc) }

@@ -81,6 +81,7 @@ struct Ops {
         switch kind {
         case "max": return try emit(.reduceMax(axes: ax), [a])
         case "min": return try emit(.reduceMin(axes: ax), [a])
+        case "prod": return try emit(.reduceProd(axes: ax), [a])
         default: return try emit(.reduceSum(axes: ax), [a])
         }
     }

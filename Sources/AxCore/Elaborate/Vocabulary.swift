@@ -82,7 +82,7 @@ extension Ops {
             u[f] = "it needs a new element-wise primitive"
         }
         for f in ["celu", "selu"] { u[f] = "it is not written yet" }
-        for f in ["prod", "median", "sort", "argsort", "cumulative_sum", "cumulative_prod", "nanmax", "nanmin", "nansum", "nanmean"] {
+        for f in ["median", "sort", "argsort", "cumulative_sum", "cumulative_prod", "nanmax", "nanmin", "nansum", "nanmean"] {
             u[f] = "it needs a new reduction or scan primitive"
         }
         for f in ["rot90", "roll"] { u[f] = "it is not written yet" }
@@ -94,7 +94,7 @@ extension Ops {
 
     /// The methods of arrays and the builtin each calls with the array first.
     static let methods: [String: String] = [
-        "sum": "sum", "mean": "mean", "max": "max", "min": "min", "var": "var", "std": "std", "argmax": "argmax",
+        "sum": "sum", "prod": "prod", "mean": "mean", "max": "max", "min": "min", "var": "var", "std": "std", "argmax": "argmax",
         "argmin": "argmin", "any": "any", "all": "all", "clip": "clip", "squeeze": "squeeze", "dot": "dot",
         "transpose": "transpose", "reshape": "reshape", "ravel": "ravel", "flatten": "ravel", "trace": "trace",
         "repeat": "repeat", "astype": "astype",

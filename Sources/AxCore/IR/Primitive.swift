@@ -28,6 +28,7 @@ public enum Primitive: Hashable, Sendable {
     case select
     case reduceSum(axes: [Int])
     case reduceMax(axes: [Int])
+    case reduceProd(axes: [Int])
     case reduceMin(axes: [Int])
     /// Operand dimension `i` becomes output dimension `dims[i]`; the others are broadcast.
     case broadcastInDim(shape: [Dim], dims: [Int])
@@ -72,6 +73,7 @@ public enum Primitive: Hashable, Sendable {
         case .reduceSum(let axes): return ReduceRules(kind: .sum, axes: axes)
         case .reduceMax(let axes): return ReduceRules(kind: .max, axes: axes)
         case .reduceMin(let axes): return ReduceRules(kind: .min, axes: axes)
+        case .reduceProd(let axes): return ReduceRules(kind: .prod, axes: axes)
         case .broadcastInDim(let shape, let dims): return BroadcastInDimRules(shape: shape, dims: dims)
         case .reshape(let sizes): return ReshapeRules(sizes: sizes)
         case .transpose(let perm): return TransposeRules(perm: perm)

@@ -1,18 +1,22 @@
-// The reductions' record: reduce_sum, reduce_max and reduce_min over a set of axes — shape rule, evaluation (f32 sums
-// accumulate in double), VJP (JAX's: max/min split the cotangent among ties), batching and the C accumulator.
+// The reductions' record: reduce_sum, reduce_max, reduce_min and reduce_prod over a set of axes — shape rule,
+// evaluation (f32 sums and products accumulate in double), VJP (JAX's: max/min split the cotangent among ties; prod's
+// the product of the others, zeros included), batching and the C accumulator.
 
 /// Which reduction.
-enum ReduceKind: Sendable { case sum, max, min }
+enum ReduceKind: Sendable { case sum, max, min, prod }
 
 /// The record of reduce_sum, reduce_max and reduce_min.
 struct ReduceRules: PrimitiveRules {
     let kind: ReduceKind
     let axes: [Int]
     var primitive: Primitive {
-        switch kind { case .sum: return .reduceSum(axes: axes); case .max: return .reduceMax(axes: axes); case .min: return .reduceMin(axes: axes) }
+        switch kind {
+        case .sum: return .reduceSum(axes: axes); case .max: return .reduceMax(axes: axes)
+        case .min: return .reduceMin(axes: axes); case .prod: return .reduceProd(axes: axes)
+        }
     }
     var name: String {
-        switch kind { case .sum: return "reduce_sum"; case .max: return "reduce_max"; case .min: return "reduce_min" }
+        switch kind { case .sum: return "reduce_sum"; case .max: return "reduce_max"; case .min: return "reduce_min"; case .prod: return "reduce_prod" }
     }
     var paramText: String { "axes=\(paramList(axes))" }
     var fusion: FusionKind { .reduction }
@@ -62,6 +66,7 @@ struct ReduceRules: PrimitiveRules {
         func float<T: BinaryFloatingPoint>(_ a: [T]) -> [T] {
             switch kind {
             case .sum: return reduce(a, 0.0 as Double, { $0 + Double($1) }, { T($0) })
+            case .prod: return reduce(a, 1.0 as Double, { $0 * Double($1) }, { T($0) })
             case .max: return reduce(a, -T.infinity, xlaMax, { $0 })
             case .min: return reduce(a, T.infinity, xlaMin, { $0 })
             }
@@ -72,6 +77,7 @@ struct ReduceRules: PrimitiveRules {
         case .i32(let a):
             switch kind {
             case .sum: return .i32(reduce(a, Int32(0), { $0 &+ $1 }, { $0 }))
+            case .prod: return .i32(reduce(a, Int32(1), { $0 &* $1 }, { $0 }))
             case .max: return .i32(reduce(a, Int32.min, { Swift.max($0, $1) }, { $0 }))
             case .min: return .i32(reduce(a, Int32.max, { Swift.min($0, $1) }, { $0 }))
             }
@@ -83,6 +89,7 @@ struct ReduceRules: PrimitiveRules {
         guard need[0] else { return [nil] }
         let t = e.inputs[0].type, kept = keptAxes(t.rank, axes)
         if kind == .sum { return [try m.broadcastInDim(ct, t.shape, kept)] }
+        if kind == .prod { return [try m.mul(m.broadcastInDim(ct, t.shape, kept), othersProduct(e.inputs[0], m))] }
         // JAX's _reduce_chooser_jvp_rule: the cotangent is split equally among all extremal positions.
         let location = try m.convert(m.binary(.eq, e.inputs[0], m.broadcastInDim(.v(e.out), t.shape, kept)), t.dtype)
         let counts = try m.reduceSum(location, axes)
@@ -93,6 +100,7 @@ struct ReduceRules: PrimitiveRules {
     func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
         guard let t = tangents[0] else { return nil }
         if kind == .sum { return try m.reduceSum(t, axes) }
+        if kind == .prod { return try m.reduceSum(m.mul(t, othersProduct(e.inputs[0], m)), axes) }
         let x = e.inputs[0], ty = x.type, kept = keptAxes(ty.rank, axes)
         let location = try m.convert(m.binary(.eq, x, m.broadcastInDim(.v(e.out), ty.shape, kept)), ty.dtype)
         return try m.div(m.reduceSum(m.mul(t, location), axes), m.reduceSum(location, axes))
@@ -115,6 +123,12 @@ struct ReduceRules: PrimitiveRules {
             case .i32: return ReduceRule(accType: "int32_t", identity: "0", combine: wrappingAdd, isSum: true)
             case .bool: return nil
             }
+        case .prod:
+            switch t {
+            case .f32, .f64: return ReduceRule(accType: "double", identity: "1.0", combine: CTemplate(text: "($0 * $1)"), isSum: false)
+            case .i32: return ReduceRule(accType: "int32_t", identity: "1", combine: BinaryOp.mul.def.c(.i32), isSum: false)
+            case .bool: return nil
+            }
         case .max:
             let lo = t == .i32 ? "(-2147483647-1)" : cLiteral(-.infinity, t)
             return ReduceRule(accType: t.cType, identity: lo, combine: maxTemplate(t), isSum: false)
@@ -122,6 +136,31 @@ struct ReduceRules: PrimitiveRules {
             let hi = t == .i32 ? "2147483647" : cLiteral(.infinity, t)
             return ReduceRule(accType: t.cType, identity: hi, combine: minTemplate(t), isSum: false)
         }
+    }
+}
+
+extension ReduceRules {
+    /// For each element of `x`, the product of the other elements of its reduced block (no division, so zeros are
+    /// right): the reduced axes moved last and flattened, exclusive cumulative products from both ends multiplied.
+    /// The block must have a constant size.
+    func othersProduct(_ x: Atom, _ m: VJPEmitter) throws -> Atom {
+        let t = x.type, sorted = axes.sorted(), kept = keptAxes(t.rank, sorted)
+        guard let r = sorted.map({ t.shape[$0].constValue }).reduce(Optional(1), { a, b in a.flatMap { a in b.map { a * $0 } } }) else {
+            throw Diagnostic("the derivative of prod over a size-variable axis is not supported yet")
+        }
+        let moved = try m.transpose(x, kept + sorted)
+        let rows = try m.reshape(moved, kept.map { t.shape[$0] } + [.const(r)])
+        let last = kept.count, zeros = Array(repeating: 0, count: last)
+        func shifted(_ reverse: Bool) throws -> Atom {
+            // [1, c0, c0c1, ...]: the cumulative product moved one place, 1 coming in.
+            let c = try m.emit(.cumulative(.prod, axis: last, reverse: reverse), [rows])
+            return try m.emit(.pad(low: zeros + [reverse ? -1 : 1], high: zeros + [reverse ? 1 : -1], interior: zeros + [0]), [c, m.lit(1, x)])
+        }
+        let others = try m.mul(shifted(false), shifted(true))
+        let back = try m.reshape(others, (kept + sorted).map { t.shape[$0] })
+        var inverse = kept + sorted
+        for (i, p) in (kept + sorted).enumerated() { inverse[p] = i }
+        return try m.transpose(back, inverse)
     }
 }
 
