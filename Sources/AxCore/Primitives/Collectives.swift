@@ -188,7 +188,8 @@ struct PsumScatterRules: PrimitiveRules {
 struct PpermuteRules: PrimitiveRules {
     let axis: String, perm: [[Int]]
     var name: String { "ppermute" }
-    var paramText: String { "axis_name='\(axis)' perm=(" + perm.map { "(\($0[0]), \($0[1]))" }.joined(separator: ", ") + ")" }
+    var paramText: String { "axis_name='\(axis)' perm=\(permText)" }
+    private var permText: String { "(" + perm.map { "(\($0[0]), \($0[1]))" }.joined(separator: ", ") + ")" }
     var fusion: FusionKind { .indexRemap }
     var axisName: String? { axis }
 
@@ -215,7 +216,7 @@ struct PpermuteRules: PrimitiveRules {
         var source = [Int?](repeating: nil, count: n), seen = Set<Int>()
         for pair in perm {
             guard pair.count == 2, (0..<n).contains(pair[0]), (0..<n).contains(pair[1]), seen.insert(pair[0]).inserted, source[pair[1]] == nil else {
-                throw Diagnostic("ppermute: perm \(paramText.dropFirst(paramText.firstIndex(of: "(")!.utf16Offset(in: paramText))) is not a partial permutation of 0..<\(n)")
+                throw Diagnostic("ppermute: perm \(permText) is not a partial permutation of 0..<\(n) (each source and destination at most once)")
             }
             source[pair[1]] = pair[0]
         }
