@@ -292,6 +292,11 @@ unary("elu", "jax.nn.elu(x)", jax.nn.elu, special_act)
 unary("gelu_exact", "jax.nn.gelu(x, approximate=False)", lambda x: jax.nn.gelu(x, approximate=False), special_act)
 
 
+gcase("cumulative", "jnp.sum(jnp.cumsum(x) * x) + jnp.sum(jax.lax.cumlogsumexp(x) * x) + jnp.sum(jax.lax.cummax(x) * x) + jnp.prod(x)",
+      lambda x: jnp.sum(jnp.cumsum(x) * x) + jnp.sum(jax.lax.cumlogsumexp(x) * x) + jnp.sum(jax.lax.cummax(x) * x) + jnp.prod(x),
+      np.stack([f(6), f(6), f(6)]), rtol=2e-5)
+
+
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)

@@ -96,13 +96,45 @@ struct CumulativeRules: PrimitiveRules {
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
         guard need[0] else { return [nil] }
         // The transpose of a cumulative sum is the cumulative sum in the other direction.
-        guard kind == .sum else { throw Diagnostic("grad of \(name) is not supported yet (only cumsum is differentiable)") }
-        return [try m.emit(.cumulative(.sum, axis: axis, reverse: !reverse), [ct])]
+        if kind == .sum { return [try m.emit(.cumulative(.sum, axis: axis, reverse: !reverse), [ct])] }
+        return [try pairwise(e, ct, transposed: true, m)]
     }
     func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
         guard let t = tangents[0] else { return nil }
-        guard kind == .sum else { throw Diagnostic("jvp of \(name) is not supported yet (only cumsum is differentiable)") }
-        return try m.emit(e.prim, [t])
+        if kind == .sum { return try m.emit(e.prim, [t]) }
+        return try pairwise(e, t, transposed: false, m)
+    }
+
+    /// The derivative as a matrix per line, `W[i, j] = ∂out_i/∂x_j`, applied to `v`: `Σ_j W[i, j] v_j` (the JVP) or
+    /// `Σ_i v_i W[i, j]` (`transposed`, the VJP). logsumexp: `exp(x_j - out_i)` for the j that out_i includes; max
+    /// and min: the positions equal to out_i among those, sharing equally (JAX splits ties by its scan's tree, so
+    /// ties can differ from JAX). O(n²) per line of length n. cumprod has none yet: a located error.
+    private func pairwise(_ e: Eqn, _ v: Atom, transposed: Bool, _ m: VJPEmitter) throws -> Atom {
+        guard kind != .prod else { throw Diagnostic("the derivative of cumprod is not supported yet (cumsum, cummax, cummin and cumlogsumexp have one)") }
+        let x = e.inputs[0], t = x.type, r = t.rank
+        // The scanned axis last: the lines have shape S + [n].
+        let perm = (0..<r).filter { $0 != axis } + [axis]
+        var inverse = perm
+        for (i, p) in perm.enumerated() { inverse[p] = i }
+        let xs = try m.transpose(x, perm), outs = try m.transpose(.v(e.out), perm), vs = try m.transpose(v, perm)
+        let s = Array(xs.type.shape.dropLast()), n = xs.type.shape[r - 1]
+        let pair = s + [n, n]                                // [..., i, j]
+        let alongJ = Array(0..<(r - 1)) + [r], alongI = Array(0..<(r - 1)) + [r - 1]
+        let i = try m.emit(.iota(.i32, shape: pair, dimension: r - 1), []), j = try m.emit(.iota(.i32, shape: pair, dimension: r), [])
+        let included = try m.binary(reverse ? .ge : .le, j, i)
+        let xj = try m.broadcastInDim(xs, pair, alongJ), outi = try m.broadcastInDim(outs, pair, alongI)
+        let w: Atom
+        if kind == .logsumexp {
+            w = try m.select(included, m.lit(0, x), m.unary(.exp, m.sub(xj, outi)))
+        } else {
+            let hit = try m.binary(.and, included, m.binary(.eq, xj, outi))
+            let ones = try m.convert(hit, t.dtype)
+            w = try m.div(ones, m.broadcastInDim(m.reduceSum(ones, [r]), pair, alongI))
+        }
+        let result = transposed
+            ? try m.reduceSum(m.mul(w, m.broadcastInDim(vs, pair, alongI)), [r - 1])
+            : try m.reduceSum(m.mul(w, m.broadcastInDim(vs, pair, alongJ)), [r])
+        return try m.transpose(result, inverse)
     }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         let x = ins[0]
