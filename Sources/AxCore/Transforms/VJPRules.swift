@@ -9,7 +9,7 @@ struct VJPEmitter {
     /// Emits one equation; a shape error here is a bug in a rule, not the user's.
     func emit(_ p: Primitive, _ xs: [Atom]) throws -> Atom {
         do { return try b.emit(p, xs) } catch let e as ShapeError {
-            throw InternalError("grad: rule emitted a bad \(p.name): \(e.message)")
+            throw InternalError("a derivative rule (VJP or JVP) emitted a bad \(p.name): \(e.message)")
         }
     }
 
