@@ -1,4 +1,4 @@
-// The layout primitives' records: broadcast_in_dim, reshape, transpose, slice, pad and concatenate. Each is an index
+// The layout primitives' records: broadcast_in_dim, reshape, transpose, slice, pad, concatenate and rev. Each is an index
 // remap: fused into its consumer, reading its operand at a remapped index; their VJPs are each other's transposes.
 
 /// A layout primitive: evaluated by moving elements, whatever their type.
