@@ -1,7 +1,6 @@
-// The rule record of a primitive (docs/pipeline.md, "Adding a primitive"): what every pass needs to know about it —
-// printed form, shape rule, reference evaluation, VJP, JVP, batching, algebraic folds, fusion kind and C lowering —
-// declared by one family file each (Elementwise, Reductions, Layout, Contraction, Constructors, Cumulative, Gather,
-// Collectives, Differentiation).
+// The rule record of a primitive (docs/pipeline.md, "Adding a primitive"): printed form, shape rule, evaluation, VJP,
+// JVP, batching, folds, fusion kind and C lowering, declared by one family file each (Elementwise, Reductions, Layout,
+// Contraction, Constructors, Cumulative, Gather, Collectives, Differentiation).
 
 /// How fusion and emission treat a primitive.
 enum FusionKind: Sendable {
