@@ -88,14 +88,7 @@ struct Ops {
 
     /// The size of dimension `d` as a scalar of dtype `t`: a literal, or for a size variable `n` the only way to
     /// get it as a value, `reduce_sum(broadcast_in_dim(1, [n]))`.
-    func sizeAsScalar(_ d: Dim, _ t: DType) throws -> Atom {
-        switch d {
-        case .const(let k): return .lit(Double(k), t)
-        case .sym:
-            let ones = try emit(.broadcastInDim(shape: [d], dims: []), [.lit(1, t)])
-            return try emit(.reduceSum(axes: [0]), [ones])
-        }
-    }
+    func sizeAsScalar(_ d: Dim, _ t: DType) throws -> Atom { try b.sizeAsScalar(d, t) }
 
     // MARK: - Literals
 

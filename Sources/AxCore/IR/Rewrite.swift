@@ -78,3 +78,19 @@ func eliminateDeadCode(_ p: Program) -> Program {
     q.eqns = p.eqns.filter { live.contains($0.out.id) }
     return q
 }
+
+extension Builder {
+    /// The size of dimension `d` as a scalar of dtype `t`: a literal, or for a size variable `n` the only way to
+    /// get it as a value, `reduce_sum(broadcast_in_dim(1, [n]))`.
+    func sizeAsScalar(_ d: Dim, _ t: DType) throws -> Atom {
+        guard d.constValue == nil else { return .lit(Double(d.constValue!), t) }
+        return try emit(.reduceSum(axes: [0]), [try emit(.broadcastInDim(shape: [d], dims: []), [.lit(1, t)])])
+    }
+}
+
+/// The permutation that undoes `perm` (`transpose(transpose(x, perm), inversePermutation(perm)) == x`).
+func inversePermutation(_ perm: [Int]) -> [Int] {
+    var inverse = perm
+    for (i, p) in perm.enumerated() { inverse[p] = i }
+    return inverse
+}

@@ -8,6 +8,14 @@ public enum CollectiveKind: String, Sendable, Hashable, CaseIterable {
     case sum = "psum", mean = "pmean", max = "pmax", min = "pmin"
 }
 
+/// The mapped size as a value of dtype `t` shaped like `like` (a literal, or for a size variable the count of a
+/// broadcast of ones, as `mean` over a size-variable axis).
+private func sizeValue(_ t: DType, _ b: Batcher, like: Atom) throws -> Atom {
+    let n = try b.b.sizeAsScalar(b.size, t)
+    if like.type.isScalar || n.isLiteral { return n }
+    return try b.b.emit(.broadcastInDim(shape: like.type.shape, dims: []), [n])
+}
+
 /// The error of a collective that no map binds.
 func unboundAxis(_ name: String, _ axis: String) -> Diagnostic {
     Diagnostic("\(name): axis name '\(axis)' is not bound by any enclosing vmap or pmap (give one axis_name='\(axis)')")
@@ -64,15 +72,6 @@ struct CollectiveRules: PrimitiveRules {
         }
     }
 
-    /// The mapped size as a value of dtype `t` shaped like `like`: a literal, or for a size variable the count of a
-    /// broadcast of ones (as `mean` over a size-variable axis).
-    private func sizeValue(_ t: DType, _ b: Batcher, like: Atom) throws -> Atom {
-        let n: Atom
-        if let k = b.size.constValue { n = .lit(Double(k), t) }
-        else { n = try b.b.emit(.reduceSum(axes: [0]), [try b.b.emit(.broadcastInDim(shape: [b.size], dims: []), [.lit(1, t)])]) }
-        if like.type.isScalar || n.isLiteral { return n }
-        return try b.b.emit(.broadcastInDim(shape: like.type.shape, dims: []), [n])
-    }
 }
 
 /// The record of axis_index: the example's position along the named mapped axis.
@@ -175,10 +174,7 @@ struct PsumScatterRules: PrimitiveRules {
             throw Diagnostic("psum_scatter: scatter_dimension \(dimension) of \(TensorType(x.atom.type.dtype, perExample)) has size \(perExample[dimension]), but the mapped axis '\(axis)' has size \(b.size) (give the map axis_size=\(perExample[dimension]))")
         }
         guard let d = x.bdim else {
-            let n: Atom = b.size.constValue.map { .lit(Double($0), x.atom.type.dtype) }
-                ?? (try b.b.emit(.reduceSum(axes: [0]), [try b.b.emit(.broadcastInDim(shape: [b.size], dims: []), [.lit(1, x.atom.type.dtype)])]))
-            let scaled = try b.b.emit(.binary(.mul), [x.atom, try x.atom.type.isScalar || n.isLiteral ? n : b.b.emit(.broadcastInDim(shape: x.atom.type.shape, dims: []), [n])])
-            return Batched(scaled, dimension)
+            return Batched(try b.b.emit(.binary(.mul), [x.atom, try sizeValue(x.atom.type.dtype, b, like: x.atom)]), dimension)
         }
         return Batched(try b.b.emit(.reduceSum(axes: [d]), [x.atom]), dimension)
     }

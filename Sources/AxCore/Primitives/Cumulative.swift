@@ -114,8 +114,6 @@ struct CumulativeRules: PrimitiveRules {
         let x = e.inputs[0], t = x.type, r = t.rank
         // The scanned axis last: the lines have shape S + [n].
         let perm = (0..<r).filter { $0 != axis } + [axis]
-        var inverse = perm
-        for (i, p) in perm.enumerated() { inverse[p] = i }
         let xs = try m.transpose(x, perm), outs = try m.transpose(.v(e.out), perm), vs = try m.transpose(v, perm)
         let s = Array(xs.type.shape.dropLast()), n = xs.type.shape[r - 1]
         let pair = s + [n, n]                                // [..., i, j]
@@ -134,7 +132,7 @@ struct CumulativeRules: PrimitiveRules {
         let result = transposed
             ? try m.reduceSum(m.mul(w, m.broadcastInDim(vs, pair, alongI)), [r - 1])
             : try m.reduceSum(m.mul(w, m.broadcastInDim(vs, pair, alongJ)), [r])
-        return try m.transpose(result, inverse)
+        return try m.transpose(result, inversePermutation(perm))
     }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         let x = ins[0]

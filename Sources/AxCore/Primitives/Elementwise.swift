@@ -106,9 +106,14 @@ private func oneMinusSquare(_ x: Atom, _ like: Atom, _ m: VJPEmitter) throws -> 
     try m.sub(m.lit(1, like), m.integerPow(x, 2))
 }
 
+/// Each unary op's definition, built once: records read it on hot paths (fusion, emission, simplification).
+private let unaryDefs = Dictionary(uniqueKeysWithValues: UnaryOp.allCases.map { ($0, $0.definition) })
+
 extension UnaryOp {
     /// The op's rules.
-    var def: UnaryDef {
+    var def: UnaryDef { unaryDefs[self]! }
+
+    fileprivate var definition: UnaryDef {
         switch self {
         case .neg:
             return UnaryDef(domain: .number, c: { CTemplate(text: $0 == .i32 ? "((int32_t)(0u - (uint32_t)($0)))" : "(-($0))") },
@@ -261,9 +266,14 @@ private func each(_ need: [Bool], _ rule: (Int) throws -> Atom?) rethrows -> [At
     try need.indices.map { need[$0] ? try rule($0) : nil }
 }
 
+/// Each binary op's definition, built once (as `unaryDefs`).
+private let binaryDefs = Dictionary(uniqueKeysWithValues: BinaryOp.allCases.map { ($0, $0.definition) })
+
 extension BinaryOp {
     /// The op's rules.
-    var def: BinaryDef {
+    var def: BinaryDef { binaryDefs[self]! }
+
+    fileprivate var definition: BinaryDef {
         switch self {
         case .add:
             return BinaryDef(kind: .arithmetic, c: { $0 == .i32 ? wrappingAdd : CTemplate(text: "($0 + $1)") },

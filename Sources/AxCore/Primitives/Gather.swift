@@ -62,7 +62,7 @@ struct GatherRules: PrimitiveRules {
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
         guard need[0] else { return [nil, nil] }
         let x = e.inputs[0].type, idx = e.inputs[1], n = x.shape[axis]
-        let normalized = try m.select(m.binary(.lt, idx, .lit(0, .i32)), idx, m.binary(.add, idx, try sizeOf(n, m)))
+        let normalized = try m.select(m.binary(.lt, idx, .lit(0, .i32)), idx, m.binary(.add, idx, try m.b.sizeAsScalar(n, .i32)))
         let ctShape = ct.type.shape
         // The expanded array: ct's shape with p inserted after the index axes.
         let k = along ? 1 : idx.type.rank
@@ -77,12 +77,6 @@ struct GatherRules: PrimitiveRules {
     }
     func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
         try tangents[0].map { try m.emit(e.prim, [$0, e.inputs[1]]) }
-    }
-
-    /// A size as an i32 value (a literal, or for a size variable the count of a broadcast of ones).
-    private func sizeOf(_ d: Dim, _ m: VJPEmitter) throws -> Atom {
-        if let k = d.constValue { return .lit(Double(k), .i32) }
-        return try m.reduceSum(m.emit(.broadcastInDim(shape: [d], dims: []), [.lit(1, .i32)]), [0])
     }
 
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {

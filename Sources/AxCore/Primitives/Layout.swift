@@ -182,9 +182,7 @@ struct TransposeRules: LayoutRules {
     }
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
         guard need[0] else { return [nil] }
-        var inverse = perm
-        for (i, p) in perm.enumerated() { inverse[p] = i }
-        return [try m.transpose(ct, inverse)]
+        return [try m.transpose(ct, inversePermutation(perm))]
     }
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         let x = ins[0]

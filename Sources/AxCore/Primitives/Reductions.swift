@@ -158,9 +158,7 @@ extension ReduceRules {
         }
         let others = try m.mul(shifted(false), shifted(true))
         let back = try m.reshape(others, (kept + sorted).map { t.shape[$0] })
-        var inverse = kept + sorted
-        for (i, p) in (kept + sorted).enumerated() { inverse[p] = i }
-        return try m.transpose(back, inverse)
+        return try m.transpose(back, inversePermutation(kept + sorted))
     }
 }
 
