@@ -117,6 +117,9 @@ import Testing
         located("wrong_name", "psum: axis name 'i' is not bound", line: 2)
         located("no_grad", "pmax is not differentiable", line: 32)
         #expect(try !s.entry("normalize").isRunnable)
+        // SPEC's positional order: vmap(f, in_axes, out_axes, axis_size); axis_name only by keyword after it.
+        let v = try CompilerSession(file: SourceFile(path: "v.ax", text: "def id(x: f32[3]) -> f32[3]:\n    return x\n\nv = vmap(id, 0, 0, 2)\n"))
+        #expect(try v.entry("v").program.inputs[0].type == TensorType(.f32, [.const(2), .const(3)]))
         #expect(try s.entry("pn").isRunnable)
     }
 }

@@ -187,8 +187,10 @@ extension Elaborator {
         if transformDepth(fv) >= maxTransformDepth {
             throw Diagnostic("transforms are nested too deeply (more than \(maxTransformDepth) levels)", at: range)
         }
-        // Positional order as JAX's: vmap(f, in_axes, out_axes, axis_name, axis_size); pmap(f, axis_name, ...).
-        let options: [String] = ["jit": [], "vmap": ["in_axes", "out_axes", "axis_name", "axis_size"],
+        // Positional order as docs/language.md gives it: vmap(f, in_axes, out_axes, axis_size, axis_name) keeps
+        // axis_size fourth as before axis_name existed (JAX has axis_name fourth: give it by keyword);
+        // pmap(f, axis_name, in_axes, out_axes, axis_size) as JAX's.
+        let options: [String] = ["jit": [], "vmap": ["in_axes", "out_axes", "axis_size", "axis_name"],
                                  "pmap": ["axis_name", "in_axes", "out_axes", "axis_size"],
                                  "grad": ["argnums"], "value_and_grad": ["argnums"], "jvp": [],
                                  "jacfwd": ["argnums"], "jacrev": ["argnums"], "hessian": ["argnums"]][n] ?? []
