@@ -316,12 +316,7 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
                 return sin(x)
             """
         let s = try CompilerSession(file: SourceFile(path: "t.ax", text: src))
-        func located(_ name: String, _ message: String, line: Int) {
-            do { _ = try s.entry(name); Issue.record("\(name): no error") } catch let d as Diagnostic {
-                #expect(d.message.contains(message), "\(name): \(d.message)")
-                #expect(d.range?.start.line == line, "\(name): at \(String(describing: d.range))")
-            } catch { Issue.record("\(name): \(error)") }
-        }
+        func located(_ name: String, _ message: String, line: Int) { expectLocatedError(s, name, message, line: line) }
         located("bad_int", "requires real-valued (float) inputs, but parameter 'k' has type i32[]", line: 11)
         located("bad_out", "jacrev requires real-valued (float) outputs, got i32[]", line: 12)
         located("bad_argnums", "argnums 2 is out of range", line: 13)
