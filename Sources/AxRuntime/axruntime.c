@@ -175,6 +175,14 @@ AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
     ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f32, &g);
 }
 
+AX_CLONES void ax_vmatmul_f32(int64_t n, int64_t k, int64_t cols, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    struct ax_gemm_args_f32 g;
+    (void)sa; (void)sb;
+    g.m = n / cols; g.n = cols; g.k = k; g.sam = k; g.sak = 1; g.sbk = cols; g.sbn = 1; g.scm = cols; g.scn = 1;
+    g.a = a; g.b = b; g.c = o;
+    ax_gemm_rows_f32(&g, 0, g.m);
+}
+
 struct ax_gemm_args_f64 {
     int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
     const double *a, *b;
@@ -259,6 +267,14 @@ AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int
     g.a = a; g.b = b; g.c = c;
     /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
     ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f64, &g);
+}
+
+AX_CLONES void ax_vmatmul_f64(int64_t n, int64_t k, int64_t cols, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    struct ax_gemm_args_f64 g;
+    (void)sa; (void)sb;
+    g.m = n / cols; g.n = cols; g.k = k; g.sam = k; g.sak = 1; g.sbk = cols; g.sbn = 1; g.scm = cols; g.scn = 1;
+    g.a = a; g.b = b; g.c = o;
+    ax_gemm_rows_f64(&g, 0, g.m);
 }
 
 static inline uint32_t ax_f32_bits(float x) { union { float f; uint32_t i; } u; u.f = x; return u.i; }
@@ -1225,7 +1241,9 @@ AX_CLONES void ax_verfc_f64(int64_t n, const double *a, double *o) {
 static const ax_rt_symbol ax_rt_table[] = {
     {"ax_parallel_for", (void *)ax_parallel_for},
     {"ax_gemm_f32", (void *)ax_gemm_f32},
+    {"ax_vmatmul_f32", (void *)ax_vmatmul_f32},
     {"ax_gemm_f64", (void *)ax_gemm_f64},
+    {"ax_vmatmul_f64", (void *)ax_vmatmul_f64},
     {"ax_vadd_f32", (void *)ax_vadd_f32},
     {"ax_vatan2_f32", (void *)ax_vatan2_f32},
     {"ax_vdiv_f32", (void *)ax_vdiv_f32},

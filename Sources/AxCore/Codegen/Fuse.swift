@@ -72,7 +72,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     var materialize = Set<Int>()
     for e in p.eqns where live.contains(e.out.id) {
         let kind = e.prim.rules.fusion
-        if kind == .reduction || kind.ownsKernel { materialize.insert(e.out.id) }
+        if kind == .reduction || (kind.ownsKernel && !e.prim.rules.inlinable(e)) { materialize.insert(e.out.id) }
     }
     let outputIds = Set(p.outputs.compactMap { $0.variable?.id }.filter { defs[$0] != nil })
     materialize.formUnion(outputIds)
@@ -85,7 +85,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         let opsCheap = e.inputs.allSatisfy { $0.isLiteral || cheap.contains($0.variable!.id) }
         let opsIndexOnly = e.inputs.allSatisfy { $0.isLiteral || indexOnly.contains($0.variable!.id) }
         switch e.prim.rules.fusion {
-        case .reduction, .contraction, .cumulative: cheap.insert(e.out.id)
+        case .reduction, .contraction, .cumulative: if !e.prim.rules.inlinable(e) { cheap.insert(e.out.id) }
         case .indexRemap:
             if opsCheap { cheap.insert(e.out.id) }  // iota has no operands: always cheap
             if opsIndexOnly { indexOnly.insert(e.out.id) }

@@ -23,6 +23,7 @@ struct RuntimeFunction {
 func tileName(_ op: String, _ t: DType) -> String { "ax_v\(op)_\(t)" }
 func runtimeScalarName(_ op: String, _ t: DType) -> String { "ax_\(op)_\(t)" }
 func gemmName(_ t: DType) -> String { "ax_gemm_\(t)" }
+func matmulTileName(_ t: DType) -> String { "ax_vmatmul_\(t)" }
 
 /// The C type of a float dtype name.
 private func cType(_ t: String) -> String { t == "f32" ? "float" : "double" }
@@ -123,6 +124,24 @@ private func gemm(_ t: String) -> String {
         ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_\(t), &g);
     }
     """
+}
+
+/// A tile of a small `x @ W` inlined into its consumer's loop (Primitives/Contraction.swift): `n` elements, whole rows
+/// of `cols`, from `a` (the tile's first row; rows of `k` contiguous elements) and the row-major `k` × `cols` `b`, by
+/// the GEMM's row loop on this thread, so the bits are the GEMM's. The strides of the tile convention are 1 here.
+private func matmulTile(_ t: String) -> RuntimeFunction {
+    let c = cType(t)
+    return RuntimeFunction(name: "ax_vmatmul_\(t)",
+                           proto: "void ax_vmatmul_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);",
+                           source: """
+    void ax_vmatmul_\(t)(int64_t n, int64_t k, int64_t cols, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(c) *o) {
+        struct ax_gemm_args_\(t) g;
+        (void)sa; (void)sb;
+        g.m = n / cols; g.n = cols; g.k = k; g.sam = k; g.sak = 1; g.sbk = cols; g.sbn = 1; g.scm = cols; g.scn = 1;
+        g.a = a; g.b = b; g.c = o;
+        ax_gemm_rows_\(t)(&g, 0, g.m);
+    }
+    """, deps: ["ax_gemm_rows_\(t)"])
 }
 
 private func gemmProto(_ t: String) -> String {
@@ -500,6 +519,7 @@ let runtimeFunctions: [RuntimeFunction] = {
     for t in ["f32", "f64"] {
         out.append(RuntimeFunction(name: "ax_gemm_rows_\(t)", proto: "", source: gemmRows(t)))
         out.append(RuntimeFunction(name: gemmName(DType(rawValue: t)!), proto: gemmProto(t), source: gemm(t), deps: ["ax_gemm_rows_\(t)", "ax_parallel_for"]))
+        out.append(matmulTile(t))
     }
     out += [
         RuntimeFunction(name: "ax_f32_bits", proto: "", source: f32Bits),
