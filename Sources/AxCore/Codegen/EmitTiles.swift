@@ -135,7 +135,8 @@ extension KernelEmitter {
     }
     func tilePeriod(_ e: Eqn) -> Int {
         if let k = suffixPeriod(e) { return k }
-        if let m = DotGeneralRules.smallMatmul(e) { return m.cols }  // tiles of whole rows
+        // Tiles of 64 whole rows: the GEMM's row loop works in blocks of 64 rows (a tile of 85 rows ran as 64 + 21).
+        if let m = DotGeneralRules.smallMatmul(e) { return 64 * m.cols }
         return e.inputs.map(tilePeriod).reduce(1, lcm)
     }
 
