@@ -176,11 +176,25 @@ AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
 }
 
 AX_CLONES void ax_vmatmul_f32(int64_t n, int64_t k, int64_t cols, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
-    struct ax_gemm_args_f32 g;
+    double bt[32 * 16], at[32 * 64], acc[64];
+    int64_t rows = n / cols, r0, nr, q, p, j;
     (void)sa; (void)sb;
-    g.m = n / cols; g.n = cols; g.k = k; g.sam = k; g.sak = 1; g.sbk = cols; g.sbn = 1; g.scm = cols; g.scn = 1;
-    g.a = a; g.b = b; g.c = o;
-    ax_gemm_rows_f32(&g, 0, g.m);
+    for (p = 0; p < k * cols; p++) bt[p] = b[p];
+    for (r0 = 0; r0 < rows; r0 += 64) {
+        const float *ar = a + r0 * k;
+        float *orow = o + r0 * cols;
+        nr = rows - r0 < 64 ? rows - r0 : 64;
+        for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
+        for (j = 0; j < cols; j++) {
+            for (q = 0; q < nr; q++) acc[q] = 0.0;
+            for (p = 0; p < k; p++) {
+                const double bv = bt[p * cols + j];
+                const double *ap = at + p * 64;
+                for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+            }
+            for (q = 0; q < nr; q++) orow[q * cols + j] = (float)acc[q];
+        }
+    }
 }
 
 struct ax_gemm_args_f64 {
@@ -270,11 +284,25 @@ AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int
 }
 
 AX_CLONES void ax_vmatmul_f64(int64_t n, int64_t k, int64_t cols, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
-    struct ax_gemm_args_f64 g;
+    double bt[32 * 16], at[32 * 64], acc[64];
+    int64_t rows = n / cols, r0, nr, q, p, j;
     (void)sa; (void)sb;
-    g.m = n / cols; g.n = cols; g.k = k; g.sam = k; g.sak = 1; g.sbk = cols; g.sbn = 1; g.scm = cols; g.scn = 1;
-    g.a = a; g.b = b; g.c = o;
-    ax_gemm_rows_f64(&g, 0, g.m);
+    for (p = 0; p < k * cols; p++) bt[p] = b[p];
+    for (r0 = 0; r0 < rows; r0 += 64) {
+        const double *ar = a + r0 * k;
+        double *orow = o + r0 * cols;
+        nr = rows - r0 < 64 ? rows - r0 : 64;
+        for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
+        for (j = 0; j < cols; j++) {
+            for (q = 0; q < nr; q++) acc[q] = 0.0;
+            for (p = 0; p < k; p++) {
+                const double bv = bt[p * cols + j];
+                const double *ap = at + p * 64;
+                for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+            }
+            for (q = 0; q < nr; q++) orow[q * cols + j] = (double)acc[q];
+        }
+    }
 }
 
 static inline uint32_t ax_f32_bits(float x) { union { float f; uint32_t i; } u; u.f = x; return u.i; }

@@ -135,7 +135,7 @@ extension KernelEmitter {
     }
     func tilePeriod(_ e: Eqn) -> Int {
         if let k = suffixPeriod(e) { return k }
-        // Tiles of 64 whole rows: the GEMM's row loop works in blocks of 64 rows (a tile of 85 rows ran as 64 + 21).
+        // Tiles of 64 whole rows: ax_vmatmul works in blocks of 64 rows (a tile of 85 rows would run as 64 + 21).
         if let m = DotGeneralRules.smallMatmul(e) { return 64 * m.cols }
         return e.inputs.map(tilePeriod).reduce(1, lcm)
     }

@@ -127,21 +127,37 @@ private func gemm(_ t: String) -> String {
 }
 
 /// A tile of a small `x @ W` inlined into its consumer's loop (Primitives/Contraction.swift): `n` elements, whole rows
-/// of `cols`, from `a` (the tile's first row; rows of `k` contiguous elements) and the row-major `k` × `cols` `b`, by
-/// the GEMM's row loop on this thread, so the bits are the GEMM's. The strides of the tile convention are 1 here.
+/// of `cols` (≤ 16), from `a` (the tile's first row; rows of `k` ≤ 32 contiguous elements) and the row-major
+/// `k` × `cols` `b`. The GEMM's few-columns path specialized to contiguous rows: blocks of 64 rows transposed into
+/// double, each output summed from 0.0 in `p` order, so the bits are the GEMM's and the interpreter's. The strides of
+/// the tile convention are 1 here.
 private func matmulTile(_ t: String) -> RuntimeFunction {
     let c = cType(t)
     return RuntimeFunction(name: "ax_vmatmul_\(t)",
                            proto: "void ax_vmatmul_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);",
                            source: """
     void ax_vmatmul_\(t)(int64_t n, int64_t k, int64_t cols, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(c) *o) {
-        struct ax_gemm_args_\(t) g;
+        double bt[32 * 16], at[32 * 64], acc[64];
+        int64_t rows = n / cols, r0, nr, q, p, j;
         (void)sa; (void)sb;
-        g.m = n / cols; g.n = cols; g.k = k; g.sam = k; g.sak = 1; g.sbk = cols; g.sbn = 1; g.scm = cols; g.scn = 1;
-        g.a = a; g.b = b; g.c = o;
-        ax_gemm_rows_\(t)(&g, 0, g.m);
+        for (p = 0; p < k * cols; p++) bt[p] = b[p];
+        for (r0 = 0; r0 < rows; r0 += 64) {
+            const \(c) *ar = a + r0 * k;
+            \(c) *orow = o + r0 * cols;
+            nr = rows - r0 < 64 ? rows - r0 : 64;
+            for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
+            for (j = 0; j < cols; j++) {
+                for (q = 0; q < nr; q++) acc[q] = 0.0;
+                for (p = 0; p < k; p++) {
+                    const double bv = bt[p * cols + j];
+                    const double *ap = at + p * 64;
+                    for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+                }
+                for (q = 0; q < nr; q++) orow[q * cols + j] = (\(c))acc[q];
+            }
+        }
     }
-    """, deps: ["ax_gemm_rows_\(t)"])
+    """)
 }
 
 private func gemmProto(_ t: String) -> String {

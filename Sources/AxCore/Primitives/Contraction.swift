@@ -193,8 +193,8 @@ struct DotGeneralRules: PrimitiveRules {
         return "((\(e.out.type.dtype.cType))\(sum))"
     }
 
-    /// An inlined small contraction on tiles of whole rows (the nest's tiles start at multiples of `cols`, its
-    /// period): one runtime call computes the tile by the GEMM's row loop.
+    /// An inlined small contraction on tiles of whole rows (the nest's tiles start at multiples of 64 rows, its
+    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, blocks of 64 rows transposed into double).
     func tileable(_ e: Eqn, _ t: DType) -> Bool { Self.smallMatmul(e) != nil && e.out.type.dtype == t }
     func planTile(_ e: Eqn, _ args: [TileArg], _ plan: TilePlan, _ k: KernelEmitter) throws -> TileArg {
         guard let (kk, cols) = Self.smallMatmul(e), plan.index == nil,
