@@ -145,6 +145,15 @@ struct LoopRules: PrimitiveRules {
         }
     }
     var fusion: FusionKind { .loop }
+    /// Whether a sub-program (at any depth) uses a collective over `name`.
+    func usesAxis(_ name: String) -> Bool {
+        let programs: [Program]
+        switch spec {
+        case .scan(let b, _, _, _, _): programs = [b.program]
+        case .whileLoop(let c, let b, _, _): programs = [c.program, b.program]
+        }
+        return programs.contains { $0.eqns.contains { $0.prim.rules.usesAxis(name) } }
+    }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
         let want = spec.operandTypes
@@ -314,6 +323,7 @@ extension KernelEmitter {
                 let ys = (k..<spec.resultCount).filter { target[$0] != nil }
                 var body = b.program
                 body.outputs = Array(body.outputs[..<k]) + ys.map { body.outputs[$0] }
+                body.outTree = .tuple(body.outputs.map { _ in .leaf })
                 let sub = try subKernel(eliminateDeadCode(body), "body")
                 need.append(sub.scratch)
                 let consts = ins[..<c].map(pointer), xs = ins[(c + k)...]
