@@ -187,7 +187,7 @@ extension Elaborator {
         }
         // A while loop over (i, upper, carry): `i < upper`.
         let upper = try hi.atom(b), lower = try lo.atom(b)
-        let cond = try buildProgram("fori_cond", [i32, i32]) { bb, ins in [try bb.emit(.binary(.lt), [ins[0], ins[1]])] }
+        let cond = try buildProgram("fori_cond", [i32, i32] + carry.map(\.type)) { bb, ins in [try bb.emit(.binary(.lt), [ins[1], ins[0]])] }
         let spec = LoopSpec.whileLoop(cond: LoopBody(cond), body: LoopBody(step), condConsts: 1, bodyConsts: 0)
         let results = try b.emitLoop(spec, [upper, lower] + carry)
         return unflatten(tree, Array(results.dropFirst()))
@@ -328,4 +328,77 @@ func hoistInvariantCarries(_ spec: LoopSpec, _ inputs: [Atom]) -> (LoopSpec, [At
 func reassembleCarries(_ results: [Atom], original: [Atom], invariant: Set<Int>) -> [Atom] {
     var kept = results[...]
     return original.indices.map { invariant.contains($0) ? original[$0] : kept.popFirst()! }
+}
+
+extension Elaborator {
+    /// `for i in range(n)` with `n` a size variable: a scan of length `n` (not unrolled). Names bound before the loop and
+    /// assigned in its body are the carries; the other values in scope are the loop's consts; names first bound inside
+    /// the body are not visible after it.
+    func execSizedFor(_ variable: String, _ n: Dim, _ body: [Stmt], _ range: SourceRange, _ s: inout Scope) throws {
+        var assigned = Set<String>()
+        func targets(_ t: Target) { switch t { case .name(let x, _): assigned.insert(x); case .tuple(let ts, _): ts.forEach(targets) } }
+        func walk(_ stmts: [Stmt]) {
+            for st in stmts {
+                switch st {
+                case .assign(let t, _, _): targets(t)
+                case .ifStmt(let bs, let orelse, _): bs.forEach { walk($0.body) }; walk(orelse ?? [])
+                case .forStmt(let v, _, let b, _): assigned.insert(v); walk(b)
+                case .ret, .pass: break
+                }
+            }
+        }
+        walk(body)
+        let o = Ops(s.b)
+        let names = s.vars.keys.sorted()
+        let carried = names.filter { assigned.contains($0) && $0 != variable && treeDef(mapLeaves(s.vars[$0]!) { o.materialize($0, dtype: nil) }) != nil }
+        let consts = names.filter { !carried.contains($0) && $0 != variable && treeDef(mapLeaves(s.vars[$0]!) { o.materialize($0, dtype: nil) }) != nil
+            && !(s.vars[$0]!.leaves.isEmpty) }
+        func leaves(_ x: String) -> (Value, [Atom]) {
+            let v = mapLeaves(s.vars[x]!) { o.materialize($0, dtype: nil) }
+            return (v, v.leaves)
+        }
+        let constVals = consts.map(leaves), carryVals = carried.map(leaves)
+        let constAtoms = constVals.flatMap(\.1), carryAtoms = carryVals.flatMap(\.1)
+        // The body, traced once on fresh inputs: (consts, i, carries) -> (i + 1, carries).
+        let bb = Builder()
+        let constIns = constAtoms.map { bb.fresh($0.type) }, iIn = bb.fresh(TensorType(.i32)), carryIns = carryAtoms.map { bb.fresh($0.type) }
+        var inner = Scope(b: bb, function: s.function, sizeNames: s.sizeNames)
+        var ci = ArraySlice(constIns.map { Atom.v($0) }), ki = ArraySlice(carryIns.map { Atom.v($0) })
+        for (x, (v, ls)) in zip(consts, constVals) { inner.bind(x, unflatten(treeDef(v)!, Array(ci.prefix(ls.count)))); ci = ci.dropFirst(ls.count) }
+        for (x, (v, ls)) in zip(carried, carryVals) { inner.bind(x, unflatten(treeDef(v)!, Array(ki.prefix(ls.count)))); ki = ki.dropFirst(ls.count) }
+        inner.bind(variable, .array(.v(iIn), weak: false))
+        if let r = try exec(body, &inner) { throw Diagnostic("'return' inside a 'for' loop is not supported", at: r.range) }
+        var outs: [Atom] = [try bb.emit(.binary(.add), [.v(iIn), .lit(1, .i32)])]
+        for (x, (v, _)) in zip(carried, carryVals) {
+            guard let nv = inner.vars[x] else { throw Diagnostic("'\(x)' is not bound at the end of the loop body", at: range) }
+            let m = mapLeaves(nv) { Ops(bb).materialize($0, dtype: nil) }
+            let before = v.leaves.map(\.type), after = m.leaves.map(\.type)
+            guard treeDef(m) == treeDef(v), before == after else {
+                throw Diagnostic("the type of '\(x)' changes across an iteration of the loop: \(v.typeDescription) before, \(m.typeDescription) after", at: range)
+            }
+            outs += m.leaves
+        }
+        let types = constIns.map(\.type) + [iIn.type] + carryIns.map(\.type)
+        var p = Program(name: "for_body", params: types.indices.map { ProgramParam(name: "x\($0)", tree: .leaf) },
+                        inputs: constIns + [iIn] + carryIns, eqns: bb.take(), outputs: outs, outTree: .tuple(outs.map { _ in .leaf }))
+        // Consts the body does not read are dropped.
+        let live = liveVariables(p)
+        let keep = constIns.indices.filter { live.contains(constIns[$0].id) }
+        p.inputs = keep.map { constIns[$0] } + [iIn] + carryIns
+        p.params = p.inputs.indices.map { ProgramParam(name: "x\($0)", tree: .leaf) }
+        p = simplify(eliminateDeadCode(p))
+        s.b.loc = range
+        let spec0 = LoopSpec.scan(body: LoopBody(p), length: n, reverse: false, consts: keep.count, carries: 1 + carryAtoms.count)
+        let (spec, ins, invariant) = hoistInvariantCarries(spec0, keep.map { constAtoms[$0] } + [.lit(0, .i32)] + carryAtoms)
+        let results = try s.b.emitLoop(spec, ins)
+        var finals = reassembleCarries(results, original: [.lit(0, .i32)] + carryAtoms, invariant: invariant).dropFirst()
+        for (x, (v, ls)) in zip(carried, carryVals) {
+            s.bind(x, unflatten(treeDef(v)!, Array(finals.prefix(ls.count))))
+            finals = finals.dropFirst(ls.count)
+        }
+        for x in assigned where s.vars[x] == nil || x == variable {
+            s.vars[x] = nil
+            s.poisoned[x] = "'\(x)' is bound inside a loop over a size variable and is not visible after it"
+        }
+    }
 }

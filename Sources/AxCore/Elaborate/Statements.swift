@@ -52,6 +52,10 @@ extension Elaborator {
             return try execIf(branches[...], orelse, range, &s)
         case .forStmt(let variable, let count, let body, let range):
             let k = try eval(count, s)
+            if case .array(let a, _) = k, let d = s.b.sizeValueDim(a) {
+                try execSizedFor(variable, d, body, range, &s)
+                return nil
+            }
             guard let n = Ops.staticInt(k) else {
                 throw Diagnostic("range() needs a compile-time integer, got \(k.typeDescription)", at: count.range)
             }
