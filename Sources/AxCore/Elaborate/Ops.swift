@@ -547,8 +547,8 @@ struct Ops {
         case "shape":
             var dims: [Value] = []
             for d in a.type.shape {
-                // A size variable's size is an i32 value (loop bounds: fori_loop, `for i in range(n)`).
-                guard let k = d.constValue else { dims.append(.array(try b.sizeAsScalar(d, .i32), weak: false)); continue }
+                // A size variable's size is a weakly typed i32 value, as a Python int in JAX (loop bounds, arithmetic).
+                guard let k = d.constValue else { dims.append(.array(try b.sizeAsScalar(d, .i32), weak: true)); continue }
                 dims.append(.array(.lit(Double(k), .i32), weak: true))
             }
             return .tuple(dims)
