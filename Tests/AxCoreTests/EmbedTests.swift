@@ -89,4 +89,29 @@ private let compilers: [String] = ["cc", "clang"].filter { findTool([$0]) != nil
             #expect(names == [entry, entry + "_scratch_bytes"].sorted(), "external symbols of \(base).o: \(names)")
         }
     }
+
+    /// Every runnable entry of every sample, loops' sub-kernels included, is strict C99 with no external symbol but
+    /// the entries and their scratch-size functions.
+    @Test func everySampleIsStrictC() throws {
+        let cc = try #require(findTool(["cc"]))
+        let nm = try #require(findTool(["nm"]))
+        let samples = embedRoot.appendingPathComponent("Samples")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-strict-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for f in try FileManager.default.contentsOfDirectory(atPath: samples.path).filter({ $0.hasSuffix(".ax") }).sorted() {
+            let session = try CompilerSession(path: samples.appendingPathComponent(f).path)
+            let names = try elaborateAll(session.module).filter(\.isRunnable).map(\.name)
+            let (c, h) = try session.standalone(names, sourceHash: "test", headerName: "k.h")
+            try c.write(to: dir.appendingPathComponent("k.c"), atomically: true, encoding: .utf8)
+            try h.write(to: dir.appendingPathComponent("k.h"), atomically: true, encoding: .utf8)
+            let obj = dir.appendingPathComponent("k.o").path
+            let (rc, out) = try runProcess(cc, strictFlags + ["-I", dir.path, "-c", dir.appendingPathComponent("k.c").path, "-o", obj])
+            #expect(rc == 0, "\(f): \(out)")
+            let (_, syms) = try runProcess(nm, ["-g", "--defined-only", obj])
+            let defined = Set(syms.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) })
+            let allowed = Set(names.flatMap { [cEntryName($0), cEntryName($0) + "_scratch_bytes"] })
+            #expect(defined.isSubset(of: allowed), "\(f): extra external symbols \(defined.subtracting(allowed).sorted())")
+        }
+    }
 }

@@ -330,7 +330,7 @@ extension KernelEmitter {
                 let n = isSimple(dim(length)) ? dim(length) : bind("int64_t", dim(length))
                 let it = fresh("it"), ix = fresh("ix")
                 try block("for (int64_t \(it) = 0; \(it) < \(n); \(it)++)") {
-                    line("int64_t \(ix) = \(reverse ? "\(n) - 1 - \(it)" : it);")
+                    line("int64_t \(ix) = \(reverse ? "\(n) - 1 - \(it)" : it); (void)\(ix);")
                     let xArgs = xs.enumerated().map { j, a in
                         "\(pointer(a)) + \(ix) * \(count(Array(b.program.inputs[c + k + j].type.shape)))"
                     }
