@@ -192,4 +192,17 @@ private struct Rng {
         let out = try s.lower("million").kernel!.run(inputs: [Tensor(.f32, shape: [2], doubles: [0, 0])], sizes: [:])
         #expect(abs(out[0].element(0) - 1_999_996) <= 2, "x/2 + i after 1,000,000 steps is 2·10⁶ − 4: \(out[0].doubles)")
     }
+
+    /// map(f, xs, batch_size=k) gives vmap(f)'s bits (Samples/loops.ax), eager and jit.
+    @Test func chunkedMapIsVmapBitForBit() throws {
+        let session = try CompilerSession(path: repoRoot.appendingPathComponent("Samples/loops.ax").path)
+        var rng = Rng(state: 3)
+        let xs = rng.tensor(TensorType(.f32, [.const(10), .const(8)]), [:], -3, 3)
+        for name in ["features", "features_chunked"] {
+            let l = try session.lower(name), v = try session.lower("features_vmapped")
+            let a = try l.kernel!.run(inputs: [xs], sizes: [:]), b = try v.kernel!.run(inputs: [xs], sizes: ["n": 10])
+            #expect(a == b, "\(name) jit")
+            #expect(try evaluate(l.optimized, inputs: [xs], sizes: [:]) == evaluate(v.optimized, inputs: [xs], sizes: ["n": 10]), "\(name) eager")
+        }
+    }
 }
