@@ -128,15 +128,18 @@ struct Run: ParsableCommand {
         let s = try load(file)
         try reporting(s.file, path: file) {
             let entry = try s.entry(fn)
-            let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit ? .jit : .eager)
-            let lowered = try lower(entry, to: m == .jit ? .kernel : .optimized)
+            // A pmap entry runs its device kernel, one thread per device (in jit mode, its default).
+            let devices = try s.deviceMap(fn)
+            let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit || devices != nil ? .jit : .eager)
+            let lowered = try lower(entry, to: m == .jit && devices == nil ? .kernel : .optimized)
             let program = lowered.optimized
             let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed,
                                                  strictDTypes: strictDTypes)
             let outputs: [Tensor]
-            switch m {
-            case .eager: outputs = try evaluate(program, inputs: inputs, sizes: bound)
-            case .jit: outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
+            switch (m, devices) {
+            case (.eager, _): outputs = try evaluate(program, inputs: inputs, sizes: bound)
+            case (.jit, let d?): outputs = try DeviceRunner(d, name: entry.name).run(inputs: inputs, sizes: bound)
+            case (.jit, nil): outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
             }
             let types = program.outputs.map(\.type)
             for (i, t) in outputs.enumerated() {
