@@ -107,7 +107,9 @@ extension CompilerSession {
         var entries: [(name: String, graph: KernelGraph, chain: String)] = []
         for n in names {
             let e = try entry(n)
-            entries.append((n, try AxCore.lower(e, to: .fused).graph!, e.chain))
+            // A pmap entry compiles to its device kernel (docs/c-interface.md).
+            let graph = try deviceMap(n).map { try AxCore.lower($0.program, name: n, to: .fused, device: $0.axis).graph! }
+            entries.append((n, try graph ?? AxCore.lower(e, to: .fused).graph!, e.chain))
         }
         return try emitStandalone(entries: entries, sourceHash: sourceHash, headerName: headerName, prefix: prefix)
     }
