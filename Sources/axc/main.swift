@@ -117,16 +117,30 @@ struct Run: ParsableCommand {
     @Option(help: "jit | eager (default: jit for jit entries, eager otherwise)") var mode: String?
     @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
     var strictDTypes = false
+    @Option(help: "mpi: a pmap entry's devices split between the processes of `mpirun -np P axc run ...` (rank 0 prints).")
+    var distributed: String?
+    @Option(name: .customLong("mpi-reduce"), help: "ordered (gather, reduce in device order: the same bits as one process) | allreduce (MPI_Allreduce)")
+    var mpiReduce: String = "ordered"
 
     func validate() throws {
+        if let d = distributed, d != "mpi" { throw ValidationError("--distributed must be mpi") }
+        if MPIReduce(rawValue: mpiReduce) == nil { throw ValidationError("--mpi-reduce must be ordered or allreduce") }
         if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
         try validateArgs(args)
         try validateSizes(sizes)
     }
 
     func run() throws {
+        var mpi: MPISession? = nil
+        // Under MPI an error on any process ends the whole job (MPI_Abort), so that no process waits for it.
+        do { try run(&mpi) } catch { mpi?.abort((error as? ExitCode)?.rawValue ?? 1); throw error }
+        mpi?.finalize()
+    }
+
+    func run(_ mpi: inout MPISession?) throws {
+        if distributed != nil { try reporting(nil, path: file) { mpi = try MPISession(reduce: MPIReduce(rawValue: mpiReduce)!) } }
         let s = try load(file)
-        try reporting(s.file, path: file) {
+        try reporting(s.file, path: file) { [mpi] in
             let entry = try s.entry(fn)
             // A pmap entry runs its device kernel, one thread per device (in jit mode, its default).
             let devices = try s.deviceMap(fn)
@@ -136,10 +150,15 @@ struct Run: ParsableCommand {
             let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed,
                                                  strictDTypes: strictDTypes)
             let outputs: [Tensor]
-            switch (m, devices) {
-            case (.eager, _): outputs = try evaluate(program, inputs: inputs, sizes: bound)
-            case (.jit, let d?): outputs = try DeviceRunner(d, name: entry.name).run(inputs: inputs, sizes: bound)
-            case (.jit, nil): outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
+            switch (m, devices, mpi) {
+            case (.jit, let d?, let mpi?):
+                try mpi.agree(on: [s.file.text, fn, args.sorted().joined(separator: " "), sizes.sorted().joined(separator: " "), "\(seed)"].joined(separator: "\u{0}"))
+                outputs = try mpi.run(DeviceRunner(d, name: entry.name), inputs: inputs, sizes: bound)
+                if mpi.rank != 0 { return }
+            case (_, _, _?): throw Diagnostic("--distributed mpi runs a pmap entry (pmap(f) or jit(pmap(f))) in jit mode; '\(fn)' is \(entry.chain)")
+            case (.eager, _, nil): outputs = try evaluate(program, inputs: inputs, sizes: bound)
+            case (.jit, let d?, nil): outputs = try DeviceRunner(d, name: entry.name).run(inputs: inputs, sizes: bound)
+            case (.jit, nil, nil): outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
             }
             let types = program.outputs.map(\.type)
             for (i, t) in outputs.enumerated() {

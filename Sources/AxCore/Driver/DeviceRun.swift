@@ -33,10 +33,13 @@ public final class DeviceRunner: @unchecked Sendable {
 
     /// Runs the devices `first ..< first + local` of `devices` (all of them when `transport` is nil) on the entry's
     /// whole `inputs` (as bound for the entry's program, `sizes` its size bindings). Returns the outputs stacked along
-    /// their out axes, as the entry's program computes them (for devices of other processes, zeros; `gather`
-    /// fills them in). `timing` receives each device's kernel time in seconds.
+    /// their out axes, as the entry's program computes them (for devices of other processes, zeros unless gathered).
+    /// `timing` receives each device's kernel time in seconds.
+    /// With a `transport`, `gather(mine, bytes, all)` collects each output's slices of every process (`bytes` of them
+    /// here at `mine`) into `all`, in process order, on rank 0.
     public func run(inputs: [Tensor], sizes: [String: Int], transport: UnsafePointer<ax_transport>? = nil,
-                    first: Int = 0, local: Int? = nil, timing: ((Int, Double) -> Void)? = nil) throws -> [Tensor] {
+                    first: Int = 0, local: Int? = nil, timing: ((Int, Double) -> Void)? = nil,
+                    gather: ((UnsafeRawPointer, Int, UnsafeMutableRawPointer) throws -> Void)? = nil) throws -> [Tensor] {
         let devices = deviceCount(inputs)
         let local = local ?? devices
         try check(devices: devices, perProcess: local)
@@ -87,17 +90,23 @@ public final class DeviceRunner: @unchecked Sendable {
         if rc == 1 { throw Diagnostic("kernel '\(kernel.name)' rejected the sizes \(sizesDescription(bound)) (code 1)") }
         if rc != 0 { throw Diagnostic("kernel '\(kernel.name)' failed on \(devices) devices (code \(rc))") }
         if let timing { for (k, t) in call.seconds.enumerated() { timing(first + k, t) } }
-        // Outputs not stacked along their leading axis: each device's slice copied into place (device 0's alone for
-        // an out axis of None).
-        for (k, a) in p.outputs.enumerated() where map.outAxes[k] != 0 {
-            let bytes = (a.type.elementCount(bound) ?? 0) * a.type.dtype.byteSize
-            for d in first..<(first + local) {
-                let src = UnsafeRawPointer(call.outputs[d - first][k])
-                guard let ax = map.outAxes[k] else {
-                    if d == 0 { memcpy(outBases[k], src, bytes) }
-                    continue
-                }
-                unslice(src, into: outBases[k], shape: outShapes[k], bytes: a.type.dtype == .bool ? 1 : a.type.dtype.byteSize, axis: ax, index: d)
+        // Each output's device slices put in place: this process's own (those along a leading axis are there already),
+        // or with `gather` every process's (rank 0 receives them all).
+        for (k, a) in p.outputs.enumerated() {
+            let per = (a.type.elementCount(bound) ?? 0) * a.type.dtype.byteSize
+            var slice: (Int) -> UnsafeRawPointer = { UnsafeRawPointer(call.outputs[$0 - first][k]) }
+            var range = first..<(first + local)
+            if let gather {
+                let mine = try alloc(local * per, "output slices"), all = try alloc(devices * per, "gathered outputs")
+                for d in range { memcpy(mine + (d - first) * per, call.outputs[d - first][k], per) }
+                try gather(mine, local * per, all)
+                slice = { UnsafeRawPointer(all + $0 * per) }
+                range = 0..<devices
+            } else if map.outAxes[k] == 0 { continue }
+            for d in range {
+                if let ax = map.outAxes[k] {
+                    unslice(slice(d), into: outBases[k], shape: outShapes[k], bytes: a.type.dtype == .bool ? 1 : a.type.dtype.byteSize, axis: ax, index: d)
+                } else if d == 0 { memcpy(outBases[k], slice(d), per) }
             }
         }
         return withExtendedLifetime(owned) {
