@@ -124,10 +124,12 @@ import Testing
         #expect(try DeviceRunner(map, name: "p_scatter").kernel.source.contains("ax_coll->devices != 3) return 2;"))
     }
 
-    /// The ax_collectives declaration of the runtime's header is the one the kernels are compiled against.
+    /// The ax_collectives declaration of the runtime's header is the one the kernels are compiled against, and its
+    /// ax_transport the one the MPI glue is compiled against.
     @Test func runtimeHeaderDeclaresTheSameTable() throws {
         let header = try String(contentsOf: repoRoot.appendingPathComponent("Sources/AxRuntime/include/axdevices.h"), encoding: .utf8)
         #expect(header.contains(collectivesTableC))
+        #expect(header.contains(transportDeclC), "the MPI glue's ax_transport differs from axdevices.h's")
     }
 
     /// The in-process collectives (axdevices.c) under ThreadSanitizer: 8 devices, each collective in each dtype many

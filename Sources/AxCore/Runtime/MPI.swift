@@ -122,19 +122,18 @@ static ax_transport ax_mpi_transport_value = {0, ax_t_all_reduce, ax_t_all_gathe
 const ax_transport *ax_mpi_transport(void) { return &ax_mpi_transport_value; }
 """
 
-/// The declaration of `ax_transport` (from axdevices.h) for the glue.
-let transportDeclC: String = {
-    """
-    typedef struct ax_transport ax_transport;
-    struct ax_transport {
-        void *state;
-        int (*all_reduce)(const ax_transport *x, int op, int dtype, const void *const *ins, int32_t local, void *out, int64_t count);
-        int (*all_gather)(const ax_transport *x, const void *const *ins, int32_t local, void *out, int64_t bytes);
-        int (*exchange)(const ax_transport *x, int32_t first, int32_t local, const void *const *ins, void *const *outs,
-                        const int32_t *from, const int32_t *to, int64_t bytes);
-    };
-    """
-}()
+/// The declaration of `ax_transport` for the glue: Sources/AxRuntime/include/axdevices.h's (a test checks it).
+let transportDeclC = """
+typedef struct ax_transport ax_transport;
+struct ax_transport {
+    void *state;
+    int (*all_reduce)(const ax_transport *x, int op, int dtype, const void *const *ins, int32_t local, void *out, int64_t count);
+    int (*all_gather)(const ax_transport *x, const void *const *ins, int32_t local, void *out, int64_t bytes);
+    int (*exchange)(const ax_transport *x, int32_t first, int32_t local, const void *const *ins, void *const *outs,
+                    const int32_t *from, const int32_t *to, int64_t bytes);
+};
+
+"""
 
 /// An MPI job this process belongs to (`--distributed mpi`): MPI loaded and initialized, its transport ready.
 public final class MPISession: @unchecked Sendable {

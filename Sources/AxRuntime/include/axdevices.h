@@ -24,17 +24,18 @@ struct ax_collectives {
 };
 #endif
 
-/* Collectives between processes, called by one thread of each process (its first device's, the thread that called
-   ax_devices_run): `ins` are the operands of the process's `local` devices in device order. */
+/* Collectives between processes (Sources/AxCore/Runtime/MPI.swift implements them over MPI; its transportDeclC is
+   this declaration, checked by a test), called by one thread of each process (its first device's, the thread that
+   called ax_devices_run); `ins` are the operands of the process's `local` devices in device order.
+   all_reduce: out = the reduction over every device of every process (in device order or not: the transport's choice).
+   all_gather: out = every device's `bytes` bytes, in device order.
+   exchange: for each local device k (global index first + k), sends ins[k] to device to[k] and receives outs[k] from
+   device from[k] when that device is in another process (the team copies between its own devices). */
 typedef struct ax_transport ax_transport;
 struct ax_transport {
     void *state;
-    /* out = the reduction over every device of every process, in device order or not (the transport's choice) */
     int (*all_reduce)(const ax_transport *x, int op, int dtype, const void *const *ins, int32_t local, void *out, int64_t count);
-    /* out = every device's `bytes` bytes, in device order */
     int (*all_gather)(const ax_transport *x, const void *const *ins, int32_t local, void *out, int64_t bytes);
-    /* for each local device k (global index first + k): sends ins[k] to device to[k] and receives outs[k] from
-       device from[k] when that device is in another process (local transfers are done by the team) */
     int (*exchange)(const ax_transport *x, int32_t first, int32_t local, const void *const *ins, void *const *outs,
                     const int32_t *from, const int32_t *to, int64_t bytes);
 };
