@@ -212,7 +212,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("size"), help: "n=100000: size variables.") var sizes: [String] = []
     @Option(help: "Seed for random inputs.") var seed: UInt64 = 0
     @Option(help: "Timed runs after one warm-up.") var runs: Int = 10
-    @Option(help: "Comma-separated modes: jit,eager,loop (default: all that apply).") var modes: String?
+    @Option(help: "Comma-separated modes: jit,eager,loop,devices (default: all that apply).") var modes: String?
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write a bar chart (SVG).") var plot: String?
     @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
@@ -259,6 +259,10 @@ struct Bench: ParsableCommand {
             print(String(format: "%-6@ %11.3f %12.3f %9.3f %13.3g %7.2f %12.1f", m.rawValue as NSString, t.firstMs, t.medianMs, t.minMs,
                          eps, gbs, Double(t.peakRSSBytes ?? 0) / 1e6))
         }
+        if let d = r.devices {
+            print("devices: \(d.perDeviceMs.count); kernel median ms per device: " + d.perDeviceMs.map { String(format: "%.3f", $0) }.joined(separator: " ")
+                  + String(format: "; collectives %.1f%% of device time", 100 * d.collectivesShare))
+        }
         if let jit = r.modes.first(where: { $0.0 == .jit })?.1 {
             for (m, t) in r.modes where m != .jit {
                 let ratio = t.medianMs / jit.medianMs
@@ -277,7 +281,7 @@ struct Bench: ParsableCommand {
 /// Parses `jit,eager,loop`.
 func parseModes(_ text: String) throws -> [BenchMode] {
     try text.split(separator: ",").map {
-        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, eager, loop") }
+        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, eager, loop, devices") }
         return m
     }
 }

@@ -34,11 +34,12 @@ public final class DeviceRunner: @unchecked Sendable {
     /// Runs the devices `first ..< first + local` of `devices` (all of them when `transport` is nil) on the entry's
     /// whole `inputs` (as bound for the entry's program, `sizes` its size bindings). Returns the outputs stacked along
     /// their out axes, as the entry's program computes them (for devices of other processes, zeros unless gathered).
-    /// `timing` receives each device's kernel time in seconds.
+    /// `timing(device, kernel, collectives)` receives each device's kernel time and the part of it spent in the
+    /// collectives (waiting for the other devices included), in seconds.
     /// With a `transport`, `gather(mine, bytes, all)` collects each output's slices of every process (`bytes` of them
     /// here at `mine`) into `all`, in process order, on rank 0.
     public func run(inputs: [Tensor], sizes: [String: Int], transport: UnsafePointer<ax_transport>? = nil,
-                    first: Int = 0, local: Int? = nil, timing: ((Int, Double) -> Void)? = nil,
+                    first: Int = 0, local: Int? = nil, timing: ((Int, Double, Double) -> Void)? = nil,
                     gather: ((UnsafeRawPointer, Int, UnsafeMutableRawPointer) throws -> Void)? = nil) throws -> [Tensor] {
         let devices = deviceCount(inputs)
         let local = local ?? devices
@@ -89,7 +90,7 @@ public final class DeviceRunner: @unchecked Sendable {
         if rc == -1 { throw Diagnostic("pmap: cannot start \(local) device threads") }
         if rc == 1 { throw Diagnostic("kernel '\(kernel.name)' rejected the sizes \(sizesDescription(bound)) (code 1)") }
         if rc != 0 { throw Diagnostic("kernel '\(kernel.name)' failed on \(devices) devices (code \(rc))") }
-        if let timing { for (k, t) in call.seconds.enumerated() { timing(first + k, t) } }
+        if let timing { for k in 0..<local { timing(first + k, call.seconds[k], call.timed[k].seconds) } }
         // Each output's device slices put in place: this process's own (those along a leading axis are there already),
         // or with `gather` every process's (rank 0 receives them all).
         for (k, a) in p.outputs.enumerated() {
@@ -117,24 +118,71 @@ public final class DeviceRunner: @unchecked Sendable {
 
 /// What each device's thread reads: the kernel and its per-device arguments (written before the threads start).
 private final class DeviceCall {
-    let kernel: CompiledKernel, sizes: [Int64], first: Int, timed: Bool
+    let kernel: CompiledKernel, sizes: [Int64], first: Int, isTimed: Bool
     var inputs: [[UnsafeRawPointer]] = [], outputs: [[UnsafeMutableRawPointer]] = [], scratch: [UnsafeMutableRawPointer?] = []
     /// Each device's kernel time (written by its own thread only).
-    var seconds: [Double]
+    let seconds: UnsafeMutableBufferPointer<Double>
+    /// Each device's timing table, which forwards to its own table (written by its own thread only).
+    let timed: UnsafeMutableBufferPointer<TimedTable>
     init(kernel: CompiledKernel, sizes: [Int64], first: Int, timed: Bool) {
-        self.kernel = kernel; self.sizes = sizes; self.first = first; self.timed = timed
-        seconds = Array(repeating: 0, count: 256)
+        self.kernel = kernel; self.sizes = sizes; self.first = first; isTimed = timed
+        seconds = .allocate(capacity: maxDevices)
+        seconds.initialize(repeating: 0)
+        self.timed = .allocate(capacity: maxDevices)
     }
+    deinit { seconds.deallocate(); timed.deallocate() }
+}
+
+/// A collectives table that times each call of the table it forwards to (`axc bench`'s collectives share). Its
+/// first field is the table the kernel receives, whose context points back here.
+struct TimedTable {
+    var table: ax_collectives
+    var inner: UnsafePointer<ax_collectives>
+    var seconds: Double
+}
+
+/// The TimedTable of a table `t` that one made.
+private func timedTable(_ t: UnsafePointer<ax_collectives>?) -> UnsafeMutablePointer<TimedTable> {
+    t!.pointee.context!.assumingMemoryBound(to: TimedTable.self)
+}
+
+/// `body(inner table)` timed into the TimedTable of `t`.
+private func timedCall(_ t: UnsafePointer<ax_collectives>?, _ body: (UnsafePointer<ax_collectives>) -> Int32) -> Int32 {
+    let w = timedTable(t)
+    let start = monotonicSeconds()
+    let rc = body(w.pointee.inner)
+    w.pointee.seconds += monotonicSeconds() - start
+    return rc
+}
+
+private let timedAllReduce: @convention(c) (UnsafePointer<ax_collectives>?, Int32, Int32, UnsafeRawPointer?, UnsafeMutableRawPointer?, Int64) -> Int32 = {
+    t, op, dtype, x, out, n in timedCall(t) { $0.pointee.all_reduce($0, op, dtype, x, out, n) }
+}
+private let timedAllGather: @convention(c) (UnsafePointer<ax_collectives>?, UnsafeRawPointer?, UnsafeMutableRawPointer?, Int64) -> Int32 = {
+    t, x, out, bytes in timedCall(t) { $0.pointee.all_gather($0, x, out, bytes) }
+}
+private let timedPermute: @convention(c) (UnsafePointer<ax_collectives>?, UnsafeRawPointer?, UnsafeMutableRawPointer?, Int64, Int32, Int32) -> Int32 = {
+    t, x, out, bytes, from, to in timedCall(t) { $0.pointee.permute($0, x, out, bytes, from, to) }
 }
 
 /// A device's thread: its kernel on its arguments, with its table.
 private let deviceBody: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<ax_collectives>?) -> Int32 = { arg, table in
     let call = Unmanaged<DeviceCall>.fromOpaque(arg!).takeUnretainedValue()
     let d = Int(table!.pointee.device) - call.first
-    let start = call.timed ? monotonicSeconds() : 0
+    guard call.isTimed else {
+        return call.kernel.callRaw(sizes: call.sizes, inputs: call.inputs[d], outputs: call.outputs[d], scratch: call.scratch[d],
+                                   table: UnsafeRawPointer(table))
+    }
+    let w = call.timed.baseAddress! + d
+    w.initialize(to: TimedTable(table: table!.pointee, inner: table!, seconds: 0))
+    w.pointee.table.context = UnsafeMutableRawPointer(w)
+    w.pointee.table.all_reduce = timedAllReduce
+    w.pointee.table.all_gather = timedAllGather
+    w.pointee.table.permute = timedPermute
+    let start = monotonicSeconds()
     let rc = call.kernel.callRaw(sizes: call.sizes, inputs: call.inputs[d], outputs: call.outputs[d], scratch: call.scratch[d],
-                                 table: UnsafeRawPointer(table))
-    if call.timed { call.seconds.withUnsafeMutableBufferPointer { $0[d] = monotonicSeconds() - start } }
+                                 table: UnsafeRawPointer(w))
+    call.seconds[d] = monotonicSeconds() - start
     return rc
 }
 

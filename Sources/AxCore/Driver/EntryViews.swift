@@ -21,6 +21,8 @@ extension Elaborator {
         guard case .vmap(let f, let inAxes, let outAxes, let axisSize, _, let range) = fv, axisSize == nil else { return nil }
         let sizeName = vmapSizeNames(fv, used: sizeVars(of: fv)).first ?? "n"
         let inner = try programFor(f, sizeNames: Array(vmapSizeNames(fv, used: sizeVars(of: fv)).dropFirst()))
+        // A function whose collectives need the map (pmap, vmap with axis_name) has no per-example kernel.
+        guard !inner.eqns.contains(where: { $0.prim.rules.axisName != nil }) else { return nil }
         let ins = try flattenInAxes(inAxes, inner, describe(f), at: range)
         let outs = try flattenOutAxes(outAxes, inner, at: range)
         let leading = zip(ins, inner.inputs).allSatisfy { a, v in a == nil || a == 0 || a == -(v.type.rank + 1) }
