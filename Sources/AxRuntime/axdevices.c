@@ -112,7 +112,20 @@ static int ax_team_all_reduce(const ax_collectives *c, int op, int dtype, const 
     t->out[me] = out;
     ax_team_barrier(t);
     if (!t->transport) {
-        ax_devices_reduce(op, dtype, t->in, t->local, out, count);
+        /* Each device reduces its share of the elements (every element still in device order) into its own out,
+           then copies the others' shares from their outs: each device reads about 2 * count elements, not
+           devices * count. */
+        int64_t size = ax_devices_dtype_bytes(dtype), d, lo, hi;
+        const void *srcs[AX_MAX_LOCAL];
+        for (d = 0; d < t->local; d++) srcs[d] = (const char *)t->in[d] + (count * me / t->local) * size;
+        lo = count * me / t->local; hi = count * (me + 1) / t->local;
+        ax_devices_reduce(op, dtype, srcs, t->local, (char *)out + lo * size, hi - lo);
+        ax_team_barrier(t);
+        for (d = 0; d < t->local; d++) {
+            if (d == me) continue;
+            lo = count * d / t->local; hi = count * (d + 1) / t->local;
+            memcpy((char *)out + lo * size, (const char *)t->out[d] + lo * size, (size_t)((hi - lo) * size));
+        }
     } else {
         if (me == 0) t->rc = t->transport->all_reduce(t->transport, op, dtype, t->in, t->local, out, count);
         ax_team_barrier(t);

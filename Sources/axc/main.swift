@@ -215,6 +215,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Comma-separated modes: jit,eager,loop,devices (default: all that apply).") var modes: String?
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write a bar chart (SVG).") var plot: String?
+    @Option(help: "mpi: time a pmap entry's devices over the processes of `mpirun -np P axc bench ...` (rank 0 prints).")
+    var distributed: String?
+    @Option(name: .customLong("mpi-reduce"), help: "ordered | allreduce, as for run") var mpiReduce: String = "ordered"
     @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
     var strictDTypes = false
 
@@ -222,13 +225,25 @@ struct Bench: ParsableCommand {
         try validateArgs(args)
         try validateSizes(sizes)
         guard runs >= 1 && runs <= 100_000 else { throw ValidationError("--runs must be between 1 and 100000") }
+        if let d = distributed, d != "mpi" { throw ValidationError("--distributed must be mpi") }
+        if MPIReduce(rawValue: mpiReduce) == nil { throw ValidationError("--mpi-reduce must be ordered or allreduce") }
         if let m = modes { _ = try parseModes(m) }
     }
 
     func run() throws {
+        var mpi: MPISession? = nil
+        do { try run(&mpi) } catch { mpi?.abort((error as? ExitCode)?.rawValue ?? 1); throw error }
+        mpi?.finalize()
+    }
+
+    func run(_ mpi: inout MPISession?) throws {
+        if distributed != nil { try reporting(nil, path: file) { mpi = try MPISession(reduce: MPIReduce(rawValue: mpiReduce)!) } }
         let s = try load(file)
-        try reporting(s.file, path: file) {
+        try reporting(s.file, path: file) { [mpi] in
             var req = BenchRequest(fn: fn)
+            req.mpi = mpi
+            try mpi?.agree(on: [s.file.text, fn, args.sorted().joined(separator: " "), sizes.sorted().joined(separator: " "), "\(seed)",
+                                "\(runs)", modes ?? ""].joined(separator: "\u{0}"))
             req.args = try parseArgs(args)
             var sz = try parseSizes(sizes)
             let usesFiles = req.args.values.contains { if case .npy = $0 { return true }; return false }
@@ -241,6 +256,7 @@ struct Bench: ParsableCommand {
             req.runs = runs
             req.modes = try modes.map(parseModes)
             let report = try benchmark(s.file, req)
+            if let mpi, mpi.rank != 0 { return }
             if json { print(report.json) } else { printReport(report) }
             if let path = plot {
                 try writing(path) { try report.svg.write(toFile: path, atomically: true, encoding: .utf8) }

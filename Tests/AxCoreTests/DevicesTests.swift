@@ -99,6 +99,30 @@ import Testing
         }
     }
 
+    /// make bench's data-parallel step (bench/data_parallel.ax): with equal shards, every device's averaged gradient is
+    /// Samples/mlp.ax's mean gradient of the whole batch.
+    @Test func dataParallelStepIsTheMeanGradient() throws {
+        let dp = try CompilerSession(path: repoRoot.appendingPathComponent("bench/data_parallel.ax").path)
+        let mlp = try CompilerSession(path: repoRoot.appendingPathComponent("Samples/mlp.ax").path)
+        let (count, shard) = (2, 3)
+        var rng = SeededRandom(seed: 7)
+        func random(_ shape: [Int], scale: Double) -> Tensor {
+            Tensor(.f32, shape: shape, doubles: (0..<shape.reduce(1, *)).map { _ in (Double(rng.next() % 2001) / 1000 - 1) * scale })
+        }
+        let params = [random([784, 128], scale: 0.05), random([128], scale: 0.1), random([128, 10], scale: 0.05), random([10], scale: 0.1)]
+        let xs = random([count, shard, 784], scale: 1), ys = random([count, shard, 10], scale: 1)
+        let got = try devices(dp, "data_parallel_grad", params + [xs, ys])
+        let whole = [Tensor(shape: [count * shard, 784], storage: xs.storage), Tensor(shape: [count * shard, 10], storage: ys.storage)]
+        let want = try vmapKernel(mlp, "mean_grad", params + whole)
+        for (k, w) in want.enumerated() {
+            let g = got[k].doubles, n = w.count
+            for d in 0..<count {
+                expectClose(Tensor(.f64, shape: w.shape, doubles: Array(g[(d * n)..<((d + 1) * n)])), Tensor(.f64, shape: w.shape, doubles: w.doubles),
+                            rtol: 1e-4, atol: 1e-6, "gradient leaf \(k), device \(d)")
+            }
+        }
+    }
+
     @Test func unmappedArgumentsAndNoAxisName() throws {
         let s = try session()
         let x = ints(.f32, [5, 3], seed: 7), c = Tensor(scalar: 3, .f32)

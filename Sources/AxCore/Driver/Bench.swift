@@ -110,6 +110,8 @@ public struct BenchRequest: Sendable {
     public var modes: [BenchMode]?
     /// `.npy` inputs must have the leaves' exact dtypes (no conversion at the door).
     public var strictDTypes = false
+    /// Mode `devices` over the processes of this MPI job (`--distributed mpi`); only mode `devices` runs.
+    public var mpi: MPISession? = nil
     public init(fn: String) { self.fn = fn }
 }
 
@@ -144,7 +146,10 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     // The per-example loop compiles a second kernel: only when its mode may run.
     let loop = req.modes.map({ $0.contains(.loop) }) ?? true ? try loopProgram(session.module, req.fn) : nil
     // Peak RSS only grows, so modes run from the leanest (jit) to the hungriest (eager).
-    let modes = (req.modes ?? ((runner == nil ? [] : [.devices]) + (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])))
+    if req.mpi != nil, runner == nil || (req.modes.map { $0 != [.devices] } ?? false) {
+        throw Diagnostic("--distributed mpi times a pmap entry (pmap(f) or jit(pmap(f))) in mode devices only")
+    }
+    let modes = (req.mpi != nil ? [.devices] : req.modes ?? ((runner == nil ? [] : [.devices]) + (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])))
         .sorted { rank($0) < rank($1) }
     func rank(_ m: BenchMode) -> Int { [.jit, .devices, .loop, .eager].firstIndex(of: m)! }
     var results: [(BenchMode, ModeTimes)] = []
@@ -176,7 +181,9 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
             var kernelS: [[Double]] = [], collS: [[Double]] = []
             var times = try timeRuns(runs: req.runs) {
                 var k: [Int: Double] = [:], c: [Int: Double] = [:]
-                _ = try runner.run(inputs: inputs, sizes: sizes) { d, ks, cs in k[d] = ks; c[d] = cs }
+                let timing: (Int, Double, Double) -> Void = { d, ks, cs in k[d] = ks; c[d] = cs }
+                if let mpi = req.mpi { _ = try mpi.run(runner, inputs: inputs, sizes: sizes, timing: timing) }
+                else { _ = try runner.run(inputs: inputs, sizes: sizes, timing: timing) }
                 kernelS.append(k.keys.sorted().map { k[$0]! }); collS.append(c.keys.sorted().map { c[$0]! })
             }
             times.peakRSSBytes = peakRSSBytes()

@@ -207,13 +207,15 @@ public final class MPISession: @unchecked Sendable {
 
     /// Runs this process's share of the devices of `runner` and gathers the outputs on rank 0 (other ranks get
     /// outputs too, holding only their own devices' slices). The mapped size must be a multiple of the process count.
-    public func run(_ runner: DeviceRunner, inputs: [Tensor], sizes: [String: Int]) throws -> [Tensor] {
+    /// `timing` as `DeviceRunner.run`'s, for this process's devices.
+    public func run(_ runner: DeviceRunner, inputs: [Tensor], sizes: [String: Int],
+                    timing: ((Int, Double, Double) -> Void)? = nil) throws -> [Tensor] {
         let devices = runner.deviceCount(inputs)
         guard devices % ranks == 0, devices > 0 else {
             throw Diagnostic("--distributed mpi: the mapped size \(devices) is not a multiple of the \(ranks) processes (each runs the same number of devices)")
         }
         let local = devices / ranks
-        return try runner.run(inputs: inputs, sizes: sizes, transport: transport, first: rank * local, local: local) { mine, bytes, all in
+        return try runner.run(inputs: inputs, sizes: sizes, transport: transport, first: rank * local, local: local, timing: timing) { mine, bytes, all in
             let rc = self.gatherFn(mine, Int64(bytes), all)
             if rc != 0 { throw Diagnostic("--distributed mpi: gathering the outputs on rank 0 failed (code \(rc))") }
         }
