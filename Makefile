@@ -38,7 +38,7 @@ test: deps deps-mpi
 
 # JAX and axc side by side (bench/run.py, docs/performance.md): installs jax with pip when it is missing,
 # builds the release axc and prints one table. Takes several minutes (the outer-sum workload is large).
-bench:
+bench: deps-mpi
 	@if ! python3 -c "import jax" 2>/dev/null; then \
 	  echo "installing jax with pip"; \
 	  python3 -m pip install --quiet jax || python3 -m pip install --quiet --break-system-packages jax; \
