@@ -362,7 +362,8 @@ final class KernelEmitter {
 
         var docs: [(String, String)] = []
         if let d = device {
-            docs.append(("ax_coll", "the collectives table of this device over the axis '\(d.name)' (its device count is `\(d.countVar)`)"))
+            docs.append(("ax_coll", "the collectives table of this device over the axis '\(d.name)'"
+                         + (p.sizeVars.contains(d.countVar) ? " (its device count is the size `\(d.countVar)`)" : "")))
         }
         for s in p.sizeVars where s != device?.countVar { docs.append((sizeNames[s]!, "size variable `\(s)` (>= 0)")) }
         for (k, v) in p.inputs.enumerated() { docs.append((inputNames[k], "input `\(p.inputLeafNames[k])`: \(v.type)")) }

@@ -43,7 +43,8 @@ public func emitStandalone(entries: [(name: String, graph: KernelGraph, chain: S
         }
         if let d = k.device {
             h += " * A device kernel: call it once per device, each call on its own thread or process with its own table and\n"
-            h += " * that device's slices of the mapped inputs and outputs; the scratch size takes the device count `\(d.countVar)`.\n"
+            h += " * that device's slices of the mapped inputs and outputs"
+            h += k.k.scratchPrototype.contains("int64_t \(d.countVar)") ? "; the scratch size takes the device count `\(d.countVar)`.\n" : ".\n"
             h += " * Arguments: the collectives table, sizes (int64_t), input leaves (const, row-major, contiguous), outputs, scratch.\n"
         } else {
             h += " * Arguments: sizes first (int64_t), then input leaves (const, row-major, contiguous), then outputs, then scratch.\n"
