@@ -1,7 +1,7 @@
 // `--distributed mpi` end to end (docs/cli.md): every pmap entry of Samples/pmap.ax under `mpirun -np 2` and `-np 4`
 // on loopback gives the same bytes as the in-process run (ordered reductions), and a mapped size the processes do not
 // divide, processes that disagree, and a non-pmap entry are clear errors, never a hang. Skipped (a known issue) when
-// Open MPI is not installed; `make test` installs it.
+// Open MPI is not installed; `make test` installs it. Also `axc run` of a pmap entry without MPI.
 import Foundation
 import Testing
 @testable import AxCore
@@ -57,6 +57,19 @@ import Testing
         #expect(rc == 0, "\(out)")
         let want = try readNPY(path: dir.path("one/out0.npy")), got = try readNPY(path: dir.path("all/out0.npy"))
         expectClose(got, want, rtol: 1e-5, atol: 1e-6, "allreduce mode")
+    }
+
+    /// Without --distributed: one thread per device, the same numbers as op by op, and the device limit's error.
+    @Test func runsOnThreadsWithoutMPI() throws {
+        let dir = try TempDir()
+        let dev = try CLITests.axc(["run", MPITests.sample, "--fn", "normalized", "--size", "n=5", "--out", dir.path("dev")])
+        let eager = try CLITests.axc(["run", MPITests.sample, "--fn", "normalized", "--size", "n=5", "--mode", "eager", "--out", dir.path("eager")])
+        #expect(dev.status == 0 && eager.status == 0, "\(dev)\n\(eager)")
+        expectClose(try readNPY(path: dir.path("dev/out0.npy")), try readNPY(path: dir.path("eager/out0.npy")), rtol: 1e-6, atol: 1e-7, "devices vs eager")
+        let big = try CLITests.axc(["run", MPITests.sample, "--fn", "normalized", "--size", "n=300"])
+        #expect(big.status == 1 && big.stderr.contains("300 devices in one process, at most 256"), "\(big)")
+        let notPmap = try CLITests.axc(["run", MPITests.sample, "--fn", "normalized", "--size", "n=4", "--distributed", "fast"])
+        #expect(notPmap.status == 2, "\(notPmap)")
     }
 
     @Test func errorsEndTheJob() throws {
