@@ -149,15 +149,22 @@ struct Run: ParsableCommand {
             let program = lowered.optimized
             let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed,
                                                  strictDTypes: strictDTypes)
+            // A device count the program cannot use is reported at the pmap entry.
+            func atEntry<T>(_ body: () throws -> T) throws -> T {
+                do { return try body() } catch var d as Diagnostic {
+                    if d.range == nil { d.range = entry.range }
+                    throw d
+                }
+            }
             let outputs: [Tensor]
             switch (m, devices, mpi) {
             case (.jit, let d?, let mpi?):
                 try mpi.agree(on: [s.file.text, fn, args.sorted().joined(separator: " "), sizes.sorted().joined(separator: " "), "\(seed)"].joined(separator: "\u{0}"))
-                outputs = try mpi.run(DeviceRunner(d, name: entry.name), inputs: inputs, sizes: bound)
+                outputs = try atEntry { try mpi.run(DeviceRunner(d, name: entry.name), inputs: inputs, sizes: bound) }
                 if mpi.rank != 0 { return }
             case (_, _, _?): throw Diagnostic("--distributed mpi runs a pmap entry (pmap(f) or jit(pmap(f))) in jit mode; '\(fn)' is \(entry.chain)")
             case (.eager, _, nil): outputs = try evaluate(program, inputs: inputs, sizes: bound)
-            case (.jit, let d?, nil): outputs = try DeviceRunner(d, name: entry.name).run(inputs: inputs, sizes: bound)
+            case (.jit, let d?, nil): outputs = try atEntry { try DeviceRunner(d, name: entry.name).run(inputs: inputs, sizes: bound) }
             case (.jit, nil, nil): outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
             }
             let types = program.outputs.map(\.type)
