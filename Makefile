@@ -23,7 +23,8 @@ deps:
 deps-mpi:
 	@if ! command -v mpirun >/dev/null || ! command -v mpicc >/dev/null; then \
 	  echo "installing openmpi-bin and libopenmpi-dev with apt-get"; \
-	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin libopenmpi-dev \
+	    || echo "could not install Open MPI: the MPI tests record a known issue and skip"; \
 	fi
 
 build: deps
