@@ -115,3 +115,36 @@ private let compilers: [String] = ["cc", "clang"].filter { findTool([$0]) != nil
         }
     }
 }
+
+/// Samples/embed/pmap_threads.c: Samples/pmap.ax's device kernels on pthreads with the program's own collectives table,
+/// checked against the in-process device run (DeviceRunner) on the inputs the program writes, as `make embed-demo` does.
+@Suite struct EmbedDevicesTests {
+    @Test func pmapThreadsProgramMatchesTheInProcessRun() throws {
+        let cc = try #require(findTool(["cc", "gcc", "clang"]))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-embed-pmap-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let session = try CompilerSession(path: embedRoot.appendingPathComponent("Samples/pmap.ax").path)
+        let (c, h) = try session.standalone(["step", "spreads", "halo_grads"], sourceHash: "test", headerName: "pmap_kernels.h", prefix: "pm_")
+        try c.write(to: dir.appendingPathComponent("pmap_kernels.c"), atomically: true, encoding: .utf8)
+        try h.write(to: dir.appendingPathComponent("pmap_kernels.h"), atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("pmap_threads").path
+        let (brc, bout) = try runProcess(cc, strictFlags + ["-I", dir.path, embedRoot.appendingPathComponent("Samples/embed/pmap_threads.c").path,
+                                                            dir.appendingPathComponent("pmap_kernels.c").path, "-o", exe, "-lpthread", "-lm"])
+        try #require(brc == 0, "building pmap_threads:\n\(bout)")
+        let (irc, iout) = try runProcess(exe, ["inputs", dir.path])
+        try #require(irc == 0, "pmap_threads inputs:\n\(iout)")
+        for (entry, args) in [("step", ["w": "w", "x": "x", "y": "y"]), ("spreads", ["x": "xs"]), ("halo_grads", ["x": "xh"])] {
+            let map = try #require(try session.deviceMap(entry))
+            let npy = args.mapValues { ArgValue.npy(dir.appendingPathComponent("pm_\($0).npy").path) }
+            let (inputs, sizes) = try bindInputs(try session.lower(entry, to: .optimized).optimized, args: npy, sizes: [:], seed: 0)
+            let out = try DeviceRunner(map, name: entry).run(inputs: inputs, sizes: sizes)
+            let refDir = dir.appendingPathComponent("ref_\(entry)")
+            try FileManager.default.createDirectory(at: refDir, withIntermediateDirectories: true)
+            try writeNPY(out[0], path: refDir.appendingPathComponent("out0.npy").path)
+        }
+        let (rc, out) = try runProcess(exe, ["check", dir.path])
+        #expect(rc == 0 && out.contains("all checks passed"), "pmap_threads check:\n\(out)")
+    }
+}

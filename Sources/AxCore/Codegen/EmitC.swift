@@ -5,7 +5,7 @@
 /// The kernel C for libtcc: a prelude of typedefs and prototypes (no `#include`), then the kernel.
 public func emitC(_ g: KernelGraph, name: String) -> String {
     let k = emitKernel(g, name: name)
-    return tccPrelude + "\n" + k.text
+    return tccPrelude + "\n" + (g.device == nil ? "" : collectivesTableC) + k.text
 }
 
 /// Typedefs and prototypes that replace `#include` for libtcc (every symbol is registered by the host).
@@ -356,16 +356,23 @@ final class KernelEmitter {
     var subKernels: [String] = []
 
     func emit(name: String, isStatic: Bool = false) -> EmittedKernel {
+        // A device kernel takes the collectives table first and reads the device count from it, not from a size.
+        let device = g.device
         let sizeParams = p.sizeVars.map { "int64_t \(sizeNames[$0]!)" }
         let inParams = p.inputs.enumerated().map { "const \($0.element.type.dtype.cType) *\(inputNames[$0.offset])" }
         let outParams = p.outputs.enumerated().map { "\($0.element.type.dtype.cType) *\(outputNames[$0.offset])" }
-        let params = sizeParams + inParams + outParams + ["void *scratch"]
+        let kernelSizes = p.sizeVars.filter { $0 != device?.countVar }.map { "int64_t \(sizeNames[$0]!)" }
+        let params = (device == nil ? [] : ["const ax_collectives *ax_coll"]) + kernelSizes + inParams + outParams + ["void *scratch"]
         let linkage = isStatic ? "static " : ""
         let proto = "\(linkage)int \(name)(\(params.joined(separator: ", ")))"
         let scratchProto = "\(linkage)size_t \(name)_scratch_bytes(\(sizeParams.isEmpty ? "void" : sizeParams.joined(separator: ", ")))"
 
         var docs: [(String, String)] = []
-        for s in p.sizeVars { docs.append((sizeNames[s]!, "size variable `\(s)` (>= 0)")) }
+        if let d = device {
+            docs.append(("ax_coll", "the collectives table of this device over the axis '\(d.name)'"
+                         + (p.sizeVars.contains(d.countVar) ? " (its device count is the size `\(d.countVar)`)" : "")))
+        }
+        for s in p.sizeVars where s != device?.countVar { docs.append((sizeNames[s]!, "size variable `\(s)` (>= 0)")) }
         for (k, v) in p.inputs.enumerated() { docs.append((inputNames[k], "input `\(p.inputLeafNames[k])`: \(v.type)")) }
         for (k, a) in p.outputs.enumerated() { docs.append((outputNames[k], "output \(k): \(a.type)")) }
         docs.append(("scratch", "\(name)_scratch_bytes(...) bytes of scratch (may be NULL when that is 0)"))
@@ -391,6 +398,13 @@ final class KernelEmitter {
 
         // The kernel.
         lines = ["\(proto) {"]
+        if let d = device {
+            if let c = sizeNames[d.countVar] { line("int64_t \(c) = ax_coll->devices;") }
+            var bad = ["ax_coll->devices < 1"]
+            if let k = d.exactCount { bad.append("ax_coll->devices != \(k)") }
+            if d.minCount > 1 { bad.append("ax_coll->devices < \(d.minCount)") }
+            line("if (\(bad.joined(separator: " || "))) return 2;")
+        }
         for n in p.sizeVars { line("(void)\(sizeNames[n]!);") }
         for n in inputNames { line("(void)\(n);") }
         line("(void)scratch;")
@@ -407,6 +421,7 @@ final class KernelEmitter {
             + p.inputs.enumerated().map { ContextSlot(type: "const \($0.element.type.dtype.cType) *", name: inputNames[$0.offset]) }
             + p.outputs.enumerated().map { ContextSlot(type: "\($0.element.type.dtype.cType) *", name: outputNames[$0.offset]) }
             + g.scratch.enumerated().map { ContextSlot(type: "\($0.element.type.dtype.cType) *", name: "ax_s\($0.offset)") }
+            + (device == nil ? [] : [ContextSlot(type: "const ax_collectives *", name: "ax_coll")])
         let contextLine = lines.count
         var failure: Error? = nil
         for nest in g.nests {

@@ -46,6 +46,9 @@ public struct KernelGraph: Sendable {
     public var useCount: [Int: Int]
     /// Size variables, in order of the kernel's parameters.
     public var sizeVars: [String] { program.sizeVars }
+    /// For a device kernel (the per-device program of a pmap, Transforms/Devices.swift): its mapped axis, whose
+    /// collectives call the collectives table; nil for every other kernel.
+    public var device: DeviceAxis? = nil
 }
 
 /// Whether the shapes have the same element count (symbolically).
@@ -88,7 +91,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         let opsCheap = e.inputs.allSatisfy { $0.isLiteral || cheap.contains($0.variable!.id) }
         let opsIndexOnly = e.inputs.allSatisfy { $0.isLiteral || indexOnly.contains($0.variable!.id) }
         switch e.prim.rules.fusion {
-        case .reduction, .contraction, .cumulative, .loop: cheap.insert(e.out.id)
+        case .reduction, .contraction, .cumulative, .loop, .collective: cheap.insert(e.out.id)
         case .indexRemap:
             if opsCheap { cheap.insert(e.out.id) }  // iota has no operands: always cheap
             if opsIndexOnly { indexOnly.insert(e.out.id) }
@@ -138,7 +141,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         switch c.prim.rules.fusion {
         case .elementwise: sameIndex = c.out.type.shape == v.type.shape
         case .reduction: sameIndex = true
-        case .indexRemap, .contraction, .cumulative, .loop: sameIndex = false
+        case .indexRemap, .contraction, .cumulative, .loop, .collective: sameIndex = false
         }
         return (base.root, base.identity && sameIndex)
     }
@@ -219,7 +222,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         }
         switch e.prim.rules.fusion {
         case .reduction: nests.append((.reduce(e), [e]))
-        case .contraction, .cumulative: nests.append((.kernel(e), [e]))
+        case .contraction, .cumulative, .collective: nests.append((.kernel(e), [e]))
         case .loop:
             if let members = loopResults[e.out.id] { nests.append((.loop(members), members)) }
             else if !loopFollower.contains(e.out.id) { throw InternalError("fuse: loop result #\(e.out.id) outside its group") }
