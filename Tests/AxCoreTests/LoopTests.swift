@@ -87,6 +87,25 @@ def ten(x: f32[2]):
 
 def million(x: f32[2]):
     return fori_loop(0, 1000000, step, x)
+def add_row3(total: f32[3], x: f32[3]) -> (f32[3], f32[3]):
+    total = total + x
+    return total, total
+
+def per_device(xs: f32[5, 3]):
+    c, ys = scan(add_row3, zeros(3), xs)
+    return pmean(c, 'd'), ys
+
+def psum_step(c: f32[3], x: f32[3]):
+    c = c + psum(x, 'd')
+    return c, c
+
+def per_device_inner(xs: f32[5, 3]):
+    return scan(psum_step, zeros(3), xs)
+
+p_loop = pmap(per_device, axis_name='d')
+v_loop = vmap(per_device, axis_name='d')
+p_inner = pmap(per_device_inner, axis_name='d')
+v_inner = vmap(per_device_inner, axis_name='d')
 """
 
 private struct Rng {
@@ -204,5 +223,16 @@ private struct Rng {
             #expect(a == b, "\(name) jit")
             #expect(try evaluate(l.optimized, inputs: [xs], sizes: [:]) == evaluate(v.optimized, inputs: [xs], sizes: ["n": 10]), "\(name) eager")
         }
+    }
+
+    /// A pmap whose function scans: device kernels on threads with the loop inside, the named vmap's bits; with a
+    /// collective inside the loop body the pmap runs as that vmap.
+    @Test func loopsUnderPmap() throws {
+        let xs = Tensor(.f32, shape: [4, 5, 3], doubles: (0..<60).map { Double($0 % 7) - 3 })
+        let vmapped = try s.lower("v_loop").kernel!.run(inputs: [xs], sizes: ["n": 4])
+        let map = try #require(try s.deviceMap("p_loop"))
+        #expect(try DeviceRunner(map, name: "p_loop").run(inputs: [xs], sizes: ["n": 4]) == vmapped)
+        #expect(try s.deviceMap("p_inner") == nil)
+        #expect(try s.lower("p_inner").kernel!.run(inputs: [xs], sizes: ["n": 4]) == s.lower("v_inner").kernel!.run(inputs: [xs], sizes: ["n": 4]))
     }
 }
