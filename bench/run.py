@@ -7,6 +7,7 @@ bench/out/results.json. Usage: python3 bench/run.py [--axc PATH] [--only SUBSTRI
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -41,11 +42,74 @@ def fmt_ms(x):
     return "—" if x is None else (f"{x:.3g}" if x < 100 else f"{x:.0f}")
 
 
+BATCH = 512
+
+
+def axc_devices(axc, ax_file, entry, sizes, procs=None, extra=()):
+    """axc bench in mode devices: in-process, or over `procs` MPI processes (one device each)."""
+    cmd = [axc, "bench", ax_file, "--fn", entry, *[f"--size={k}={v}" for k, v in sizes.items()], "--json", "--runs", "10",
+           *extra]
+    if procs is None:
+        return run_json(cmd + ["--modes", "devices"])
+    mpirun = shutil.which("mpirun")
+    if not mpirun:
+        return {"error": ["no mpirun (make deps-mpi installs Open MPI)"]}
+    return run_json([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", str(procs), *cmd, "--distributed", "mpi"])
+
+
+def devices_section(axc):
+    """pmap's scaling: the data-parallel step and the all-reduce, printed as two tables; returns the raw results."""
+    def ms(r):
+        return r.get("modes", {}).get("devices", {}).get("median_ms")
+
+    def share(r):
+        return r.get("devices", {}).get("collectives_share")
+
+    out = {"step": [], "allreduce": []}
+    print(f"\ndata-parallel step (bench/data_parallel.ax: MLP mean gradient of {BATCH} examples, pmean over devices)")
+    hdr = f"{'how':32} {'devices':>7} {'median ms':>10} {'speedup':>8} {'efficiency':>10} {'collectives':>11}"
+    print(hdr)
+    print("-" * len(hdr))
+    for how, procs, extra in [("threads", None, ()), ("MPI ordered", True, ()),
+                              ("MPI allreduce", True, ("--mpi-reduce", "allreduce"))]:
+        base = None
+        for p in (1, 2, 4):
+            r = axc_devices(axc, "bench/data_parallel.ax", "data_parallel_grad", {"n": p, "m": BATCH // p},
+                            procs=p if procs else None, extra=extra)
+            t = ms(r)
+            base = t if p == 1 else base
+            out["step"].append({"how": how, "devices": p, "result": r})
+            sp = base / t if base and t else None
+            print(f"{how:32} {p:7d} {fmt_ms(t):>10} {(f'{sp:.2f}x' if sp else '-'):>8} "
+                  f"{(f'{100 * sp / p:.0f}%' if sp else '-'):>10} {(f'{100 * share(r):.0f}%' if share(r) is not None else '-'):>11}"
+                  + (f"  ({r['error']})" if "error" in r else ""), flush=True)
+    print("\nall-reduce (bench/collectives.ax: psum of k f32 per device): per-device kernel median")
+    hdr = f"{'how':32} {'devices':>7} {'k':>9} {'median ms':>10} {'GB/s per device':>16}"
+    print(hdr)
+    print("-" * len(hdr))
+    for how, procs in [("threads", None), ("MPI ordered", True)]:
+        for p in (2, 4):
+            for k in (1, 1 << 20):
+                r = axc_devices(axc, "bench/collectives.ax", "all_reduce", {"k": k, "n": p}, procs=p if procs else None)
+                per = r.get("devices", {}).get("per_device_ms")
+                t = sorted(per)[len(per) // 2] if per else None
+                out["allreduce"].append({"how": how, "devices": p, "k": k, "result": r})
+                bw = f"{4 * k / (t / 1e3) / 1e9:.2f}" if t and k > 1 else "-"
+                print(f"{how:32} {p:7d} {k:9d} {fmt_ms(t):>10} {bw:>16}" + (f"  ({r['error']})" if "error" in r else ""), flush=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--axc", default=os.path.join(ROOT, ".build/release/axc"))
     ap.add_argument("--only", default="")
+    ap.add_argument("--only-devices", action="store_true", help="only pmap's scaling section")
     a = ap.parse_args()
+    if a.only_devices:
+        os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
+        with open(os.path.join(HERE, "out", "devices.json"), "w") as f:
+            json.dump(devices_section(a.axc), f, indent=1)
+        return
     os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
     bw = stream()
     print(f"memory bandwidth (STREAM-like, gcc -O3): copy {bw.get('copy_gbs')} GB/s, add {bw.get('add_gbs')} GB/s "
@@ -98,8 +162,9 @@ def main():
                   f"STREAM-like add ({bw['add_gbs']} GB/s)")
     print("\ntimes in ms (first: one call from nothing, source to result, median of %d fresh processes; steady: median "
           "after warm-up); ratio = JAX / axc (higher is better for axc)" % FIRST_CALLS)
+    devices = devices_section(a.axc) if not a.only else None
     with open(os.path.join(HERE, "out", "results.json"), "w") as f:
-        json.dump({"bandwidth": bw, "rows": rows}, f, indent=1)
+        json.dump({"bandwidth": bw, "rows": rows, "devices": devices}, f, indent=1)
 
 
 if __name__ == "__main__":

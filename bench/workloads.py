@@ -16,6 +16,8 @@ WORKLOADS = [
     ("outer-sum vmap 1e5", "Samples/outer.ax", "batched_outer_sum", {"n": 100_000}, 3),
     # sum(outer) factors into sum * sum; behind a tanh the 512x512 intermediate must really be streamed.
     ("tanh-outer-sum vmap 1e3", "Samples/outer.ax", "batched_tanh_outer_sum", {"n": 1_000}, 3),
+    # An RNN over 64 steps (scan), per-example gradients of 256 sequences: a loop that stays a loop.
+    ("rnn per-example grads 256x64", "Samples/rnn.ax", "per_example_grads", {"n": 256, "t": 64}, 10),
 ]
 
 
@@ -81,4 +83,19 @@ def jax_workload(name, n):
         X = jax.random.normal(k1, (n, 512), jnp.float32)
         Y = jax.random.normal(k2, (n, 512), jnp.float32)
         return jax.jit(jax.vmap(lambda x, y: jnp.sum(jnp.outer(x, y)))), (X, Y)
+    if name.startswith("rnn"):
+        def cell(state, x):
+            params, h = state
+            Wh, Wx, b = params
+            h = jnp.tanh(h @ Wh + x @ Wx + b)
+            return (params, h), h
+
+        def loss(params, xs, y):
+            (_, h), hs = jax.lax.scan(cell, (params, jnp.zeros(16, jnp.float32)), xs)
+            return jnp.mean((h - y) ** 2) + 0.01 * jnp.mean(hs ** 2)
+        p = (jax.random.normal(k1, (16, 16), jnp.float32) * 0.3, jax.random.normal(k2, (8, 16), jnp.float32) * 0.3,
+             jnp.zeros(16, jnp.float32))
+        X = jax.random.normal(k3, (n, 64, 8), jnp.float32)
+        Y = jax.random.normal(k4, (n, 16), jnp.float32)
+        return jax.jit(jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))), (p, X, Y)
     raise ValueError(name)

@@ -75,12 +75,24 @@ SCALING = [
 ]
 
 
-def scaling_rows(axc, runs):
+def fori_program(steps):
+    """Newton's iteration for sqrt(a) as a fori_loop of `steps` iterations (a loop that stays a loop), and entry `j`."""
+    return ("def newton(i: i32, x: f32) -> f32:\n    return 0.5 * (x + 2.0 / x)\n\n"
+            f"def f(a: f32) -> f32:\n    return fori_loop(0, {steps}, newton, a) * a\n\nj = jit(vmap(grad(f)))\n")
+
+
+# Loops: compile time must not depend on the trip count (docs/language.md "Loops").
+LOOPS = [
+    ("Newton as `fori_loop(0, K, newton, a)`, jit(vmap(grad(f)))", "iterations", [10, 1000, 1000000], fori_program),
+]
+
+
+def scaling_rows(axc, runs, families=None):
     """Median compile stages of every SCALING program, written to a temporary file."""
     import tempfile
     rows = []
     with tempfile.TemporaryDirectory() as d:
-        for family, unit, values, build in SCALING:
+        for family, unit, values, build in (families or SCALING):
             for k in values:
                 path = os.path.join(d, "scaling.ax")
                 with open(path, "w") as f:
@@ -122,6 +134,7 @@ def main():
             print(f"{name} {fn}: " + " ".join(f"{s}={medians[s]:.2f}" for s in STAGES), file=sys.stderr)
 
     scaling = scaling_rows(axc, max(1, min(args.runs, 3)))
+    loops = scaling_rows(axc, max(1, min(args.runs, 3)), LOOPS)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         "# Compile latency: source to runnable kernel",
@@ -159,6 +172,19 @@ def main():
     for family, length, k, m in scaling:
         lines.append(f"| {family} | {length} | " + " | ".join(f"{m[s]:.1f}" for s in STAGES)
                      + f" | {m['total'] / k:.3f} |")
+    lines += [
+        "",
+        "## Loops: compile time against the trip count",
+        "",
+        "A `scan`, `fori_loop` or `while_loop` stays a loop in the IR and in the C (docs/language.md \"Loops\"): its body "
+        "is compiled once, so compile time does not depend on the number of iterations (the same program with a "
+        "constant trip count 10 or 1,000,000; with a size variable one kernel serves every length).",
+        "",
+        "| program | trip count | " + " | ".join(STAGES) + " |",
+        "|---|---:|" + "---:|" * len(STAGES),
+    ]
+    for family, length, k, m in loops:
+        lines.append(f"| {family} | {length} | " + " | ".join(f"{m[s]:.1f}" for s in STAGES) + " |")
     lines += [
         "",
         f"Measured on {datetime.date.today().isoformat()} on {platform.system()} {platform.machine()}, "

@@ -23,7 +23,9 @@ timeout or "internal error" are findings. A failing program is reduced (entries,
 subexpressions, transforms, parameters) while the same failure kind reproduces on the same entry, and saved
 as DIR/diff-<kind>-<hash>.ax with its inputs in DIR/diff-<kind>-<hash>/ (<leaf>.npy, jax.py). Findings are
 deduplicated by a signature: kind + diagnostic with numbers and names stripped, or kind + the builtins and
-transforms of the reduced program. The last line is `difffuzz: N programs, N passed, N findings`.
+transforms of the reduced program. With --loops-as-scans F (default 0.5) a fraction F of the programs runs with
+AXC_FOR_LOOPS=scan: their `for` loops become scans (loops that stay loops), checked against JAX's unrolled loops.
+The last line is `difffuzz: N programs, N passed, N findings`.
 """
 import argparse
 import copy
@@ -2547,7 +2549,8 @@ def save_finding(outdir, fail, prog, inputs, sig):
         f.write("# The same program in JAX (difffuzz); F32 is float32 here, float64 in the oracle run.\n")
         f.write(render_jax(prog))
     detail = fail.detail.replace("\n", " ")
-    header = ("# difffuzz finding: %s in entry %s\n# %s\n# reproduce (from this directory): axc run %s.ax --fn %s %s"
+    env = "AXC_FOR_LOOPS=scan " if os.environ.get("AXC_FOR_LOOPS") == "scan" else ""
+    header = ("# difffuzz finding: %s in entry %s\n# %s\n# reproduce (from this directory): " + env + "axc run %s.ax --fn %s %s"
               " --mode eager|jit\n# signature: %s\n") % (fail.kind, fail.entry, detail[:400], name, fail.entry,
                                                        " ".join(args), sig)
     with open(os.path.join(outdir, name + ".ax"), "w") as f:
@@ -2567,6 +2570,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
     ap.add_argument("--reduce-seconds", type=float, default=120)
     ap.add_argument("--no-reduce", action="store_true")
+    ap.add_argument("--loops-as-scans", type=float, default=0.5,
+                    help="fraction of programs whose for loops axc compiles as scans (AXC_FOR_LOOPS=scan): loops that "
+                         "stay loops, and their transforms, checked against JAX's unrolled loops")
     ap.add_argument("--print", action="store_true", help="print each generated program (debugging)")
     ap.add_argument("--program-seed", type=int, metavar="PSEED", help="check only the program of this program seed")
     ap.add_argument("--show", type=int, metavar="PSEED", help="print the program of this program seed, .ax and JAX")
@@ -2616,6 +2622,11 @@ def main():
             except (RecursionError, ValueError):
                 continue
             nrng = np.random.default_rng(pseed)
+            # For loops as scans in some programs (docs/cli.md, AXC_FOR_LOOPS): the same program, loops that stay loops.
+            if random.Random(pseed ^ 0x5CA7).random() < args.loops_as_scans:
+                os.environ["AXC_FOR_LOOPS"] = "scan"
+            else:
+                os.environ.pop("AXC_FOR_LOOPS", None)
             edge = 0 if nrng.random() < 0.75 else (1 if nrng.random() < 0.8 else 2)
             run_defs = {d.name for d in prog.defs if nrng.random() < 0.4}
             inputs = program_inputs(prog, nrng, edge, run_defs)

@@ -299,6 +299,117 @@ N = 7
 EDGES = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, -1.0, 1.0, -1.5, 2.0, 3.0, 1e-30, -1e-30], np.float32)
 SIGMOID_EDGES = np.array([-np.inf, -1e4, -150.0, -104.0, -103.0, -100.0, -88.73, -88.72284, -87.33, -87.0, -80.0, -30.0, -16.68377,
                           -1e-3, -0.0, 0.0, 1e-3, 5.0, 16.0, 17.0, 88.0, 103.0, np.inf, np.nan], np.float32)
+
+# loops.ax, rnn.ax, ode.ax: jax.lax's loops.
+def l_add_row(total, x):
+    total = total + x
+    return total, total
+
+
+def l_cumulative_rows(xs):
+    return jax.lax.scan(l_add_row, jnp.zeros(3, jnp.float32), xs)
+
+
+def l_reverse_rows(xs):
+    return jax.lax.scan(l_add_row, jnp.zeros(3, jnp.float32), xs, reverse=True)
+
+
+def l_oscillate(state, _):
+    x, v = state
+    v = v - 0.1 * x - 0.05 * v
+    x = x + 0.1 * v
+    return (x, v), x
+
+
+def l_trajectory(x0, v0):
+    return jax.lax.scan(l_oscillate, (x0, v0), None, length=50)
+
+
+def l_power_step(i, acc):
+    return acc * 0.9 + jnp.sin(acc) * 0.1 + i.astype(jnp.float32) * 0.01
+
+
+def l_iterate(x):
+    return jax.lax.fori_loop(0, 20, l_power_step, x)
+
+
+def l_iterate_loss(x):
+    return jnp.sum(l_iterate(x) ** 2)
+
+
+def l_not_converged(s):
+    a, x, k = s
+    return jnp.logical_and(jnp.abs(x * x - a) > 1e-5 * a, k < 50)
+
+
+def l_newton_step(s):
+    a, x, k = s
+    return a, 0.5 * (x + a / x), k + 1
+
+
+def l_newton_sqrt(a):
+    _, x, steps = jax.lax.while_loop(l_not_converged, l_newton_step, (a, a, jnp.int32(0)))
+    return x, steps
+
+
+def l_feature(x):
+    return jnp.tanh(x) * x.sum()
+
+
+def l_weighted_total(w, xs):
+    totals, rows = jax.lax.scan(l_add_row, jnp.zeros(3, jnp.float32), xs * w)
+    return jnp.sum(rows * rows) + jnp.sum(totals)
+
+
+def r_cell(state, x):
+    params, h = state
+    Wh, Wx, b = params
+    h = jnp.tanh(h @ Wh + x @ Wx + b)
+    return (params, h), h
+
+
+def r_run(params, xs):
+    (_, h), hs = jax.lax.scan(r_cell, (params, jnp.zeros(16, jnp.float32)), xs)
+    return h, hs
+
+
+def r_loss(params, xs, y):
+    h, hs = r_run(params, xs)
+    return jnp.mean((h - y) ** 2) + 0.01 * jnp.mean(hs ** 2)
+
+
+def r_mean_loss(params, xs, ys):
+    return jnp.mean(jax.vmap(r_loss, in_axes=(None, 0, 0))(params, xs, ys))
+
+
+def o_field(y, damping):
+    return jnp.stack([y[1], -jnp.sin(y[0]) - damping * y[1]])
+
+
+def o_rk4(state, dt):
+    y, damping = state
+    k1 = o_field(y, damping)
+    k2 = o_field(y + 0.5 * dt * k1, damping)
+    k3 = o_field(y + 0.5 * dt * k2, damping)
+    k4 = o_field(y + dt * k3, damping)
+    y = y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return (y, damping), y[0]
+
+
+def o_integrate(y0, damping, dts):
+    (y, _), thetas = jax.lax.scan(o_rk4, (y0, damping), dts)
+    return y, thetas
+
+
+def o_final_loss(y0, damping, dts):
+    y, _ = o_integrate(y0, damping, dts)
+    return y[0] ** 2 + 0.5 * y[1] ** 2
+
+
+def positive(*shape):
+    return rng.uniform(0.5, 10.0, size=shape).astype(np.float32)
+
+
 CASES = [
     # sample, entry, function, args (pytree of numpy arrays), parameter names
     ("linear.ax", "predict", predict, (lin_params(), normal()), ["params", "x"]),
@@ -425,6 +536,40 @@ CASES = [
     ("gather.ax", "batched_arrays", jax.vmap(g_picks, in_axes=(0, None, None)), (normal(N, 4, 3), idx(5), idx(4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
     ("gather.ax", "batched_indices", jax.vmap(g_picks, in_axes=(None, 0, 0)), (normal(4, 3), idx(N, 5), idx(N, 4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
     ("gather.ax", "batched_both", jax.vmap(g_picks), (normal(N, 4, 3), idx(N, 5), idx(N, 4, 2, lo=-3, hi=4)), ["x", "i", "j"]),
+    # loops.ax, rnn.ax, ode.ax (appended last, so the earlier cases keep their inputs).
+    ("loops.ax", "cumulative_rows", l_cumulative_rows, (normal(7, 3),), ["xs"]),
+    ("loops.ax", "reverse_rows", l_reverse_rows, (normal(7, 3),), ["xs"]),
+    ("loops.ax", "trajectory", l_trajectory, (np.float32(1.3), np.float32(-0.2)), ["x0", "v0"]),
+    ("loops.ax", "iterate", l_iterate, (normal(4),), ["x"]),
+    ("loops.ax", "iterate_grad", jax.grad(l_iterate_loss), (normal(4),), ["x"]),
+    ("loops.ax", "iterate_jvp", lambda x, t: jax.jvp(l_iterate_loss, (x,), (t,)), (normal(4), normal(4)), ["x", "x_dot"]),
+    ("loops.ax", "newton_sqrt", l_newton_sqrt, (np.float32(7.5),), ["a"]),
+    ("loops.ax", "batched_sqrt", jax.vmap(l_newton_sqrt), (positive(9),), ["a"]),
+    ("loops.ax", "features", lambda xs: jax.lax.map(l_feature, xs), (normal(10, 8),), ["xs"]),
+    ("loops.ax", "features_chunked", lambda xs: jax.lax.map(l_feature, xs, batch_size=4), (normal(10, 8),), ["xs"]),
+    ("loops.ax", "total_grad", jax.grad(l_weighted_total), (normal(3), normal(6, 3)), ["w", "xs"]),
+    ("loops.ax", "total_grad_xs", jax.grad(l_weighted_total, argnums=1), (normal(3), normal(6, 3)), ["w", "xs"]),
+    ("loops.ax", "per_example_total_grads", jax.vmap(jax.grad(l_weighted_total), in_axes=(None, 0)),
+     (normal(3), normal(5, 6, 3)), ["w", "xs"]),
+    ("loops.ax", "total_jvp", lambda w, xs, wd, xsd: jax.jvp(l_weighted_total, (w, xs), (wd, xsd)),
+     (normal(3), normal(6, 3), normal(3), normal(6, 3)), ["w", "xs", "w_dot", "xs_dot"]),
+    ("rnn.ax", "per_example_grads", jax.vmap(jax.grad(r_loss), in_axes=(None, 0, 0)),
+     ((normal(16, 16, scale=0.3), normal(8, 16, scale=0.3), normal(16, scale=0.1)), normal(4, 12, 8), normal(4, 16)),
+     ["params", "xs", "y"]),
+    ("rnn.ax", "input_grads", jax.vmap(jax.grad(r_loss, argnums=1), in_axes=(None, 0, 0)),
+     ((normal(16, 16, scale=0.3), normal(8, 16, scale=0.3), normal(16, scale=0.1)), normal(4, 12, 8), normal(4, 16)),
+     ["params", "xs", "y"]),
+    ("rnn.ax", "train_grad", jax.value_and_grad(r_mean_loss),
+     ((normal(16, 16, scale=0.3), normal(8, 16, scale=0.3), normal(16, scale=0.1)), normal(5, 9, 8), normal(5, 16)),
+     ["params", "xs", "ys"]),
+    ("ode.ax", "integrate", o_integrate, (normal(2), np.float32(0.3), np.full(40, 0.05, np.float32)), ["y0", "damping", "dts"]),
+    ("ode.ax", "loss_grads", jax.grad(o_final_loss, argnums=(0, 1)),
+     (normal(2), np.float32(0.3), np.full(40, 0.05, np.float32)), ["y0", "damping", "dts"]),
+    ("ode.ax", "loss_jvp", lambda y, d, t, yd, dd, td: jax.jvp(o_final_loss, (y, d, t), (yd, dd, td)),
+     (normal(2), np.float32(0.3), np.full(40, 0.05, np.float32), normal(2), np.float32(1.0), normal(40, scale=0.01)),
+     ["y0", "damping", "dts", "y0_dot", "damping_dot", "dts_dot"]),
+    ("ode.ax", "batched_grads", jax.vmap(jax.grad(o_final_loss, argnums=(0, 1)), in_axes=(0, None, None)),
+     (normal(6, 2), np.float32(0.3), np.full(40, 0.05, np.float32)), ["y0", "damping", "dts"]),
 ]
 
 

@@ -225,9 +225,18 @@ ex(S, "several indices into a tuple", "def f(p: (f32, f32)) -> f32:\n    return 
 ex(S, "a tuple index that is not a literal", "def f(p: (f32, f32), i: i32) -> f32:\n    return p[i]\n")
 ex(S, "a tuple index out of range", "def f(p: (f32, f32)) -> f32:\n    return p[2]\n")
 ex(S, "an unknown attribute", "def f(x: f32[3]) -> f32[3]:\n    return x.H\n")
-ex(S, "`.shape` of a variable size", "def f(x: f32[n]) -> f32:\n    k = x.shape[0]\n    return sum(x) * k\n")
+ex(S, "`.shape` of a variable size as a shape", "def f(x: f32[n]) -> f32[n]:\n    return zeros(x.shape) + x\n")
 ex(S, "an attribute of a tuple", "def f(p: (f32, f32)) -> f32:\n    return p.T\n")
 ex(S, "unpacking into the wrong number of names", "def f(p: (f32, f32, f32)) -> f32:\n    a, b = p\n    return a\n")
+
+S = "Loops"
+ex(S, "a carry whose type changes", "def step(c: f32, x: f32):\n    return (c, c), x\n\ndef f(xs: f32[4]):\n    return scan(step, 0.0, xs)\n")
+ex(S, "scanned arrays of different lengths", "def step(c: f32, x: (f32, f32)):\n    return c, x[0]\n\ndef f(xs: f32[3], ys: f32[4]):\n    return scan(step, 0.0, (xs, ys))\n")
+ex(S, "scan without xs or length", "def step(c: f32, x: ()):\n    return c, c\n\ndef f(c: f32):\n    return scan(step, c, None)\n")
+ex(S, "a loop body that is not a function", "def f(x: f32[3]):\n    return fori_loop(0, 3, x, x)\n")
+ex(S, "a while condition that is not a bool scalar", "def cond(c: f32) -> f32:\n    return c\n\ndef body(c: f32) -> f32:\n    return c + 1.0\n\ndef f(x: f32):\n    return while_loop(cond, body, x)\n")
+ex(S, "grad of while_loop", "def cond(c: f32) -> bool:\n    return c < 10.0\n\ndef body(c: f32) -> f32:\n    return c * 2.0\n\ndef f(x: f32):\n    return while_loop(cond, body, x)\n\ng = grad(f)\n")
+ex(S, "a loop variable's type changing in a for over a size variable", "def f(xs: f32[n, 3]):\n    acc = 0.0\n    for i in range(xs.shape[0]):\n        acc = acc + xs[i]\n    return acc\n")
 
 S = "Builtins"
 ex(S, "too many arguments", "def f(x: f32) -> f32:\n    return exp(x, x)\n")

@@ -117,26 +117,55 @@ struct Run: ParsableCommand {
     @Option(help: "jit | eager (default: jit for jit entries, eager otherwise)") var mode: String?
     @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
     var strictDTypes = false
+    @Option(help: "mpi: a pmap entry's devices split between the processes of `mpirun -np P axc run ...` (rank 0 prints).")
+    var distributed: String?
+    @Option(name: .customLong("mpi-reduce"), help: "ordered (gather, reduce in device order: the same bits as one process) | allreduce (MPI_Allreduce)")
+    var mpiReduce: String = "ordered"
 
     func validate() throws {
+        if let d = distributed, d != "mpi" { throw ValidationError("--distributed must be mpi") }
+        if MPIReduce(rawValue: mpiReduce) == nil { throw ValidationError("--mpi-reduce must be ordered or allreduce") }
         if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
         try validateArgs(args)
         try validateSizes(sizes)
     }
 
     func run() throws {
+        var mpi: MPISession? = nil
+        // Under MPI an error on any process ends the whole job (MPI_Abort), so that no process waits for it.
+        do { try run(&mpi) } catch { mpi?.abort((error as? ExitCode)?.rawValue ?? 1); throw error }
+        mpi?.finalize()
+    }
+
+    func run(_ mpi: inout MPISession?) throws {
+        if distributed != nil { try reporting(nil, path: file) { mpi = try MPISession(reduce: MPIReduce(rawValue: mpiReduce)!) } }
         let s = try load(file)
-        try reporting(s.file, path: file) {
+        try reporting(s.file, path: file) { [mpi] in
             let entry = try s.entry(fn)
-            let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit ? .jit : .eager)
-            let lowered = try lower(entry, to: m == .jit ? .kernel : .optimized)
+            // A pmap entry runs its device kernel, one thread per device (in jit mode, its default).
+            let devices = try s.deviceMap(fn)
+            let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit || devices != nil ? .jit : .eager)
+            let lowered = try lower(entry, to: m == .jit && devices == nil ? .kernel : .optimized)
             let program = lowered.optimized
             let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed,
                                                  strictDTypes: strictDTypes)
+            // A device count the program cannot use is reported at the pmap entry.
+            func atEntry<T>(_ body: () throws -> T) throws -> T {
+                do { return try body() } catch var d as Diagnostic {
+                    if d.range == nil { d.range = entry.range }
+                    throw d
+                }
+            }
             let outputs: [Tensor]
-            switch m {
-            case .eager: outputs = try evaluate(program, inputs: inputs, sizes: bound)
-            case .jit: outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
+            switch (m, devices, mpi) {
+            case (.jit, let d?, let mpi?):
+                try mpi.agree(on: [s.file.text, fn, args.sorted().joined(separator: " "), sizes.sorted().joined(separator: " "), "\(seed)"].joined(separator: "\u{0}"))
+                outputs = try atEntry { try mpi.run(DeviceRunner(d, name: entry.name), inputs: inputs, sizes: bound) }
+                if mpi.rank != 0 { return }
+            case (_, _, _?): throw Diagnostic("--distributed mpi runs a pmap entry (pmap(f) or jit(pmap(f))) in jit mode; '\(fn)' is \(entry.chain)")
+            case (.eager, _, nil): outputs = try evaluate(program, inputs: inputs, sizes: bound)
+            case (.jit, let d?, nil): outputs = try atEntry { try DeviceRunner(d, name: entry.name).run(inputs: inputs, sizes: bound) }
+            case (.jit, nil, nil): outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
             }
             let types = program.outputs.map(\.type)
             for (i, t) in outputs.enumerated() {
@@ -190,9 +219,12 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("size"), help: "n=100000: size variables.") var sizes: [String] = []
     @Option(help: "Seed for random inputs.") var seed: UInt64 = 0
     @Option(help: "Timed runs after one warm-up.") var runs: Int = 10
-    @Option(help: "Comma-separated modes: jit,eager,loop (default: all that apply).") var modes: String?
+    @Option(help: "Comma-separated modes: jit,eager,loop,devices (default: all that apply).") var modes: String?
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write a bar chart (SVG).") var plot: String?
+    @Option(help: "mpi: time a pmap entry's devices over the processes of `mpirun -np P axc bench ...` (rank 0 prints).")
+    var distributed: String?
+    @Option(name: .customLong("mpi-reduce"), help: "ordered | allreduce, as for run") var mpiReduce: String = "ordered"
     @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
     var strictDTypes = false
 
@@ -200,13 +232,25 @@ struct Bench: ParsableCommand {
         try validateArgs(args)
         try validateSizes(sizes)
         guard runs >= 1 && runs <= 100_000 else { throw ValidationError("--runs must be between 1 and 100000") }
+        if let d = distributed, d != "mpi" { throw ValidationError("--distributed must be mpi") }
+        if MPIReduce(rawValue: mpiReduce) == nil { throw ValidationError("--mpi-reduce must be ordered or allreduce") }
         if let m = modes { _ = try parseModes(m) }
     }
 
     func run() throws {
+        var mpi: MPISession? = nil
+        do { try run(&mpi) } catch { mpi?.abort((error as? ExitCode)?.rawValue ?? 1); throw error }
+        mpi?.finalize()
+    }
+
+    func run(_ mpi: inout MPISession?) throws {
+        if distributed != nil { try reporting(nil, path: file) { mpi = try MPISession(reduce: MPIReduce(rawValue: mpiReduce)!) } }
         let s = try load(file)
-        try reporting(s.file, path: file) {
+        try reporting(s.file, path: file) { [mpi] in
             var req = BenchRequest(fn: fn)
+            req.mpi = mpi
+            try mpi?.agree(on: [s.file.text, fn, args.sorted().joined(separator: " "), sizes.sorted().joined(separator: " "), "\(seed)",
+                                "\(runs)", modes ?? ""].joined(separator: "\u{0}"))
             req.args = try parseArgs(args)
             var sz = try parseSizes(sizes)
             let usesFiles = req.args.values.contains { if case .npy = $0 { return true }; return false }
@@ -219,6 +263,7 @@ struct Bench: ParsableCommand {
             req.runs = runs
             req.modes = try modes.map(parseModes)
             let report = try benchmark(s.file, req)
+            if let mpi, mpi.rank != 0 { return }
             if json { print(report.json) } else { printReport(report) }
             if let path = plot {
                 try writing(path) { try report.svg.write(toFile: path, atomically: true, encoding: .utf8) }
@@ -236,6 +281,10 @@ struct Bench: ParsableCommand {
             let eps = Double(r.outputElements) / (t.medianMs / 1e3), gbs = Double(r.bytesMoved) / (t.medianMs / 1e3) / 1e9
             print(String(format: "%-6@ %11.3f %12.3f %9.3f %13.3g %7.2f %12.1f", m.rawValue as NSString, t.firstMs, t.medianMs, t.minMs,
                          eps, gbs, Double(t.peakRSSBytes ?? 0) / 1e6))
+        }
+        if let d = r.devices {
+            print("devices: \(d.perDeviceMs.count); kernel median ms per device: " + d.perDeviceMs.map { String(format: "%.3f", $0) }.joined(separator: " ")
+                  + String(format: "; collectives %.1f%% of device time", 100 * d.collectivesShare))
         }
         if let jit = r.modes.first(where: { $0.0 == .jit })?.1 {
             for (m, t) in r.modes where m != .jit {
@@ -255,7 +304,7 @@ struct Bench: ParsableCommand {
 /// Parses `jit,eager,loop`.
 func parseModes(_ text: String) throws -> [BenchMode] {
     try text.split(separator: ",").map {
-        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, eager, loop") }
+        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, eager, loop, devices") }
         return m
     }
 }

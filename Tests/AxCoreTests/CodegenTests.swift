@@ -523,6 +523,9 @@ extension CodegenTests {
                 var large = min(2_000, max(12, 4_000_000 / perExample))
                 // Work that grows faster than the batch (a Hessian under vmap is n1 × n × n): halve until it fits.
                 while large > 12 && interpreterWork(p, large) > 16_000_000 { large /= 2 }
+                // A recurrence (Samples/rnn.ax: tanh of random 16×16 weights) is chaotic: the rounding differences of
+                // eager and jit dot products (both within SPEC §5) grow with the trip count, so loops stay short here.
+                if p.eqns.contains(where: { $0.prim.loopSpec != nil }) { large = 12 }
                 let sets = [0, 1, 7, large].map { k in Dictionary(uniqueKeysWithValues: p.sizeVars.map { ($0, k) }) }
                 try checkAgainstInterpreter(p, p.sizeVars.isEmpty ? [[:]] : sets, rtol: 1e-4, atol: 1e-5)
             }

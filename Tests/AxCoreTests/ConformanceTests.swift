@@ -1,5 +1,6 @@
 // Conformance against JAX: every entry of the samples, on the inputs of scripts/gen_conformance.py,
-// run op by op and as a compiled kernel, compared with JAX's outputs (rtol 1e-5, atol 1e-6).
+// run op by op and as a compiled kernel (a pmap entry also as its device kernel on threads, Driver/DeviceRun.swift),
+// compared with JAX's outputs (rtol 1e-5, atol 1e-6).
 import Foundation
 import Testing
 @testable import AxCore
@@ -53,9 +54,29 @@ func runConformance(_ c: ConformanceCase, mode: ExecutionMode) throws -> ([Tenso
     return (got, want)
 }
 
+/// The cases whose entry is written `pmap(f, ...)` or `jit(pmap(f, ...))`.
+private let pmapCases: [ConformanceCase] = manifest.cases.filter { c in
+    let session = try? CompilerSession(path: repoRoot.appendingPathComponent("Samples/\(c.sample)").path)
+    let chain = (try? session?.entry(c.entry))??.chain ?? ""
+    return chain.hasPrefix("pmap(") || chain.hasPrefix("jit(pmap(")
+}
+
 @Suite struct ConformanceTests {
     @Test(arguments: manifest.cases) func eagerMatchesJAX(_ c: ConformanceCase) throws {
         let (got, want) = try runConformance(c, mode: .eager)
+        #expect(got.count == want.count, "\(c): \(got.count) outputs, JAX has \(want.count)")
+        for (i, (g, w)) in zip(got, want).enumerated() { expectClose(g, w, rtol: manifest.rtol, atol: manifest.atol, "\(c) out\(i)") }
+    }
+
+    /// pmap entries through their device kernels, one thread per device.
+    @Test(arguments: pmapCases) func devicesMatchJAX(_ c: ConformanceCase) throws {
+        let dir = conformanceDir.appendingPathComponent(c.case)
+        let session = try CompilerSession(path: repoRoot.appendingPathComponent("Samples/\(c.sample)").path)
+        let map = try #require(try session.deviceMap(c.entry), "\(c) is not a pmap entry")
+        let args = c.inputs.mapValues { ArgValue.npy(dir.appendingPathComponent($0).path) }
+        let (inputs, sizes) = try bindInputs(try session.lower(c.entry, to: .optimized).optimized, args: args, sizes: [:], seed: 0)
+        let got = try DeviceRunner(map, name: c.entry).run(inputs: inputs, sizes: sizes)
+        let want = try c.outputs.map { try readNPY(path: dir.appendingPathComponent($0).path) }
         #expect(got.count == want.count, "\(c): \(got.count) outputs, JAX has \(want.count)")
         for (i, (g, w)) in zip(got, want).enumerated() { expectClose(g, w, rtol: manifest.rtol, atol: manifest.atol, "\(c) out\(i)") }
     }

@@ -89,4 +89,62 @@ private let compilers: [String] = ["cc", "clang"].filter { findTool([$0]) != nil
             #expect(names == [entry, entry + "_scratch_bytes"].sorted(), "external symbols of \(base).o: \(names)")
         }
     }
+
+    /// Every runnable entry of every sample, loops' sub-kernels included, is strict C99 with no external symbol but
+    /// the entries and their scratch-size functions.
+    @Test func everySampleIsStrictC() throws {
+        let cc = try #require(findTool(["cc"]))
+        let nm = try #require(findTool(["nm"]))
+        let samples = embedRoot.appendingPathComponent("Samples")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-strict-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for f in try FileManager.default.contentsOfDirectory(atPath: samples.path).filter({ $0.hasSuffix(".ax") }).sorted() {
+            let session = try CompilerSession(path: samples.appendingPathComponent(f).path)
+            let names = try elaborateAll(session.module).filter(\.isRunnable).map(\.name)
+            let (c, h) = try session.standalone(names, sourceHash: "test", headerName: "k.h")
+            try c.write(to: dir.appendingPathComponent("k.c"), atomically: true, encoding: .utf8)
+            try h.write(to: dir.appendingPathComponent("k.h"), atomically: true, encoding: .utf8)
+            let obj = dir.appendingPathComponent("k.o").path
+            let (rc, out) = try runProcess(cc, strictFlags + ["-I", dir.path, "-c", dir.appendingPathComponent("k.c").path, "-o", obj])
+            #expect(rc == 0, "\(f): \(out)")
+            let (_, syms) = try runProcess(nm, ["-g", "--defined-only", obj])
+            let defined = Set(syms.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) })
+            let allowed = Set(names.flatMap { [cEntryName($0), cEntryName($0) + "_scratch_bytes"] })
+            #expect(defined.isSubset(of: allowed), "\(f): extra external symbols \(defined.subtracting(allowed).sorted())")
+        }
+    }
+}
+
+/// Samples/embed/pmap_threads.c: Samples/pmap.ax's device kernels on pthreads with the program's own collectives table,
+/// checked against the in-process device run (DeviceRunner) on the inputs the program writes, as `make embed-demo` does.
+@Suite struct EmbedDevicesTests {
+    @Test func pmapThreadsProgramMatchesTheInProcessRun() throws {
+        let cc = try #require(findTool(["cc", "gcc", "clang"]))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("axc-embed-pmap-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let session = try CompilerSession(path: embedRoot.appendingPathComponent("Samples/pmap.ax").path)
+        let (c, h) = try session.standalone(["step", "spreads", "halo_grads"], sourceHash: "test", headerName: "pmap_kernels.h", prefix: "pm_")
+        try c.write(to: dir.appendingPathComponent("pmap_kernels.c"), atomically: true, encoding: .utf8)
+        try h.write(to: dir.appendingPathComponent("pmap_kernels.h"), atomically: true, encoding: .utf8)
+        let exe = dir.appendingPathComponent("pmap_threads").path
+        let (brc, bout) = try runProcess(cc, strictFlags + ["-I", dir.path, embedRoot.appendingPathComponent("Samples/embed/pmap_threads.c").path,
+                                                            dir.appendingPathComponent("pmap_kernels.c").path, "-o", exe, "-lpthread", "-lm"])
+        try #require(brc == 0, "building pmap_threads:\n\(bout)")
+        let (irc, iout) = try runProcess(exe, ["inputs", dir.path])
+        try #require(irc == 0, "pmap_threads inputs:\n\(iout)")
+        for (entry, args) in [("step", ["w": "w", "x": "x", "y": "y"]), ("spreads", ["x": "xs"]), ("halo_grads", ["x": "xh"])] {
+            let map = try #require(try session.deviceMap(entry))
+            let npy = args.mapValues { ArgValue.npy(dir.appendingPathComponent("pm_\($0).npy").path) }
+            let (inputs, sizes) = try bindInputs(try session.lower(entry, to: .optimized).optimized, args: npy, sizes: [:], seed: 0)
+            let out = try DeviceRunner(map, name: entry).run(inputs: inputs, sizes: sizes)
+            let refDir = dir.appendingPathComponent("ref_\(entry)")
+            try FileManager.default.createDirectory(at: refDir, withIntermediateDirectories: true)
+            try writeNPY(out[0], path: refDir.appendingPathComponent("out0.npy").path)
+        }
+        let (rc, out) = try runProcess(exe, ["check", dir.path])
+        #expect(rc == 0 && out.contains("all checks passed"), "pmap_threads check:\n\(out)")
+    }
 }

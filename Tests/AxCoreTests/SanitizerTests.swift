@@ -2,7 +2,8 @@
 // C, is compiled with AddressSanitizer and UBSan, and separately with MemorySanitizer, together with a generated
 // driver that calls it on exactly-sized buffers for sizes 0, 1, 7 and random ones, and with a negative size that it
 // must reject. Under MemorySanitizer the driver checks that every output byte was written from initialized values
-// (scratch from malloc is uninitialized, so a kernel reading scratch it did not write is reported).
+// (scratch from malloc is uninitialized, so a kernel reading scratch it did not write is reported). A pmap entry's
+// device kernel runs on threads with the runtime's collectives table (Sources/AxRuntime/axdevices.c).
 import Foundation
 import Testing
 @testable import AxCore
@@ -83,9 +84,12 @@ private func cCount(_ t: TensorType) -> String {
 }
 
 /// A C driver calling each kernel for size sets including 0, 1 and 7, on inputs and outputs malloc'ed to
-/// exactly their size (so ASan catches any overread or overwrite), plus a call with a negative size.
-private func sanitizerDriver(_ entries: [(cname: String, program: Program)], header: String, seed: UInt64) -> String {
+/// exactly their size (so ASan catches any overread or overwrite), plus a call with a negative size. A device kernel
+/// (`device` set: a pmap entry) runs on threads with the runtime's table (axdevices.c), each device with its own
+/// exactly-sized buffers, for device counts its collectives accept.
+private func sanitizerDriver(_ entries: [(cname: String, program: Program, device: DeviceAxis?)], header: String, seed: UInt64) -> String {
     var c = """
+    #include "axdevices.h"
     #include <stdint.h>
     #include <stdio.h>
     #include <stdlib.h>
@@ -112,7 +116,11 @@ private func sanitizerDriver(_ entries: [(cname: String, program: Program)], hea
 
     """
     var calls: [String] = []
-    for (cname, p) in entries {
+    for (cname, p, device) in entries {
+        if let device {
+            c += deviceDriver(cname, p, device, &calls, seed: seed)
+            continue
+        }
         let svars = p.sizeVars
         let params = svars.map { "int64_t sz_\($0)" }.joined(separator: ", ")
         c += "static int run_\(cname)(\(params.isEmpty ? "void" : params)) {\n"
@@ -155,6 +163,56 @@ private func sanitizerDriver(_ entries: [(cname: String, program: Program)], hea
         }
     }
     c += "int main(void) {\n    int rc = 0; (void)rc;\n" + calls.joined(separator: "\n") + "\n    return 0;\n}\n"
+    return c
+}
+
+/// The part of the sanitizer driver for the device kernel `cname` (device program `p`): `run_NAME(devices, sizes...)`
+/// allocates every device's inputs, outputs and scratch, runs the devices with `ax_devices_run` and checks each
+/// output; a negative size must be refused (with a table of one device, before any collective).
+private func deviceDriver(_ cname: String, _ p: Program, _ device: DeviceAxis, _ calls: inout [String], seed: UInt64) -> String {
+    let svars = p.sizeVars, kernelSizes = svars.filter { $0 != device.countVar }
+    let (nin, nout) = (p.inputs.count, p.outputs.count)
+    let count = device.exactCount ?? max(device.minCount, 3)
+    var c = "static void *dv_in_\(cname)[\(count)][\(max(nin, 1))], *dv_out_\(cname)[\(count)][\(max(nout, 1))], *dv_scr_\(cname)[\(count)];\n"
+    c += "static int64_t dv_sz_\(cname)[\(max(svars.count, 1))];\n"
+    var args = ["t"] + kernelSizes.map { "dv_sz_\(cname)[\(svars.firstIndex(of: $0)!)]" }
+    args += p.inputs.enumerated().map { "(const \($0.element.type.dtype.cType) *)dv_in_\(cname)[d][\($0.offset)]" }
+    args += p.outputs.enumerated().map { "(\($0.element.type.dtype.cType) *)dv_out_\(cname)[d][\($0.offset)]" }
+    c += "static int body_\(cname)(void *arg, const ax_collectives *t) {\n    int d = t->device; (void)arg;\n"
+    c += "    return \(cname)(\((args + ["dv_scr_\(cname)[d]"]).joined(separator: ", ")));\n}\n"
+    func size(_ s: String) -> String { s == device.countVar ? "devices" : "sz_\(s)" }
+    c += "static int run_\(cname)(\((["int64_t devices"] + kernelSizes.map { "int64_t sz_\($0)" }).joined(separator: ", "))) {\n"
+    c += "    int d, rc;\n"
+    for (k, s) in svars.enumerated() { c += "    dv_sz_\(cname)[\(k)] = \(size(s));\n" }
+    c += "    for (d = 0; d < devices; d++) {\n"
+    for (k, v) in p.inputs.enumerated() { c += "        dv_in_\(cname)[d][\(k)] = r\(v.type.dtype)(\(cCount(v.type)));\n" }
+    for (k, a) in p.outputs.enumerated() { c += "        dv_out_\(cname)[d][\(k)] = buf(\(cCount(a.type)), sizeof(\(a.type.dtype.cType)));\n" }
+    c += "        size_t sb = \(cname)_scratch_bytes(\(svars.map(size).joined(separator: ", ")));\n"
+    c += "        dv_scr_\(cname)[d] = sb ? malloc(sb) : NULL;\n    }\n"
+    c += "    rc = ax_devices_run((int32_t)devices, 0, (int32_t)devices, NULL, body_\(cname), NULL);\n"
+    c += "    for (d = 0; d < devices; d++) {\n"
+    for (k, a) in p.outputs.enumerated() {
+        let t = a.type.dtype.cType, out = "((\(t) *)dv_out_\(cname)[d][\(k)])"
+        c += "        { volatile double acc = 0; for (size_t i = 0; i < \(cCount(a.type)); i++) acc += (double)\(out)[i]; (void)acc; }\n"
+        c += "        if (rc == 0) CHECK_WRITTEN(\(out), \(cCount(a.type)) * sizeof(\(t)));\n"
+    }
+    for k in 0..<nin { c += "        free(dv_in_\(cname)[d][\(k)]);\n" }
+    for k in 0..<nout { c += "        free(dv_out_\(cname)[d][\(k)]);\n" }
+    c += "        free(dv_scr_\(cname)[d]);\n    }\n    return rc;\n}\n"
+    var r = SeededRandom(seed: seed &+ UInt64(calls.count))
+    var sets: [[Int64]] = [0, 1, 7].map { k in [Int64(count)] + kernelSizes.map { _ in k } }
+    sets.append([Int64(count)] + kernelSizes.map { _ in Int64(r.next() % 12) })
+    if device.exactCount == nil && device.minCount <= 1 { sets.append([1] + kernelSizes.map { _ in 2 }) }
+    for s in sets {
+        let list = s.map(String.init).joined(separator: ", ")
+        calls.append("    if ((rc = run_\(cname)(\(list))) != 0) { fprintf(stderr, \"\(cname)(\(list)) returned %d\\n\", rc); return 1; }")
+    }
+    if !kernelSizes.isEmpty {
+        let neg = (["-1"] + Array(repeating: "3", count: kernelSizes.count - 1)).joined(separator: ", ")
+        let nulls = Array(repeating: "NULL", count: nin + nout + 1).joined(separator: ", ")
+        c += "static const ax_collectives one_\(cname) = {0, 1, 0, 0, 0, 0};\n"
+        calls.append("    if (\(cname)(&one_\(cname), \(neg), \(nulls)) == 0) { fprintf(stderr, \"\(cname) accepted a negative size\\n\"); return 1; }")
+    }
     return c
 }
 
@@ -277,12 +335,13 @@ struct SanitizerTests {
             return
         }
         var taken = Set<String>()
-        var cnames: [(cname: String, program: Program)] = []
+        var cnames: [(cname: String, program: Program, device: DeviceAxis?)] = []
         for e in allEntries {
-            let p = try s.lower(e.name, to: .optimized).optimized
+            let map = try s.deviceMap(e.name)
+            let p = try map.map { try lower($0.program, name: e.name, to: .optimized, device: $0.axis).optimized } ?? s.lower(e.name, to: .optimized).optimized
             let cname = cEntryName(e.name, taken: taken)
             taken.insert(cname)
-            cnames.append((cname, p))
+            cnames.append((cname, p, map?.axis))
         }
         let base = (file as NSString).deletingPathExtension
         let (csrc, hsrc) = try s.standalone(allEntries.map(\.name), sourceHash: "sanitizer-test", headerName: "\(base).h")
@@ -295,7 +354,9 @@ struct SanitizerTests {
         try sanitizerDriver(cnames, header: "\(base).h", seed: 42)
             .write(to: dir.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
         let exe = dir.appendingPathComponent("driver").path
-        let (crc, cout) = try runProcess(cc.path, cc.flags + ["\(base).c", "driver.c", "-o", exe, "-lm"], cwd: dir)
+        let runtime = samplesDir.deletingLastPathComponent().appendingPathComponent("Sources/AxRuntime")
+        let (crc, cout) = try runProcess(cc.path, cc.flags + ["-I", runtime.appendingPathComponent("include").path, "\(base).c", "driver.c",
+                                                              runtime.appendingPathComponent("axdevices.c").path, "-o", exe, "-lm", "-lpthread"], cwd: dir)
         try #require(crc == 0, "compiling \(file)'s kernels with \(what) failed:\n\(cout)")
         let (rc, out) = try runProcess(exe, [], cwd: dir)
         #expect(rc == 0, "\(file): the \(what) driver exited \(rc):\n\(out.prefix(4000))")

@@ -5,7 +5,7 @@
 /// The kernel C for libtcc: a prelude of typedefs and prototypes (no `#include`), then the kernel.
 public func emitC(_ g: KernelGraph, name: String) -> String {
     let k = emitKernel(g, name: name)
-    return tccPrelude + "\n" + k.text
+    return tccPrelude + "\n" + (g.device == nil ? "" : collectivesTableC) + k.text
 }
 
 /// Typedefs and prototypes that replace `#include` for libtcc (every symbol is registered by the host).
@@ -349,16 +349,30 @@ final class KernelEmitter {
 
     // MARK: the function
 
-    func emit(name: String) -> EmittedKernel {
+    /// Bytes of scratch each loop nest needs past the scratch slots (C expressions of the sizes): the loops run one
+    /// after another, so they share one tail region, as large as the largest need (Primitives/Loops.swift).
+    var tailNeeds: [String] = []
+    /// The kernels of loops' sub-programs, as static C functions placed before everything else.
+    var subKernels: [String] = []
+
+    func emit(name: String, isStatic: Bool = false) -> EmittedKernel {
+        // A device kernel takes the collectives table first and reads the device count from it, not from a size.
+        let device = g.device
         let sizeParams = p.sizeVars.map { "int64_t \(sizeNames[$0]!)" }
         let inParams = p.inputs.enumerated().map { "const \($0.element.type.dtype.cType) *\(inputNames[$0.offset])" }
         let outParams = p.outputs.enumerated().map { "\($0.element.type.dtype.cType) *\(outputNames[$0.offset])" }
-        let params = sizeParams + inParams + outParams + ["void *scratch"]
-        let proto = "int \(name)(\(params.joined(separator: ", ")))"
-        let scratchProto = "size_t \(name)_scratch_bytes(\(sizeParams.isEmpty ? "void" : sizeParams.joined(separator: ", ")))"
+        let kernelSizes = p.sizeVars.filter { $0 != device?.countVar }.map { "int64_t \(sizeNames[$0]!)" }
+        let params = (device == nil ? [] : ["const ax_collectives *ax_coll"]) + kernelSizes + inParams + outParams + ["void *scratch"]
+        let linkage = isStatic ? "static " : ""
+        let proto = "\(linkage)int \(name)(\(params.joined(separator: ", ")))"
+        let scratchProto = "\(linkage)size_t \(name)_scratch_bytes(\(sizeParams.isEmpty ? "void" : sizeParams.joined(separator: ", ")))"
 
         var docs: [(String, String)] = []
-        for s in p.sizeVars { docs.append((sizeNames[s]!, "size variable `\(s)` (>= 0)")) }
+        if let d = device {
+            docs.append(("ax_coll", "the collectives table of this device over the axis '\(d.name)'"
+                         + (p.sizeVars.contains(d.countVar) ? " (its device count is the size `\(d.countVar)`)" : "")))
+        }
+        for s in p.sizeVars where s != device?.countVar { docs.append((sizeNames[s]!, "size variable `\(s)` (>= 0)")) }
         for (k, v) in p.inputs.enumerated() { docs.append((inputNames[k], "input `\(p.inputLeafNames[k])`: \(v.type)")) }
         for (k, a) in p.outputs.enumerated() { docs.append((outputNames[k], "output \(k): \(a.type)")) }
         docs.append(("scratch", "\(name)_scratch_bytes(...) bytes of scratch (may be NULL when that is 0)"))
@@ -382,16 +396,15 @@ final class KernelEmitter {
         }
         let scratchSizes = g.scratch.map { "(((size_t)\(count($0.type.shape)) * \($0.type.dtype.byteSize) + 63) & ~(size_t)63)" }
 
-        // The scratch-size function.
-        var s: [String] = ["\(scratchProto) {"]
-        for n in p.sizeVars { s.append("    (void)\(sizeNames[n]!);") }
-        for c in checks(returning: 0) { s.append("    " + c) }
-        if scratchSizes.isEmpty { s.append("    return 0;") }
-        else { s.append("    return " + scratchSizes.joined(separator: "\n        + ") + ";") }
-        s.append("}")
-
         // The kernel.
         lines = ["\(proto) {"]
+        if let d = device {
+            if let c = sizeNames[d.countVar] { line("int64_t \(c) = ax_coll->devices;") }
+            var bad = ["ax_coll->devices < 1"]
+            if let k = d.exactCount { bad.append("ax_coll->devices != \(k)") }
+            if d.minCount > 1 { bad.append("ax_coll->devices < \(d.minCount)") }
+            line("if (\(bad.joined(separator: " || "))) return 2;")
+        }
         for n in p.sizeVars { line("(void)\(sizeNames[n]!);") }
         for n in inputNames { line("(void)\(n);") }
         line("(void)scratch;")
@@ -408,6 +421,7 @@ final class KernelEmitter {
             + p.inputs.enumerated().map { ContextSlot(type: "const \($0.element.type.dtype.cType) *", name: inputNames[$0.offset]) }
             + p.outputs.enumerated().map { ContextSlot(type: "\($0.element.type.dtype.cType) *", name: outputNames[$0.offset]) }
             + g.scratch.enumerated().map { ContextSlot(type: "\($0.element.type.dtype.cType) *", name: "ax_s\($0.offset)") }
+            + (device == nil ? [] : [ContextSlot(type: "const ax_collectives *", name: "ax_coll")])
         let contextLine = lines.count
         var failure: Error? = nil
         for nest in g.nests {
@@ -428,6 +442,7 @@ final class KernelEmitter {
                                          reduced: ax.map { shape[$0] }, dtype: es[0].out.type.dtype) { break }
                     for e in es { try emitReduce(e, target: bufferName(e.out)!) }
                 case .kernel(let e): try e.prim.rules.emitKernel(e, target: bufferName(e.out)!, self)
+                case .loop(let es): try emitLoop(es)
                 case .copy(let k, let a):
                     try emitMap(target: outputNames[k], shape: p.outputs[k].type.shape, flat: true) { try gen(a, operandIndex(a, $0)) }
                 }
@@ -436,13 +451,28 @@ final class KernelEmitter {
         if let f = failure { line("#error \"\(f)\"") }
         line("return 0;")
         lines.append("}")
+        if !tailNeeds.isEmpty {
+            lines.insert("    char *ax_tail = (char *)scratch" + scratchSizes.map { " + " + $0 }.joined() + ";", at: contextLine)
+        }
+
+        // The scratch-size function: the slots, then the largest tail a loop needs.
+        var s: [String] = ["\(scratchProto) {"]
+        for n in p.sizeVars { s.append("    (void)\(sizeNames[n]!);") }
+        for c in checks(returning: 0) { s.append("    " + c) }
+        if !tailNeeds.isEmpty {
+            s.append("    size_t ax_tail = 0, ax_need;")
+            for t in tailNeeds { s.append("    ax_need = \(t); if (ax_need > ax_tail) ax_tail = ax_need;") }
+        }
+        let terms = scratchSizes + (tailNeeds.isEmpty ? [] : ["ax_tail"])
+        s.append("    return " + (terms.isEmpty ? "0" : terms.joined(separator: "\n        + ")) + ";")
+        s.append("}")
         if !functions.isEmpty {
             // Sizes by address, buffers by value: what the loop-body functions unpack.
             let slots = contextSlots.map { $0.isSize ? "(void *)&\($0.name)" : "(void *)\($0.name)" }
             // One more slot for a loop's partial results (set before that loop).
             lines.insert("    void *ax_ctx[\(slots.count + 1)] = {\(slots.joined(separator: ", ")), 0};", at: contextLine)
         }
-        let text = s.joined(separator: "\n") + "\n\n" + functions.joined(separator: "\n") + lines.joined(separator: "\n") + "\n"
+        let text = subKernels.joined(separator: "\n") + functions.joined(separator: "\n") + s.joined(separator: "\n") + "\n\n" + lines.joined(separator: "\n") + "\n"
         return EmittedKernel(text: text, runtime: runtime, paramDocs: docs, prototype: proto, scratchPrototype: scratchProto, failure: failure)
     }
 }

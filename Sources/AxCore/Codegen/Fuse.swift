@@ -23,6 +23,9 @@ public enum LoopNest: Sendable {
     /// A primitive with a kernel of its own (`emitKernel`): a contraction (inline loops for tiny shapes, a runtime
     /// GEMM call otherwise) or a cumulative operation.
     case kernel(Eqn)
+    /// A loop's live results (equations of one loop group, Primitives/Loops.swift): one C loop calling the kernels of
+    /// its sub-programs.
+    case loop([Eqn])
     /// Writes output leaf `output` from an input, another buffer or a literal.
     case copy(output: Int, from: Atom)
 }
@@ -43,6 +46,9 @@ public struct KernelGraph: Sendable {
     public var useCount: [Int: Int]
     /// Size variables, in order of the kernel's parameters.
     public var sizeVars: [String] { program.sizeVars }
+    /// For a device kernel (the per-device program of a pmap, Transforms/Devices.swift): its mapped axis, whose
+    /// collectives call the collectives table; nil for every other kernel.
+    public var device: DeviceAxis? = nil
 }
 
 /// Whether the shapes have the same element count (symbolically).
@@ -85,7 +91,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         let opsCheap = e.inputs.allSatisfy { $0.isLiteral || cheap.contains($0.variable!.id) }
         let opsIndexOnly = e.inputs.allSatisfy { $0.isLiteral || indexOnly.contains($0.variable!.id) }
         switch e.prim.rules.fusion {
-        case .reduction, .contraction, .cumulative: if !e.prim.rules.inlinable(e) { cheap.insert(e.out.id) }
+        case .reduction, .contraction, .cumulative, .loop, .collective: if !e.prim.rules.inlinable(e) { cheap.insert(e.out.id) }
         case .indexRemap:
             if opsCheap { cheap.insert(e.out.id) }  // iota has no operands: always cheap
             if opsIndexOnly { indexOnly.insert(e.out.id) }
@@ -135,7 +141,7 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         switch c.prim.rules.fusion {
         case .elementwise: sameIndex = c.out.type.shape == v.type.shape
         case .reduction: sameIndex = true
-        case .indexRemap, .contraction, .cumulative: sameIndex = false
+        case .indexRemap, .contraction, .cumulative, .loop, .collective: sameIndex = false
         }
         return (base.root, base.identity && sameIndex)
     }
@@ -220,6 +226,15 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     }
     var scratch: [Var] = []
     var nests: [(nest: LoopNest, eqns: [Eqn])] = []
+    // A loop's live results are one nest, standing where its first live result stood.
+    var loopResults: [Int: [Eqn]] = [:], loopFollower = Set<Int>()
+    var i = 0
+    while i < p.eqns.count {
+        guard let g = loopGroup(p.eqns, at: i) else { i += 1; continue }
+        let members = p.eqns[i..<(i + g.span)].filter { live.contains($0.out.id) }
+        if let first = members.first { loopResults[first.out.id] = members; members.dropFirst().forEach { loopFollower.insert($0.out.id) } }
+        i += g.span
+    }
     for e in p.eqns where live.contains(e.out.id) && materialize.contains(e.out.id) {
         if place[e.out.id] == nil { place[e.out.id] = .scratch(scratch.count); scratch.append(e.out) }
         if let k = leader[e.out.id], let members = siblings[k], members.count > 1 {
@@ -229,7 +244,10 @@ public func fuse(_ p: Program) throws -> KernelGraph {
         }
         switch e.prim.rules.fusion {
         case .reduction: nests.append((.reduce(e), [e]))
-        case .contraction, .cumulative: nests.append((.kernel(e), [e]))
+        case .contraction, .cumulative, .collective: nests.append((.kernel(e), [e]))
+        case .loop:
+            if let members = loopResults[e.out.id] { nests.append((.loop(members), members)) }
+            else if !loopFollower.contains(e.out.id) { throw InternalError("fuse: loop result #\(e.out.id) outside its group") }
         case .elementwise, .indexRemap: nests.append((.map(e), [e]))
         }
     }

@@ -55,6 +55,7 @@ extension KernelGraph {
             case .reduce(let e): roots = [e]; kind = "reduce"
             case .reduceSiblings(let es): roots = es; kind = "reduce_siblings"
             case .kernel(let e): roots = [e]; kind = e.prim.rules.fusion == .contraction ? "dot" : "kernel"
+            case .loop(let es): roots = es; kind = es[0].prim.name
             case .copy(let k, let from):
                 let source = from.variable.flatMap { place[$0.id] }.map(label) ?? atomText(from, names)
                 out += "    \(n) copy → out\(k) from \(source)\n"

@@ -10,6 +10,16 @@ public enum BenchMode: String, CaseIterable, Sendable {
     case eager
     /// The unbatched kernel called once per example (vmap entries only).
     case loop
+    /// The device kernel on one thread per device, as `axc run` runs a pmap entry (pmap entries only).
+    case devices
+}
+
+/// The devices of a pmap entry under `axc bench`: each one's kernel time and the collectives' share of it.
+public struct DeviceTimes: Sendable {
+    /// Per device, the median over the timed runs of its kernel's time (ms).
+    public var perDeviceMs: [Double]
+    /// Time inside the collectives (waiting for the other devices included) over time in the kernels, all devices.
+    public var collectivesShare: Double
 }
 
 /// Times of one mode, in milliseconds.
@@ -31,6 +41,8 @@ public struct BenchReport: Sendable {
     /// Elements of all outputs and bytes of all inputs and outputs, for throughput.
     public var outputElements: Int
     public var bytesMoved: Int
+    /// For a pmap entry timed in mode `devices`.
+    public var devices: DeviceTimes? = nil
 
     /// One JSON object (`axc bench --json`, docs/cli.md): fn, sizes, compile_ms, modes, plus throughput.
     public var json: String {
@@ -47,7 +59,11 @@ public struct BenchReport: Sendable {
             }
             return "\"\(m.rawValue)\": {\(fields.joined(separator: ", "))}"
         }.joined(separator: ", ")
-        return "{\"fn\": \"\(fn)\", \"sizes\": {\(sizesText)}, \"compile_ms\": {\(compile)}, \"modes\": {\(modesText)}}"
+        let devicesText = devices.map {
+            ", \"devices\": {\"count\": \($0.perDeviceMs.count), \"per_device_ms\": [\($0.perDeviceMs.map(num).joined(separator: ", "))], "
+                + "\"collectives_share\": \(num($0.collectivesShare))}"
+        } ?? ""
+        return "{\"fn\": \"\(fn)\", \"sizes\": {\(sizesText)}, \"compile_ms\": {\(compile)}, \"modes\": {\(modesText)}\(devicesText)}"
     }
 }
 
@@ -94,6 +110,8 @@ public struct BenchRequest: Sendable {
     public var modes: [BenchMode]?
     /// `.npy` inputs must have the leaves' exact dtypes (no conversion at the door).
     public var strictDTypes = false
+    /// Mode `devices` over the processes of this MPI job (`--distributed mpi`); only mode `devices` runs.
+    public var mpi: MPISession? = nil
     public init(fn: String) { self.fn = fn }
 }
 
@@ -108,6 +126,14 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     let lowered = try session.lower(req.fn, to: .kernel) { pass in lap(pass == .simplify ? "transform" : pass.rawValue) }
     let program = lowered.optimized, kernel = lowered.kernel!
     stages.append(("total", stages.reduce(0) { $0 + $1.1 }))
+    // A pmap entry's device kernel (mode `devices`), its compile time apart.
+    let deviceMap = try session.deviceMap(req.fn)
+    var runner: DeviceRunner? = nil
+    if let map = deviceMap, req.modes?.contains(.devices) ?? true {
+        t = nowMs()
+        runner = try DeviceRunner(map, name: req.fn)
+        stages.append(("devices", nowMs() - t))
+    }
 
     let (inputs, sizes) = try bindInputs(program, args: req.args, sizes: req.sizes, seed: req.seed, strictDTypes: req.strictDTypes)
     // Every mode would refuse an array beyond the limits: say so (located) before allocating anything.
@@ -120,9 +146,14 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     // The per-example loop compiles a second kernel: only when its mode may run.
     let loop = req.modes.map({ $0.contains(.loop) }) ?? true ? try loopProgram(session.module, req.fn) : nil
     // Peak RSS only grows, so modes run from the leanest (jit) to the hungriest (eager).
-    let modes = (req.modes ?? (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])).sorted { rank($0) < rank($1) }
-    func rank(_ m: BenchMode) -> Int { m == .jit ? 0 : m == .loop ? 1 : 2 }
+    if req.mpi != nil, runner == nil || (req.modes.map { $0 != [.devices] } ?? false) {
+        throw Diagnostic("--distributed mpi times a pmap entry (pmap(f) or jit(pmap(f))) in mode devices only")
+    }
+    let modes = (req.mpi != nil ? [.devices] : req.modes ?? ((runner == nil ? [] : [.devices]) + (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])))
+        .sorted { rank($0) < rank($1) }
+    func rank(_ m: BenchMode) -> Int { [.jit, .devices, .loop, .eager].firstIndex(of: m)! }
     var results: [(BenchMode, ModeTimes)] = []
+    var devices: DeviceTimes? = nil
     for mode in modes {
         switch mode {
         case .jit:
@@ -143,6 +174,24 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
             var times = try timeRuns(runs: min(req.runs, 5)) { _ = try evaluate(program, inputs: inputs, sizes: sizes) }
             times.peakRSSBytes = peakRSSBytes()
             results.append((.eager, times))
+        case .devices:
+            guard let runner else { throw Diagnostic("--modes devices needs a pmap entry; \(req.fn) is not one") }
+            // Each run: the whole of `axc run`'s device run (threads, slicing, stacking); per device, its kernel and
+            // the collectives inside it.
+            var kernelS: [[Double]] = [], collS: [[Double]] = []
+            var times = try timeRuns(runs: req.runs) {
+                var k: [Int: Double] = [:], c: [Int: Double] = [:]
+                let timing: (Int, Double, Double) -> Void = { d, ks, cs in k[d] = ks; c[d] = cs }
+                if let mpi = req.mpi { _ = try mpi.run(runner, inputs: inputs, sizes: sizes, timing: timing) }
+                else { _ = try runner.run(inputs: inputs, sizes: sizes, timing: timing) }
+                kernelS.append(k.keys.sorted().map { k[$0]! }); collS.append(c.keys.sorted().map { c[$0]! })
+            }
+            times.peakRSSBytes = peakRSSBytes()
+            results.append((.devices, times))
+            let timed = Array(kernelS.dropFirst(2)), timedColl = Array(collS.dropFirst(2))  // after first call and warm-up
+            let total = timed.joined().reduce(0, +)
+            devices = DeviceTimes(perDeviceMs: (0..<(timed.first?.count ?? 0)).map { d in median(timed.map { $0[d] }) * 1e3 },
+                                  collectivesShare: total > 0 ? timedColl.joined().reduce(0, +) / total : 0)
         case .loop:
             guard let loop else { throw Diagnostic("--modes loop needs a vmap entry; \(req.fn) is not one") }
             var times = try timeRuns(runs: min(req.runs, 5)) { try loop.run(inputs: inputs, sizes: sizes) }
@@ -151,5 +200,5 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
         }
     }
     return BenchReport(fn: req.fn, sizes: sizes, compileMs: stages, modes: results,
-                       outputElements: outputElements, bytesMoved: inBytes.reduce(0, +) + outBytes.reduce(0, +))
+                       outputElements: outputElements, bytesMoved: inBytes.reduce(0, +) + outBytes.reduce(0, +), devices: devices)
 }

@@ -51,6 +51,9 @@ public struct CompilerSession {
     /// The entry `name`, elaborated and transformed (not yet simplified: see `lower`).
     public func entry(_ name: String) throws -> Entry { try elaborateEntry(module, name: name) }
 
+    /// The device view of the entry `name` when it is `pmap(f)` or `jit(pmap(f))` (run one thread per device), else nil.
+    public func deviceMap(_ name: String) throws -> DeviceMap? { try AxCore.deviceMap(module, name) }
+
     /// The entry's program at `stage` (for `.fused`, the program the kernel graph computes: the optimized one).
     public func program(_ name: String, stage: Stage) throws -> Program {
         switch stage {

@@ -51,11 +51,13 @@ public struct Lowered: @unchecked Sendable {
 /// 6. libtcc (`CompiledKernel`): compiles the C in memory and links the runtime.
 ///
 /// `optimize: false` skips pass 3, for tests of fusion and emission on hand-written programs.
+/// `device`: `program` is a pmap's device program (Transforms/Devices.swift), lowered to a device kernel whose
+/// collectives over that axis call the collectives table.
 /// `after` is called after each pass that ran.
 public func lower(_ program: Program, name: String, to target: LowerTarget = .kernel, optimize: Bool = true,
-                  after: (Pass) -> Void = { _ in }) throws -> Lowered {
+                  device: DeviceAxis? = nil, after: (Pass) -> Void = { _ in }) throws -> Lowered {
     // A collective no vmap/pmap bound (its name is not an enclosing map's): JAX's "unbound axis name" error.
-    if let e = program.eqns.first(where: { $0.prim.rules.axisName != nil }) {
+    if let e = program.eqns.first(where: { $0.prim.rules.axisName != nil && $0.prim.rules.axisName != device?.name }) {
         var d = unboundAxis(e.prim.name, e.prim.rules.axisName!)
         d.range = e.loc.start.line > 0 ? e.loc : nil
         throw d
@@ -69,7 +71,8 @@ public func lower(_ program: Program, name: String, to target: LowerTarget = .ke
         if target == .optimized { try out.optimized.verify() }
     }
     guard target >= .fused else { return out }
-    let graph = try fuse(out.optimized)
+    var graph = try fuse(out.optimized)
+    graph.device = device
     out.graph = graph
     after(.fuse)
     guard target >= .kernel else { return out }
@@ -104,7 +107,9 @@ extension CompilerSession {
         var entries: [(name: String, graph: KernelGraph, chain: String)] = []
         for n in names {
             let e = try entry(n)
-            entries.append((n, try AxCore.lower(e, to: .fused).graph!, e.chain))
+            // A pmap entry compiles to its device kernel (docs/c-interface.md).
+            let graph = try deviceMap(n).map { try AxCore.lower($0.program, name: n, to: .fused, device: $0.axis).graph! }
+            entries.append((n, try graph ?? AxCore.lower(e, to: .fused).graph!, e.chain))
         }
         return try emitStandalone(entries: entries, sourceHash: sourceHash, headerName: headerName, prefix: prefix)
     }

@@ -136,6 +136,7 @@ extension Elaborator {
             if let t = Ops.dtypeAliases[n], n != shown { n = t.rawValue }                   // jnp.float32(x) is f32(x)
             if let l = Ops.laxNames[n], shown.hasPrefix("lax.") || shown.hasPrefix("jax.lax.") { n = l }
             if transformNames.contains(n) { return .function(try makeTransform(n, args, kwargs, range, s)) }
+            if Elaborator.loopParams[n] != nil { return try callLoop(n, args, kwargs, range, s) }
             if Ops.builtinNames.contains(n) {
                 let a = try args.map { (try eval($0, s), $0.range) }
                 let k = try kwargs.map { ($0.name, try eval($0.value, s), $0.range) }
@@ -347,7 +348,7 @@ extension Elaborator {
     }
 
     /// Orders positional and keyword arguments by parameter.
-    private func bindArguments<T>(_ fname: String, _ params: [String], _ args: [(T, SourceRange)], _ kwargs: [(String, T, SourceRange)],
+    func bindArguments<T>(_ fname: String, _ params: [String], _ args: [(T, SourceRange)], _ kwargs: [(String, T, SourceRange)],
                                   at range: SourceRange) throws -> [(T, SourceRange)] {
         let plural = params.count == 1 ? "" : "s"
         guard args.count <= params.count else {

@@ -547,9 +547,8 @@ struct Ops {
         case "shape":
             var dims: [Value] = []
             for d in a.type.shape {
-                guard let k = d.constValue else {
-                    throw Diagnostic("the shape of \(a.type) has a size variable \(d): it is not a compile-time constant", at: range)
-                }
+                // A size variable's size is a weakly typed i32 value, as a Python int in JAX (loop bounds, arithmetic).
+                guard let k = d.constValue else { dims.append(.array(try b.sizeAsScalar(d, .i32), weak: true)); continue }
                 dims.append(.array(.lit(Double(k), .i32), weak: true))
             }
             return .tuple(dims)

@@ -1,5 +1,6 @@
 // Elaboration of statements: assignment and tuple unpacking, return, if/elif/else (folded when the
 // condition is known at compile time, otherwise both branches and a select), and unrolled for loops.
+import Foundation
 
 /// The names visible in a def body while it is elaborated, and where its equations go.
 struct Scope {
@@ -52,6 +53,15 @@ extension Elaborator {
             return try execIf(branches[...], orelse, range, &s)
         case .forStmt(let variable, let count, let body, let range):
             let k = try eval(count, s)
+            if case .array(let a, _) = k, let d = s.b.sizeValueDim(a) {
+                try execSizedFor(variable, d, body, range, &s)
+                return nil
+            }
+            // AXC_FOR_LOOPS=scan (a testing aid, docs/cli.md): a constant-length loop is a scan where it can be one, so
+            // the fuzzer checks loops against JAX's unrolled loops; otherwise (shapes depending on `i`, ...) unrolled.
+            if forLoopsAsScans, let n = Ops.staticInt(k), n > 0, (try? execSizedFor(variable, .const(n), body, range, &s)) != nil {
+                return nil
+            }
             guard let n = Ops.staticInt(k) else {
                 throw Diagnostic("range() needs a compile-time integer, got \(k.typeDescription)", at: count.range)
             }
@@ -209,3 +219,6 @@ func identical(_ a: Value, _ b: Value) -> Bool {
     default: return false
     }
 }
+
+/// Whether `for` loops of constant length become scans (`AXC_FOR_LOOPS=scan`; docs/cli.md).
+let forLoopsAsScans: Bool = ProcessInfo.processInfo.environment["AXC_FOR_LOOPS"] == "scan"

@@ -50,7 +50,9 @@ public indirect enum Value: Sendable {
     /// A short description for error messages: `f32[3]`, `(f32[], f32[])`, `function`.
     public var typeDescription: String {
         switch self {
-        case .array(let a, let weak): return weak ? "\(a.type.dtype == .i32 ? "int" : "float") literal" : a.type.description
+        case .array(let a, let weak):
+            if weak && !a.isLiteral { return "the run-time size \(a.type)" }   // `x.shape[0]` of a size variable
+            return weak ? "\(a.type.dtype == .i32 ? "int" : "float") literal" : a.type.description
         case .tuple(let vs): return "(" + vs.map(\.typeDescription).joined(separator: ", ") + (vs.count == 1 ? ",)" : ")")
         case .string: return "string"
         case .none: return "None"

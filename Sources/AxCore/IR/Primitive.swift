@@ -59,6 +59,9 @@ public enum Primitive: Hashable, Sendable {
     case psumScatter(axis: String, dimension: Int)
     /// `x` sent from example `src` to example `dst` for each pair; examples no pair reaches get zeros (jax.lax.ppermute).
     case ppermute(axis: String, perm: [[Int]])
+    /// Result `output` of a loop carrying sub-programs (`scan`, `while`: Primitives/Loops.swift); a loop's results are
+    /// consecutive equations on the same operands.
+    case loop(LoopSpec, output: Int)
 
     /// The primitive's rule record (Primitives/): the one exhaustive switch over `Primitive`. Every pass reads a
     /// primitive's rules through it, so a new primitive is its case here and its record (docs/pipeline.md,
@@ -91,6 +94,7 @@ public enum Primitive: Hashable, Sendable {
         case .allGather(let axis, let dimension, let size): return AllGatherRules(axis: axis, dimension: dimension, size: size)
         case .psumScatter(let axis, let dimension): return PsumScatterRules(axis: axis, dimension: dimension)
         case .ppermute(let axis, let perm): return PpermuteRules(axis: axis, perm: perm)
+        case .loop(let spec, let output): return LoopRules(spec: spec, output: output)
         }
     }
 

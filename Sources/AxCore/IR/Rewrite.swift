@@ -28,10 +28,12 @@ extension Builder {
         }
         let saved = self.loc
         defer { self.loc = saved }
+        var specs = LoopSpecCache()
         for e in p.eqns {
             self.loc = loc ?? e.loc
             do {
-                env[e.out.id] = try emit(e.prim.substituting(sizes), e.inputs.map(get))
+                let prim = sizes.isEmpty ? e.prim : mappingDims(e.prim, &specs) { d in d.symName.flatMap { sizes[$0] } ?? d }
+                env[e.out.id] = try emit(prim, e.inputs.map(get))
             } catch let err as ShapeError {
                 throw Diagnostic(err.message, at: self.loc.start.line > 0 ? self.loc : nil)
             }

@@ -1,7 +1,8 @@
 // The collectives' records: psum, pmean, pmax, pmin, axis_index, all_gather, psum_scatter and ppermute over a named
 // mapped axis (jax.lax's). Per example
-// they have no meaning of their own: the batching rule of the `vmap`/`pmap` that binds their axis name turns them
-// into reductions along the batch axis, as JAX's vmap does. One left unbound is a located error (Driver/Pipeline.swift).
+// they have no meaning of their own: the batching rule of the `vmap` that binds their axis name turns them into
+// reductions along the batch axis, as JAX's vmap does; in a pmap's device kernel (Transforms/Devices.swift) each is a
+// call through the collectives table (`emitKernel`). One left unbound is a located error (Driver/Pipeline.swift).
 
 /// Which collective.
 public enum CollectiveKind: String, Sendable, Hashable, CaseIterable {
@@ -26,7 +27,7 @@ struct CollectiveRules: PrimitiveRules {
     let kind: CollectiveKind, axis: String
     var name: String { kind.rawValue }
     var paramText: String { "axes=('\(axis)',)" }
-    var fusion: FusionKind { .elementwise }
+    var fusion: FusionKind { .collective }
     var axisName: String? { axis }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
@@ -72,6 +73,17 @@ struct CollectiveRules: PrimitiveRules {
         }
     }
 
+    /// In a device kernel: the table's all-reduce (pmean then divides by the device count, as JAX's psum / n).
+    func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
+        let t = e.out.type.dtype, n = k.count(e.out.type.shape)
+        let op = kind == .max ? 1 : kind == .min ? 2 : 0
+        let x = try collectiveOperand(e.inputs[0], k)
+        tableCall("all_reduce(ax_coll, \(op), \(tableDType(t)), \(x), \(target), \(n))", k)
+        if kind == .mean {
+            try k.loops([n]) { i in k.line("\(target)[\(i[0])] = \(target)[\(i[0])] / (\(t.cType))ax_coll->devices;") }
+        }
+    }
+
 }
 
 /// The record of axis_index: the example's position along the named mapped axis.
@@ -87,6 +99,8 @@ struct AxisIndexRules: PrimitiveRules {
         return TensorType(.i32)
     }
     func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage { throw unboundAxis(name, axis) }
+    /// In a device kernel: the device's index, from the collectives table.
+    func elementC(_ e: Eqn, _ idx: Index, _ k: KernelEmitter) throws -> String { "((int32_t)ax_coll->device)" }
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] { [] }
     func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? { nil }
     /// Over this map's axis: the iota of the mapped size, mapped along its only axis.
@@ -105,7 +119,7 @@ struct AllGatherRules: PrimitiveRules {
     let axis: String, dimension: Int, size: Dim
     var name: String { "all_gather" }
     var paramText: String { "axis_name='\(axis)' all_gather_dimension=\(dimension) axis_size=\(size)" }
-    var fusion: FusionKind { .indexRemap }
+    var fusion: FusionKind { .collective }
     var axisName: String? { axis }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
@@ -133,6 +147,12 @@ struct AllGatherRules: PrimitiveRules {
                            x.bdim.map { $0 > dimension ? $0 + 1 : $0 })
         }
         return Batched(try b.materialize(x, at: dimension), nil)
+    }
+    /// In a device kernel (gathering along the leading axis: Transforms/Devices.swift): the table's all-gather.
+    func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
+        guard dimension == 0 else { throw InternalError("codegen: all_gather along \(dimension) in a device kernel") }
+        let x = try collectiveOperand(e.inputs[0], k)
+        tableCall("all_gather(ax_coll, \(x), \(target), \(byteCount(e.inputs[0].type, k)))", k)
     }
 }
 
@@ -186,7 +206,7 @@ struct PpermuteRules: PrimitiveRules {
     var name: String { "ppermute" }
     var paramText: String { "axis_name='\(axis)' perm=\(permText)" }
     private var permText: String { "(" + perm.map { "(\($0[0]), \($0[1]))" }.joined(separator: ", ") + ")" }
-    var fusion: FusionKind { .indexRemap }
+    var fusion: FusionKind { .collective }
     var axisName: String? { axis }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
@@ -229,4 +249,38 @@ struct PpermuteRules: PrimitiveRules {
         }
         return Batched(n == 0 ? xb : try b.b.emit(.concatenate(axis: 0), parts), 0)
     }
+
+    /// In a device kernel: this device's source and destination from the pairs, then the table's permute.
+    func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
+        let x = try collectiveOperand(e.inputs[0], k)
+        k.block("") {
+            k.line("int32_t ax_from = -1, ax_to = -1;")
+            for pair in perm {
+                k.line("if (ax_coll->device == \(pair[0])) ax_to = \(pair[1]);")
+                k.line("if (ax_coll->device == \(pair[1])) ax_from = \(pair[0]);")
+            }
+            tableCall("permute(ax_coll, \(x), \(target), \(byteCount(e.inputs[0].type, k)), ax_from, ax_to)", k)
+        }
+    }
+}
+
+/// The collectives table's code for dtype `t` (docs/c-interface.md).
+func tableDType(_ t: DType) -> Int {
+    switch t { case .f32: return 0; case .f64: return 1; case .i32: return 2; case .bool: return 3 }
+}
+
+/// A collective's operand as a C pointer: its buffer, or a one-element array holding a literal.
+private func collectiveOperand(_ a: Atom, _ k: KernelEmitter) throws -> String {
+    if let v = a.variable, let b = k.bufferName(v) { return b }
+    let n = k.fresh("lit")
+    k.line("\(a.type.dtype.cType) \(n)[1] = {\(try k.gen(a, .multi([])))};")
+    return n
+}
+
+/// The bytes of a value of type `t`, as a C expression.
+private func byteCount(_ t: TensorType, _ k: KernelEmitter) -> String { "(int64_t)\(k.count(t.shape)) * \(t.dtype.byteSize)" }
+
+/// A call of the collectives table's function `call` (its arguments included); its nonzero code is the kernel's.
+private func tableCall(_ call: String, _ k: KernelEmitter) {
+    k.line("{ int ax_rc = ax_coll->\(call); if (ax_rc != 0) return ax_rc; }")
 }

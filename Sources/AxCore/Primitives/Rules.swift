@@ -15,8 +15,13 @@ enum FusionKind: Sendable {
     case contraction
     /// A cumulative operation along an axis (cumsum, ...): its own kernel, reading buffers.
     case cumulative
+    /// A loop (scan, while): its own kernel, calling its sub-programs' kernels once per iteration.
+    case loop
+    /// A collective of a device kernel (psum, all_gather, ...): its own kernel boundary, a call through the
+    /// collectives table reading and writing buffers (docs/c-interface.md).
+    case collective
     /// Whether the primitive is computed by its own kernel (`emitKernel`), reading its operands from buffers.
-    var ownsKernel: Bool { self == .contraction || self == .cumulative }
+    var ownsKernel: Bool { self == .contraction || self == .cumulative || self == .loop || self == .collective }
 }
 
 /// A reduction's C: accumulator type, identity and combiner.

@@ -52,9 +52,22 @@ public func evaluate(_ p: Program, inputs: [Tensor], sizes: [String: Int]) throw
         case .lit(let x, let d): return Tensor(scalar: x, d)
         }
     }
+    var skip = 0
     for (i, e) in p.eqns.enumerated() {
+        if skip > 0 { skip -= 1; continue }
         let args = try e.inputs.map(value)
         do {
+            if let g = loopGroup(p.eqns, at: i) {
+                // A loop's results, computed once for its group (Primitives/Loops.swift).
+                var specs = LoopSpecCache()
+                guard case .loop(let spec, _) = try mappingDims(e.prim, &specs, { d in
+                    guard let k = d.resolve(sizes) else { throw Diagnostic("\(e.prim.name): size variable '\(d)' is not bound") }
+                    return .const(k)
+                }) else { throw InternalError("evaluate: not a loop") }
+                for (v, t) in zip(g.outs, try evaluateLoop(spec, args)) { if let v { env[v.id] = t } }
+                skip = g.span - 1
+                continue
+            }
             env[e.out.id] = try evalPrimitive(e.prim, args, sizes: sizes)
         } catch var d as Diagnostic {
             if d.range == nil { d.range = e.loc }

@@ -26,20 +26,24 @@ func runtimeSymbol(_ name: String) throws -> UnsafeRawPointer {
 private let kernelSymbolTable: [String: UnsafeRawPointer] = Dictionary(kernelSymbols, uniquingKeysWith: { a, _ in a })
 
 private typealias PackedFn = @convention(c) (UnsafePointer<Int64>?, UnsafePointer<UnsafeRawPointer?>?,
-                                             UnsafePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?) -> Int32
+                                             UnsafePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?,
+                                             UnsafeRawPointer?) -> Int32
 private typealias ScratchFn = @convention(c) (UnsafePointer<Int64>?) -> Int
 
-/// Wrappers with a fixed signature (sizes, inputs and outputs as arrays), so Swift can call any kernel.
+/// Wrappers with a fixed signature (sizes, inputs and outputs as arrays, and a device kernel's collectives table), so
+/// Swift can call any kernel.
 func packedWrappers(_ g: KernelGraph, name: String) -> String {
     let p = g.program
     let sizes = p.sizeVars.indices.map { "ax_sz[\($0)]" }
+    let table = g.device == nil ? [] : ["(const ax_collectives *)ax_table"]
+    let kernelSizes = p.sizeVars.indices.filter { p.sizeVars[$0] != g.device?.countVar }.map { "ax_sz[\($0)]" }
     let ins = p.inputs.enumerated().map { "(const \($0.element.type.dtype.cType) *)ax_in[\($0.offset)]" }
     let outs = p.outputs.enumerated().map { "(\($0.element.type.dtype.cType) *)ax_out[\($0.offset)]" }
     return """
 
-    int \(name)_packed(const int64_t *ax_sz, void *const *ax_in, void *const *ax_out, void *scratch) {
-        (void)ax_sz; (void)ax_in; (void)ax_out;
-        return \(name)(\((sizes + ins + outs + ["scratch"]).joined(separator: ", ")));
+    int \(name)_packed(const int64_t *ax_sz, void *const *ax_in, void *const *ax_out, void *scratch, const void *ax_table) {
+        (void)ax_sz; (void)ax_in; (void)ax_out; (void)ax_table;
+        return \(name)(\((table + kernelSizes + ins + outs + ["scratch"]).joined(separator: ", ")));
     }
     size_t \(name)_scratch_packed(const int64_t *ax_sz) {
         (void)ax_sz;
@@ -114,11 +118,13 @@ public final class CompiledKernel: @unchecked Sendable {
     }
 
     /// Calls the kernel on caller-owned memory (no allocation); returns its code (0, or nonzero for invalid sizes).
-    public func callRaw(sizes: [Int64], inputs: [UnsafeRawPointer], outputs: [UnsafeMutableRawPointer], scratch: UnsafeMutableRawPointer?) -> Int32 {
+    /// `table` is a device kernel's collectives table (`ax_collectives *`), unused by other kernels.
+    public func callRaw(sizes: [Int64], inputs: [UnsafeRawPointer], outputs: [UnsafeMutableRawPointer], scratch: UnsafeMutableRawPointer?,
+                        table: UnsafeRawPointer? = nil) -> Int32 {
         let ins: [UnsafeRawPointer?] = inputs, outs: [UnsafeMutableRawPointer?] = outputs
         return sizes.withUnsafeBufferPointer { s in
             ins.withUnsafeBufferPointer { i in
-                outs.withUnsafeBufferPointer { o in packed(s.baseAddress, i.baseAddress, o.baseAddress, scratch) }
+                outs.withUnsafeBufferPointer { o in packed(s.baseAddress, i.baseAddress, o.baseAddress, scratch, table) }
             }
         }
     }
@@ -151,16 +157,7 @@ public final class CompiledKernel: @unchecked Sendable {
             withKernelInputs(inputs) { callRaw(sizes: sizeArgs, inputs: $0, outputs: outPtrs, scratch: scratch) }
         }
         if code != 0 { throw Diagnostic("kernel '\(name)' rejected the sizes \(sizesDescription(bound)) (code \(code))") }
-        return zip(program.outputs, zip(outShapes, outPtrs)).map { a, sp in
-            let (shape, p) = sp
-            let n = shape.reduce(1, *)
-            switch a.type.dtype {
-            case .f32: return Tensor(shape: shape, storage: .f32(Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Float.self), count: n))))
-            case .f64: return Tensor(shape: shape, storage: .f64(Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Double.self), count: n))))
-            case .i32: return Tensor(shape: shape, storage: .i32(Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Int32.self), count: n))))
-            case .bool: return Tensor(shape: shape, storage: .bool(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n).map { $0 != 0 }))
-            }
-        }
+        return zip(program.outputs, zip(outShapes, outPtrs)).map { a, sp in tensor(from: UnsafeRawPointer(sp.1), shape: sp.0, dtype: a.type.dtype) }
     }
 }
 

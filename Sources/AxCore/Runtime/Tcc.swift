@@ -10,8 +10,10 @@ public final class TccModule: @unchecked Sendable {
     /// Where Debian's `tcc` package keeps libtcc1.a and tcc's own headers.
     static let libPath = "/usr/lib/x86_64-linux-gnu/tcc"
 
-    /// Compiles `source`, registering `symbols` (name → address) first. Throws the compiler's messages.
-    public init(source: String, symbols: [(String, UnsafeRawPointer)] = []) throws {
+    /// Compiles `source`, registering `symbols` (name → address) first; `includePaths` are searched for `#include`s.
+    /// Other undefined symbols resolve to the process's (libc, and libraries loaded with RTLD_GLOBAL). Throws the
+    /// compiler's messages.
+    public init(source: String, symbols: [(String, UnsafeRawPointer)] = [], includePaths: [String] = []) throws {
         TccModule.lock.lock()
         defer { TccModule.lock.unlock() }
         guard let s = tcc_new() else { throw InternalError("tcc_new failed") }
@@ -25,6 +27,7 @@ public final class TccModule: @unchecked Sendable {
         tcc_set_lib_path(s, TccModule.libPath)
         tcc_set_options(s, "-nostdlib")
         tcc_set_output_type(s, TCC_OUTPUT_MEMORY)
+        for path in includePaths { tcc_add_include_path(s, path) }
         for (name, ptr) in symbols { tcc_add_symbol(s, name, ptr) }
         if tcc_compile_string(s, source) != 0 {
             tcc_delete(s)

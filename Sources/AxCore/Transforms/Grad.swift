@@ -11,24 +11,13 @@ public func grad(_ p: Program, argnums: [Int], tupleArgnums: Bool, withValue: Bo
     let params = try differentiatedParams(p, argnums)
     guard tupleArgnums || params.count == 1 else { throw InternalError("grad: several argnums without a tuple") }
 
-    // Forward pass: the original equations, unchanged.
+    // Forward pass, then the backward pass seeded with 1 for the output.
     let b = Builder(startingAfter: p.maxId)
-    p.eqns.forEach(b.append)
     let m = VJPEmitter(b: b)
-
-    // Backward pass: cotangents by variable id; a variable without an entry has a symbolic zero cotangent.
-    var ct: [Int: Atom] = [:]
-    if case .v(let y) = p.outputs[0] { ct[y.id] = .lit(1, y.type.dtype) }
-    for e in p.eqns.reversed() {
-        guard let g = ct.removeValue(forKey: e.out.id) else { continue }
-        b.loc = e.loc
-        let need = e.inputs.map { $0.variable?.type.dtype.isFloat ?? false }
-        let cts = try vjp(e, ct: g, need: need, m)
-        for (a, c) in zip(e.inputs, cts) {
-            guard let c, case .v(let v) = a, v.type.dtype.isFloat else { continue }
-            ct[v.id] = try ct[v.id].map { try m.add($0, c) } ?? c
-        }
-    }
+    let residuals = try forwardPass(p.eqns, b)
+    var seeds: [Int: Atom] = [:]
+    if case .v(let y) = p.outputs[0] { seeds[y.id] = .lit(1, y.type.dtype) }
+    var ct = try backwardPass(p.eqns, seeds: seeds, residuals: residuals, m)
 
     // Outputs: each differentiated input's cotangent, or zeros of its type.
     b.loc = .unknown
@@ -76,4 +65,78 @@ private func describeOutputs(_ p: Program) -> String {
         }
     }
     return walk(p.outTree)
+}
+
+/// The forward pass of reverse mode: `eqns` copied into `b`, except that each scan also stacks its input carries (the
+/// residuals its VJP reads). Returns the residuals by the index of the loop group's first equation.
+func forwardPass(_ eqns: [Eqn], _ b: Builder) throws -> [Int: [Atom]] {
+    var residuals: [Int: [Atom]] = [:]
+    var i = 0
+    while i < eqns.count {
+        if let g = loopGroup(eqns, at: i), case .scan = g.spec {
+            b.loc = g.loc
+            residuals[i] = try forwardScanWithResiduals(g, b)
+            i += g.span
+            continue
+        }
+        b.append(eqns[i])
+        i += 1
+    }
+    return residuals
+}
+
+/// The backward pass: each equation's VJP rule in reverse order (a loop group's once, with all its results'
+/// cotangents), starting from `seeds`. Returns the cotangents by variable id; a variable without one has a zero.
+func backwardPass(_ eqns: [Eqn], seeds: [Int: Atom], residuals: [Int: [Atom]], _ m: VJPEmitter) throws -> [Int: Atom] {
+    var ct = seeds
+    var groupStart: [Int: Int] = [:]  // last equation of a loop group -> its first
+    var i = 0
+    while i < eqns.count {
+        if let g = loopGroup(eqns, at: i) { groupStart[i + g.span - 1] = i; i += g.span } else { i += 1 }
+    }
+    func accumulate(_ inputs: [Atom], _ cts: [Atom?]) throws {
+        for (a, c) in zip(inputs, cts) {
+            guard let c, case .v(let v) = a, v.type.dtype.isFloat else { continue }
+            ct[v.id] = try ct[v.id].map { try m.add($0, c) } ?? c
+        }
+    }
+    var j = eqns.count - 1
+    while j >= 0 {
+        if let start = groupStart[j], let g = loopGroup(eqns, at: start) {
+            let cts = g.outs.map { v in v.flatMap { ct.removeValue(forKey: $0.id) } }
+            if cts.contains(where: { $0 != nil }) {
+                m.b.loc = g.loc
+                try accumulate(g.inputs, try m.vjpScan(g, cts: cts, residuals: residuals[start] ?? []))
+            }
+            j = start - 1
+            continue
+        }
+        let e = eqns[j]
+        j -= 1
+        guard let g = ct.removeValue(forKey: e.out.id) else { continue }
+        m.b.loc = e.loc
+        let need = e.inputs.map { $0.variable?.type.dtype.isFloat ?? false }
+        try accumulate(e.inputs, try vjp(e, ct: g, need: need, m))
+    }
+    return ct
+}
+
+/// The VJP program of `p` for the outputs `seeds` (indices): inputs are `p`'s, then one cotangent per seeded output;
+/// outputs are the cotangents of `p`'s float inputs, in order (zeros where none flows).
+func vjpProgram(_ p: Program, seeds: [Int]) throws -> Program {
+    let b = Builder(startingAfter: p.maxId)
+    let m = VJPEmitter(b: b)
+    let ctInputs = seeds.map { b.fresh(p.outputs[$0].type) }
+    let residuals = try forwardPass(p.eqns, b)
+    var seedMap: [Int: Atom] = [:]
+    for (k, v) in zip(seeds, ctInputs) {
+        guard case .v(let y) = p.outputs[k] else { continue }
+        seedMap[y.id] = try seedMap[y.id].map { try m.add($0, .v(v)) } ?? .v(v)
+    }
+    let ct = try backwardPass(p.eqns, seeds: seedMap, residuals: residuals, m)
+    b.loc = .unknown
+    let outs = try p.inputs.filter { $0.type.dtype.isFloat }.map { try ct[$0.id] ?? m.zeros($0.type) }
+    let q = Program(name: p.name, params: (p.inputs + ctInputs).indices.map { ProgramParam(name: "x\($0)", tree: .leaf) },
+                    inputs: p.inputs + ctInputs, eqns: b.take(), outputs: outs, outTree: .tuple(outs.map { _ in .leaf }))
+    return simplify(eliminateDeadCode(q))
 }

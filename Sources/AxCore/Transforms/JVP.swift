@@ -28,7 +28,19 @@ func jvp(_ p: Program, active: [Bool], tangentParams: [ProgramParam]) throws -> 
         if v.type.dtype.isFloat { tangent[v.id] = .v(t) }
     }
     func tan(_ a: Atom) -> Atom? { a.variable.flatMap { tangent[$0.id] } }
-    for e in p.eqns {
+    var i = 0
+    while i < p.eqns.count {
+        let e = p.eqns[i]
+        i += 1
+        if let g = loopGroup(p.eqns, at: i - 1) {
+            // A loop's results together: the loop over primals and tangents (Primitives/LoopTransforms.swift).
+            i += g.span - 1
+            let ts = g.inputs.map(tan)
+            b.loc = g.loc
+            guard ts.contains(where: { $0 != nil }) else { _ = try b.appendLoop(g.spec, g.inputs, outs: g.outs); continue }
+            for (v, t) in zip(g.outs, try m.jvpLoop(g, tangents: ts)) { if let v, let t { tangent[v.id] = t } }
+            continue
+        }
         b.append(e)
         let ts = e.inputs.map(tan)
         guard e.out.type.dtype.isFloat, ts.contains(where: { $0 != nil }) else { continue }

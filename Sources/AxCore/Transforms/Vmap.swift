@@ -64,9 +64,28 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
     }
 
     // Equations: not-mapped operands only → the equation as it is; otherwise its batching rule.
-    for eqn in p.eqns {
+    var i = 0
+    while i < p.eqns.count {
+        let eqn = p.eqns[i]
         b.loc = eqn.loc
         let ins = eqn.inputs.map(read)
+        i += 1
+        if let g = loopGroup(p.eqns, at: i - 1) {
+            // A loop's results are batched together (Primitives/LoopTransforms.swift).
+            i += g.span - 1
+            if ins.allSatisfy({ $0.bdim == nil }) && !(axisName.map { eqn.prim.rules.usesAxis($0) } ?? false) {
+                for (v, a) in zip(g.outs, try b.appendLoop(g.spec, g.inputs.map { read($0).atom }, outs: g.outs.map { _ in nil })) {
+                    if let v { env[v.id] = Batched(a, nil) }
+                }
+                continue
+            }
+            do {
+                for (v, r) in zip(g.outs, try batcher.batchLoop(g, ins)) { if let v { env[v.id] = r } }
+            } catch let e as ShapeError {
+                throw Diagnostic("vmap of \(eqn.prim.name): \(e.message)", at: eqn.loc.start.line > 0 ? eqn.loc : nil)
+            }
+            continue
+        }
         do {
             // Collectives over this map's axis name depend on the map itself, mapped operands or not.
             if ins.allSatisfy({ $0.bdim == nil }) && !(axisName.map { eqn.prim.rules.usesAxis($0) } ?? false) {
