@@ -297,6 +297,67 @@ gcase("cumulative", "jnp.sum(jnp.cumsum(x) * x) + jnp.sum(jax.lax.cumlogsumexp(x
       np.stack([f(6), f(6), f(6)]), rtol=2e-5)
 
 
+# The rest of issue 16's names, each through its jnp / lax spelling in eager and jit (appended: the seeds above stay).
+halves = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 1e7 + 1, -3.7, 3.7, 0.25, -0.75], np.float32)
+rounding_in = np.concatenate([SPECIAL, halves, x34.ravel()]).astype(np.float32)
+unary("rounding", "jnp.floor(x), jnp.ceil(x), jnp.round(x), jnp.trunc(x)",
+      lambda x: (jnp.floor(x), jnp.ceil(x), jnp.round(x), jnp.trunc(x)), rounding_in, exact=True)
+# Not `exact`: jnp.round(x, d) divides by 10^d, which XLA on CPU compiles as a product with the reciprocal (axc
+# divides): the last bit can differ (docs/deviations.md).
+unary("round_decimals", "jnp.round(x, 1), jnp.round(x, 2), jnp.round(x, -1)",
+      lambda x: (jnp.round(x, 1), jnp.round(x, 2), jnp.round(x, -1)), rounding_in, rtol=1.2e-7, atol=0)
+unit = np.concatenate([f(12, lo=-0.95, hi=0.95), [0.0, -0.0, 0.5, -0.5]]).astype(np.float32)
+unary("trig", "jnp.tan(x), jnp.arctan(x), jnp.arcsin(x), jnp.arccos(x), jnp.sinh(x), jnp.cosh(x), jnp.arctanh(x)",
+      lambda x: (jnp.tan(x), jnp.arctan(x), jnp.arcsin(x), jnp.arccos(x), jnp.sinh(x), jnp.cosh(x), jnp.arctanh(x)), unit)
+wide = np.concatenate([f(12, lo=-6, hi=6), [0.0, -0.0, 1e-6, -1e-6, 20.0, -20.0]]).astype(np.float32)
+unary("exps", "jnp.expm1(x), jnp.exp2(x), jax.scipy.special.erf(x), jax.scipy.special.erfc(x), jax.lax.erf(x)",
+      lambda x: (jnp.expm1(x), jnp.exp2(x), jax.scipy.special.erf(x), jax.scipy.special.erfc(x), jax.lax.erf(x)), wide)
+case("arctan2", "def arctan2(y: f32[12], x: f32[12]):\n    return jnp.arctan2(y, x), jnp.arctan2(y, 1.0)\n",
+     lambda y, x: (jnp.arctan2(y, x), jnp.arctan2(y, 1.0)), {"y": SPECIAL, "x": np.roll(f(12), 1)})
+cum = f(3, 4)
+cum[1, 1] = 0.0
+cum[2, 0] = 0.0
+cum[2, 3] = 0.0
+case("cumulative_names", "def cumulative_names(x: f32[3,4], k: i32[5]):\n    return jnp.cumsum(x), jnp.cumsum(x, axis=1), "
+     "jnp.cumprod(x), jnp.cumprod(x, axis=0), jnp.cumprod(k), jax.lax.cumprod(x, axis=1, reverse=True), "
+     "logcumsumexp(x, axis=1), jax.lax.cumlogsumexp(x, axis=0, reverse=True), jax.lax.cumsum(k, reverse=True)\n",
+     lambda x, k: (jnp.cumsum(x), jnp.cumsum(x, axis=1), jnp.cumprod(x), jnp.cumprod(x, axis=0), jnp.cumprod(k),
+                   jax.lax.cumprod(x, axis=1, reverse=True), jax.lax.cumlogsumexp(x, axis=1),
+                   jax.lax.cumlogsumexp(x, axis=0, reverse=True), jax.lax.cumsum(k, reverse=True)),
+     {"x": cum, "k": ints(5, lo=-3, hi=4)}, rtol=2e-6)
+case("flip", "def flip(x: f32[2,3,4], k: i32[5]):\n    return jnp.flip(x), jnp.flip(x, axis=0), jnp.flip(x, (0, 2)), jnp.flip(x, -1), "
+     "jnp.flip(k)\n",
+     lambda x, k: (jnp.flip(x), jnp.flip(x, axis=0), jnp.flip(x, (0, 2)), jnp.flip(x, -1), jnp.flip(k)),
+     {"x": f(2, 3, 4), "k": ints(5)}, exact=True)
+# In-range, negative (from the end) and out-of-range (JAX's fill: NaN, INT_MIN) indices.
+case("take", "def take(x: f32[3,4], k: i32[3,4], i: i32[5], j: i32[3,2]):\n    return jnp.take(x, i), jnp.take(x, i, axis=0), "
+     "jnp.take(x, j, axis=1), jnp.take(k, i, axis=1), jnp.take_along_axis(x, j, axis=1), jnp.take_along_axis(k, j, axis=1), "
+     "jnp.take_along_axis(x, jnp.array([[0, 2, -1, 7]]), axis=0)\n",
+     lambda x, k, i, j: (jnp.take(x, i), jnp.take(x, i, axis=0), jnp.take(x, j, axis=1), jnp.take(k, i, axis=1),
+                         jnp.take_along_axis(x, j, axis=1), jnp.take_along_axis(k, j, axis=1),
+                         jnp.take_along_axis(x, jnp.array([[0, 2, -1, 7]]), axis=0)),
+     {"x": x34, "k": ints(3, 4), "i": np.array([0, 2, -1, 5, -3], np.int32), "j": np.array([[3, 0], [-2, 1], [4, 2]], np.int32)},
+     exact=True)
+# Gradients against JAX: cumprod with zeros in the lines (one zero, two zeros), the rounding and trigonometric names,
+# and take / take_along_axis (repeated indices add their cotangents).
+gz = np.stack([f(6), np.array([1.5, 0.0, -0.7, 1.2, 0.0, 0.9], np.float32), np.array([0.0, 1.1, -1.3, 0.8, 1.4, -0.6], np.float32)])
+gcase("cumprod", "jnp.sum(jnp.cumprod(x) * x) + jnp.sum(jax.lax.cumprod(x, reverse=True) * jnp.sin(x))",
+      lambda x: jnp.sum(jnp.cumprod(x) * x) + jnp.sum(jax.lax.cumprod(x, reverse=True) * jnp.sin(x)), gz)
+gcase("elementwise", "jnp.sum(jnp.tan(x) + jnp.arctan(x) + jnp.arcsin(x * 0.5) + jnp.arccos(x * 0.4) + jnp.sinh(x) + jnp.cosh(x) "
+      "+ jnp.arctanh(x * 0.3) + jnp.expm1(x) + jnp.exp2(x) + jax.scipy.special.erf(x) + jnp.arctan2(x, 2.0 - x) "
+      "+ jnp.floor(x) * x + jnp.round(x) + jnp.trunc(x) + jnp.ceil(x))",
+      lambda x: jnp.sum(jnp.tan(x) + jnp.arctan(x) + jnp.arcsin(x * 0.5) + jnp.arccos(x * 0.4) + jnp.sinh(x) + jnp.cosh(x)
+                        + jnp.arctanh(x * 0.3) + jnp.expm1(x) + jnp.exp2(x) + jax.scipy.special.erf(x)
+                        + jnp.arctan2(x, 2.0 - x) + jnp.floor(x) * x + jnp.round(x) + jnp.trunc(x) + jnp.ceil(x)),
+      np.stack([f(6, lo=-1.4, hi=1.4) for _ in range(3)]))
+gcase("take", "jnp.sum(jnp.take(x, jnp.array([0, 2, 2, -1])) * jnp.arange(4.0)) + jnp.sum(jnp.take_along_axis(jnp.outer(x, x), "
+      "jnp.array([[1], [1], [0], [5], [2], [3]]), axis=1))",
+      lambda x: jnp.sum(jnp.take(x, jnp.array([0, 2, 2, -1])) * jnp.arange(4.0))
+      + jnp.sum(jnp.take_along_axis(jnp.outer(x, x), jnp.array([[1], [1], [0], [5], [2], [3]]), axis=1)), gx)
+gcase("flip_prod", "jnp.sum(jnp.flip(x) * x) + jnp.prod(x) + jnp.sum(jnp.cumsum(x)[1:] ** 2)",
+      lambda x: jnp.sum(jnp.flip(x) * x) + jnp.prod(x) + jnp.sum(jnp.cumsum(x)[1:] ** 2), gz)
+
+
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)

@@ -175,6 +175,28 @@ AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
     ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f32, &g);
 }
 
+AX_CLONES void ax_vmatmul_f32(int64_t n, int64_t k, int64_t cols, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
+    double bt[32 * 16], at[32 * 64], acc[64];
+    int64_t rows = n / cols, r0, nr, q, p, j;
+    (void)sa; (void)sb;
+    for (p = 0; p < k * cols; p++) bt[p] = b[p];
+    for (r0 = 0; r0 < rows; r0 += 64) {
+        const float *ar = a + r0 * k;
+        float *orow = o + r0 * cols;
+        nr = rows - r0 < 64 ? rows - r0 : 64;
+        for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
+        for (j = 0; j < cols; j++) {
+            for (q = 0; q < nr; q++) acc[q] = 0.0;
+            for (p = 0; p < k; p++) {
+                const double bv = bt[p * cols + j];
+                const double *ap = at + p * 64;
+                for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+            }
+            for (q = 0; q < nr; q++) orow[q * cols + j] = (float)acc[q];
+        }
+    }
+}
+
 struct ax_gemm_args_f64 {
     int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
     const double *a, *b;
@@ -259,6 +281,28 @@ AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int
     g.a = a; g.b = b; g.c = c;
     /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
     ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f64, &g);
+}
+
+AX_CLONES void ax_vmatmul_f64(int64_t n, int64_t k, int64_t cols, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
+    double bt[32 * 16], at[32 * 64], acc[64];
+    int64_t rows = n / cols, r0, nr, q, p, j;
+    (void)sa; (void)sb;
+    for (p = 0; p < k * cols; p++) bt[p] = b[p];
+    for (r0 = 0; r0 < rows; r0 += 64) {
+        const double *ar = a + r0 * k;
+        double *orow = o + r0 * cols;
+        nr = rows - r0 < 64 ? rows - r0 : 64;
+        for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
+        for (j = 0; j < cols; j++) {
+            for (q = 0; q < nr; q++) acc[q] = 0.0;
+            for (p = 0; p < k; p++) {
+                const double bv = bt[p * cols + j];
+                const double *ap = at + p * 64;
+                for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+            }
+            for (q = 0; q < nr; q++) orow[q * cols + j] = (double)acc[q];
+        }
+    }
 }
 
 static inline uint32_t ax_f32_bits(float x) { union { float f; uint32_t i; } u; u.f = x; return u.i; }
@@ -1225,7 +1269,9 @@ AX_CLONES void ax_verfc_f64(int64_t n, const double *a, double *o) {
 static const ax_rt_symbol ax_rt_table[] = {
     {"ax_parallel_for", (void *)ax_parallel_for},
     {"ax_gemm_f32", (void *)ax_gemm_f32},
+    {"ax_vmatmul_f32", (void *)ax_vmatmul_f32},
     {"ax_gemm_f64", (void *)ax_gemm_f64},
+    {"ax_vmatmul_f64", (void *)ax_vmatmul_f64},
     {"ax_vadd_f32", (void *)ax_vadd_f32},
     {"ax_vatan2_f32", (void *)ax_vatan2_f32},
     {"ax_vdiv_f32", (void *)ax_vdiv_f32},

@@ -542,3 +542,54 @@ private func interpreterWork(_ p: Program, _ k: Int) -> Int {
         return out * d.lhsContract.map { lhs[$0] }.reduce(1, *)
     }.reduce(0, +)
 }
+
+extension CodegenTests {
+    /// A small `x @ W` (k ≤ 32, ≤ 16 columns) read by a tiled map or by short row sums is computed in that loop
+    /// (tiles of whole rows, or the scalar C when a row-aligned broadcast keeps the loop off tiles), with no kernel or
+    /// scratch buffer of its own; under a slice, a column sum, a sum of everything or as an output it keeps its kernel.
+    /// Either way the bits are the interpreter's: sizes cover tile tails, one row, and loops split between cores.
+    @Test(arguments: ["neuron", "one_column", "largest_f64", "row_shift", "sliced", "total", "column_sum", "output_too"])
+    func smallContractionFusesIntoItsConsumer(_ name: String) throws {
+        let src = """
+            def neuron(x: f32[n, 5], W: f32[5, 3], b: f32[3]) -> f32[n]:
+                return jnp.sum(jnp.tanh(x @ W + b), axis=1)
+
+            def one_column(x: f32[n, 4], W: f32[4, 1]) -> f32[n, 1]:
+                return jnp.exp(x @ W) - 1.0
+
+            def largest_f64(x: f64[n, 32], W: f64[32, 16]) -> f64[n, 16]:
+                return jnp.sin(x @ W) * 2.0
+
+            def sliced(x: f32[n, 5], W: f32[5, 3]) -> f32[n, 2]:
+                return (x @ W)[:, 1:] * 2.0
+
+            def total(x: f32[n, 2], W: f32[2, 7]) -> f32:
+                return jnp.sum(jnp.square(x @ W))
+
+            def row_shift(x: f32[n, 5], W: f32[5, 3], c: f32[n]) -> f32[n, 3]:
+                return jnp.exp(x @ W + c[:, None])
+
+            def column_sum(x: f32[n, 5], W: f32[5, 3]) -> f32[3]:
+                return jnp.sum(jnp.tanh(x @ W), axis=0)
+
+            def output_too(x: f32[n, 5], W: f32[5, 3]) -> (f32[n, 3], f32[n]):
+                y = x @ W
+                return y, jnp.sum(y * y, axis=1)
+            """
+        let s = try CompilerSession(file: SourceFile(path: "small.ax", text: src))
+        let lowered = try s.lower(name, to: .kernel)
+        let g = try #require(lowered.graph)
+        let kernels = g.nests.filter { if case .kernel = $0 { return true }; return false }.count
+        let inlined = ["neuron", "one_column", "largest_f64", "row_shift"].contains(name)
+        #expect(kernels == (inlined ? 0 : 1), "\(name): \(kernels) contraction kernels")
+        if inlined { #expect(g.scratch.isEmpty, "\(name): scratch \(g.scratch.map(\.type))") }
+        if name == "row_shift" { #expect(lowered.c!.contains("(double)x["), "row_shift: the scalar sum") }
+        if name == "neuron" { #expect(lowered.c!.contains("ax_vmatmul_f32("), "neuron: the tile call") }
+        for n in [1, 7, 100, 40_003] {
+            let (inputs, sizes) = try bindInputs(lowered.optimized, args: [:], sizes: ["n": n], seed: UInt64(n))
+            let want = try evaluate(lowered.optimized, inputs: inputs, sizes: sizes)
+            let got = try lowered.kernel!.run(inputs: inputs, sizes: sizes)
+            for (k, (a, b)) in zip(got, want).enumerated() { expectIdentical(a, b, "\(name) n=\(n) out\(k)") }
+        }
+    }
+}

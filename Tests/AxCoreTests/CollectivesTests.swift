@@ -107,12 +107,7 @@ import Testing
 
     @Test func locatedErrors() throws {
         let s = try CompilerSession(file: SourceFile(path: "t.ax", text: source))
-        func located(_ name: String, _ message: String, line: Int) {
-            do { _ = try lower(try s.entry(name), to: .kernel); Issue.record("\(name): no error") } catch let d as Diagnostic {
-                #expect(d.message.contains(message), "\(name): \(d.message)")
-                #expect(d.range?.start.line == line, "\(name): at \(String(describing: d.range))")
-            } catch { Issue.record("\(name): \(error)") }
-        }
+        func located(_ name: String, _ message: String, line: Int) { expectLocatedError(s, name, message, line: line) }
         located("unbound", "psum: axis name 'i' is not bound by any enclosing vmap or pmap", line: 2)
         located("wrong_name", "psum: axis name 'i' is not bound", line: 2)
         located("no_grad", "pmax is not differentiable", line: 32)

@@ -7,6 +7,15 @@ import Testing
 private let diagnosticsRepoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
+/// Expects entry `name` of `s` to fail (elaborating or lowering it to a kernel) with a message containing `message`
+/// at line `line`.
+func expectLocatedError(_ s: CompilerSession, _ name: String, _ message: String, line: Int) {
+    do { _ = try lower(try s.entry(name), to: .kernel); Issue.record("\(name): no error") } catch let d as Diagnostic {
+        #expect(d.message.contains(message), "\(name): \(d.message)")
+        #expect(d.range?.start.line == line, "\(name): at \(String(describing: d.range))")
+    } catch { Issue.record("\(name): \(error)") }
+}
+
 /// What `axc check FILE` prints on standard error for `text` saved as `path` (empty when it type-checks):
 /// parse errors and elaboration errors rendered the way the command line renders them.
 private func checkOutput(_ text: String, path: String = "bad.ax") -> String {

@@ -1,125 +1,9 @@
-// Tests of jvp, jacfwd, jacrev, hessian and stop_gradient: a check_grads-style table of every primitive in f64
-// (forward mode against central differences, reverse against forward through <t, J^T c> = <J t, c>, both again
-// on the jvp program for order 2), Jacobian structure, composition, cost and errors.
+// Tests of jvp, jacfwd, jacrev, hessian and stop_gradient: check_grads over the primitive table (DerivativeCases.swift;
+// forward mode against central differences, reverse against forward through <t, J^T c> = <J t, c>, both again on
+// the jvp program for order 2), Jacobian structure, composition, cost and errors.
 import Foundation
 import Testing
 @testable import AxCore
-
-// MARK: - The primitive table
-
-/// One table entry: operand types (f64), their sampling range, and the body applying the primitive.
-private struct FwdCase: CustomTestStringConvertible {
-    var name: String
-    var types: [TensorType]
-    var range: (Double, Double) = (-2, 2)
-    var sizes: [String: Int] = [:]
-    /// Checks order 2 too (off where the first derivative has kinks the samples may hit).
-    var secondOrder = true
-    var body: (Builder, [Atom]) throws -> Atom
-    var testDescription: String { name }
-}
-
-private func shape(_ ds: [Any]) -> [Dim] { ds.map { ($0 as? Int).map(Dim.const) ?? .sym($0 as! String) } }
-private func t64(_ ds: Any...) -> TensorType { TensorType(.f64, shape(ds)) }
-private func c64(_ x: Double) -> Atom { .lit(x, .f64) }
-private func unaryCase(_ op: UnaryOp, _ range: (Double, Double) = (-2, 2)) -> FwdCase {
-    FwdCase(name: op.rawValue, types: [t64(2, 3)], range: range) { b, x in try b.emit(.unary(op), [x[0]]) }
-}
-private func binaryCase(_ op: BinaryOp, _ range: (Double, Double) = (-2, 2), second: Bool = true) -> FwdCase {
-    FwdCase(name: op.rawValue, types: [t64(3, 2), t64(3, 2)], range: range, secondOrder: second) { b, x in try b.emit(.binary(op), x) }
-}
-
-private let fwdCases: [FwdCase] = [
-    unaryCase(.neg), unaryCase(.exp), unaryCase(.log, (0.5, 3)), unaryCase(.log1p, (0.1, 3)), unaryCase(.sqrt, (0.5, 3)),
-    unaryCase(.abs, (0.2, 2)), unaryCase(.sin), unaryCase(.cos), unaryCase(.tanh), unaryCase(.logistic), unaryCase(.sign, (0.2, 2)),
-    FwdCase(name: "abs-negative", types: [t64(4)], range: (-2, -0.2)) { b, x in try b.emit(.unary(.abs), x) },
-    binaryCase(.add), binaryCase(.sub), binaryCase(.mul), binaryCase(.div, (0.5, 2)), binaryCase(.pow, (0.5, 2)),
-    binaryCase(.max, second: false), binaryCase(.min, second: false),
-    unaryCase(.floor, (0.1, 0.9)), unaryCase(.ceil, (0.1, 0.9)), unaryCase(.round, (0.1, 0.4)),
-    unaryCase(.tan, (-1, 1)), unaryCase(.atan), unaryCase(.asin, (-0.8, 0.8)), unaryCase(.acos, (-0.8, 0.8)), unaryCase(.sinh),
-    unaryCase(.cosh), unaryCase(.atanh, (-0.8, 0.8)), unaryCase(.expm1), unaryCase(.exp2), unaryCase(.erf), unaryCase(.erfc), binaryCase(.atan2, (0.5, 2)),
-    // rem's derivative in y has floor(|x / y|): the samples keep x / y between two integers.
-    FwdCase(name: "rem-x", types: [t64(4)], range: (1.5, 2)) { b, x in try b.emit(.binary(.rem), [x[0], c64(0.7)]) },
-    FwdCase(name: "rem-y", types: [t64(4)], range: (0.95, 1.05)) { b, x in try b.emit(.binary(.rem), [c64(2.5), x[0]]) },
-    FwdCase(name: "rev", types: [t64(2, 3, 4)]) { b, x in try b.emit(.rev(dimensions: [0, 2]), x) },
-    FwdCase(name: "cumsum", types: [t64(3, 4)]) { b, x in try b.emit(.cumulative(.sum, axis: 1, reverse: false), x) },
-    FwdCase(name: "cumsum-reverse", types: [t64(3, 4)]) { b, x in try b.emit(.cumulative(.sum, axis: 0, reverse: true), x) },
-    FwdCase(name: "cumlogsumexp", types: [t64(3, 4)]) { b, x in try b.emit(.cumulative(.logsumexp, axis: 1, reverse: false), x) },
-    FwdCase(name: "cummax", types: [t64(3, 4)], secondOrder: false) { b, x in try b.emit(.cumulative(.max, axis: 0, reverse: false), x) },
-    FwdCase(name: "cummin-reverse", types: [t64(3, 4)], secondOrder: false) { b, x in try b.emit(.cumulative(.min, axis: 1, reverse: true), x) },
-    FwdCase(name: "mul-literal", types: [t64(4)]) { b, x in try b.emit(.binary(.mul), [x[0], c64(2.5)]) },
-    FwdCase(name: "div-literal-numerator", types: [t64(4)], range: (0.5, 2)) { b, x in try b.emit(.binary(.div), [c64(3), x[0]]) },
-    FwdCase(name: "sub-literal", types: [t64(4)]) { b, x in try b.emit(.binary(.sub), [c64(1), x[0]]) },
-    FwdCase(name: "pow-literal-exponent", types: [t64(4)], range: (0.5, 2)) { b, x in try b.emit(.binary(.pow), [x[0], c64(2.5)]) },
-    FwdCase(name: "pow-literal-base", types: [t64(4)]) { b, x in try b.emit(.binary(.pow), [c64(1.7), x[0]]) },
-    FwdCase(name: "max-literal", types: [t64(6)], secondOrder: false) { b, x in try b.emit(.binary(.max), [x[0], c64(0.1)]) },
-    FwdCase(name: "scalar-mul", types: [t64(), t64()]) { b, x in try b.emit(.binary(.mul), x) },
-    FwdCase(name: "integer_pow-0", types: [t64(4)]) { b, x in try b.emit(.integerPow(0), x) },
-    FwdCase(name: "integer_pow-1", types: [t64(4)]) { b, x in try b.emit(.integerPow(1), x) },
-    FwdCase(name: "integer_pow-2", types: [t64(4)]) { b, x in try b.emit(.integerPow(2), x) },
-    FwdCase(name: "integer_pow-3", types: [t64(4)]) { b, x in try b.emit(.integerPow(3), x) },
-    FwdCase(name: "integer_pow--2", types: [t64(4)], range: (0.5, 2)) { b, x in try b.emit(.integerPow(-2), x) },
-    FwdCase(name: "convert-f64-f64", types: [t64(4)]) { b, x in try b.emit(.convert(.f64), x) },
-    FwdCase(name: "convert-through-i32", types: [t64(4)]) { b, x in
-        let i = try b.emit(.convert(.i32), x)
-        return try b.emit(.binary(.mul), [x[0], b.emit(.convert(.f64), [i])])
-    },
-    FwdCase(name: "select", types: [t64(2, 3), t64(2, 3)]) { b, x in
-        try b.emit(.select, [b.emit(.binary(.gt), [x[0], c64(0)]), x[0], b.emit(.unary(.sin), [x[1]])])
-    },
-    FwdCase(name: "select-literal-branch", types: [t64(5)]) { b, x in
-        try b.emit(.select, [b.emit(.binary(.lt), [x[0], c64(0.3)]), c64(2), b.emit(.unary(.exp), [x[0]])])
-    },
-    // Comparisons and logic carry no tangent but must pass through jvp.
-    FwdCase(name: "logic-in-select", types: [t64(2, 3), t64(2, 3)]) { b, x in
-        let p = try b.emit(.binary(.and), [b.emit(.binary(.le), [x[0], c64(0.5)]), b.emit(.unary(.not), [b.emit(.binary(.eq), [x[0], x[1]])])])
-        let ge = try b.emit(.convert(.f64), [b.emit(.binary(.ge), [x[1], c64(1)])])
-        let q = try b.emit(.binary(.or), [p, b.emit(.binary(.ne), [x[1], ge])])
-        return try b.emit(.select, [q, b.emit(.unary(.cos), [x[1]]), b.emit(.binary(.mul), [x[0], x[1]])])
-    },
-    FwdCase(name: "reduce_sum-axis1", types: [t64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [1]), x) },
-    FwdCase(name: "reduce_sum-all", types: [t64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [0, 1]), x) },
-    FwdCase(name: "reduce_max-axis0", types: [t64(3, 4)], secondOrder: false) { b, x in try b.emit(.reduceMax(axes: [0]), x) },
-    FwdCase(name: "reduce_min-axes02", types: [t64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceMin(axes: [0, 2]), x) },
-    FwdCase(name: "reduce_prod-axes02", types: [t64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceProd(axes: [0, 2]), x) },
-    FwdCase(name: "broadcast-new-axis", types: [t64(3)]) { b, x in try b.emit(.broadcastInDim(shape: shape([2, 3]), dims: [1]), x) },
-    FwdCase(name: "broadcast-unit-axis", types: [t64(3, 1)]) { b, x in try b.emit(.broadcastInDim(shape: shape([3, 4]), dims: [0, 1]), x) },
-    FwdCase(name: "broadcast-scalar", types: [t64()]) { b, x in try b.emit(.broadcastInDim(shape: shape([2, 2]), dims: []), x) },
-    FwdCase(name: "reshape", types: [t64(2, 3)]) { b, x in try b.emit(.reshape(shape([3, 1, 2])), x) },
-    FwdCase(name: "transpose", types: [t64(2, 3, 4)]) { b, x in try b.emit(.transpose([2, 0, 1]), x) },
-    FwdCase(name: "slice", types: [t64(5, 6)]) { b, x in try b.emit(.slice(start: [1, 2], limit: shape([4, 6]), strides: [1, 1]), x) },
-    FwdCase(name: "slice-strided", types: [t64(5, 7)]) { b, x in try b.emit(.slice(start: [1, 0], limit: shape([5, 7]), strides: [2, 3]), x) },
-    FwdCase(name: "pad", types: [t64(3, 2), t64()]) { b, x in try b.emit(.pad(low: [1, 0], high: [2, 1], interior: [1, 0]), x) },
-    FwdCase(name: "pad-negative", types: [t64(4, 3), t64()]) { b, x in try b.emit(.pad(low: [-1, 2], high: [1, -2], interior: [1, 2]), x) },
-    FwdCase(name: "pad-literal-value", types: [t64(3)]) { b, x in try b.emit(.pad(low: [1], high: [1], interior: [0]), [x[0], c64(2)]) },
-    FwdCase(name: "concatenate", types: [t64(2, 1), t64(2, 3), t64(2, 2)]) { b, x in try b.emit(.concatenate(axis: 1), x) },
-    FwdCase(name: "dot-matmul", types: [t64(2, 3), t64(3, 4)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [1], rhsContract: [0])), x)
-    },
-    FwdCase(name: "dot-vector", types: [t64(3), t64(3)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [0], rhsContract: [0])), x)
-    },
-    FwdCase(name: "dot-batched-odd-axes", types: [t64(3, 2, 4), t64(4, 3, 2)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [0], rhsContract: [1], lhsBatch: [1], rhsBatch: [2])), x)
-    },
-    FwdCase(name: "iota-times-x", types: [t64(2, 3)]) { b, x in
-        try b.emit(.binary(.mul), [x[0], b.emit(.iota(.f64, shape: shape([2, 3]), dimension: 1), [])])
-    },
-    FwdCase(name: "reused-variable", types: [t64(3)]) { b, x in
-        let s = try b.emit(.unary(.sin), x)
-        return try b.emit(.binary(.mul), [s, b.emit(.binary(.add), [s, x[0]])])
-    },
-    // Size variables.
-    FwdCase(name: "sym-reduce_sum", types: [t64("n", 3)], sizes: ["n": 4]) { b, x in
-        try b.emit(.reduceSum(axes: [0]), [b.emit(.unary(.tanh), x)])
-    },
-    FwdCase(name: "sym-slice-constant-range", types: [t64("n", 2)], sizes: ["n": 5]) { b, x in
-        try b.emit(.slice(start: [1, 0], limit: shape([4, 2]), strides: [2, 1]), x)
-    },
-    FwdCase(name: "sym-reshape-transpose", types: [t64("n", 2, 3)], sizes: ["n": 2]) { b, x in
-        try b.emit(.transpose([1, 0]), [b.emit(.reshape(shape(["n", 6])), x)])
-    },
-]
 
 // MARK: - Helpers
 
@@ -197,12 +81,12 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
 // MARK: - Tests
 
 @Suite struct ForwardTests {
-    @Test(arguments: fwdCases)
-    private func primitiveChecks(_ c: FwdCase) throws {
+    @Test(arguments: derivativeCases)
+    private func primitiveChecks(_ c: DerivativeCase) throws {
         let p = try buildProgram(c.name, c.types, c.body)
         try p.verify()
         var rng = SeededUniform(seed(c.name))
-        let x = c.types.map { rng.tensor($0, c.range.0, c.range.1, sizes: c.sizes) }
+        let x = rng.operands(c)
         try checkOrder1(p, x, sizes: c.sizes, &rng, c.name)
         guard c.secondOrder else { return }
         // Order 2: the same checks on the tangent program (forward over forward, reverse over forward).
@@ -214,17 +98,14 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
     /// Every primitive appears in the table (plus stop_gradient, tested below).
     @Test func tableCoversEveryPrimitive() throws {
         var names: Set<String> = ["stop_gradient"]
-        for c in fwdCases { for e in try buildProgram(c.name, c.types, c.body).eqns { names.insert(e.prim.name) } }
-        let all = UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
-            + ["integer_pow", "convert_element_type", "select_n", "reduce_sum", "reduce_max", "reduce_min",
-               "broadcast_in_dim", "reshape", "transpose", "slice", "pad", "concatenate", "dot_general", "iota", "stop_gradient",
-               "rev", "cumsum"]
+        for c in derivativeCases { for e in try buildProgram(c.name, c.types, c.body).eqns { names.insert(e.prim.name) } }
+        let all = differentiablePrimitiveNames + ["stop_gradient"]
         #expect(Set(all).subtracting(names).isEmpty, "missing: \(Set(all).subtracting(names).sorted())")
     }
 
     /// vmap(jvp(f)) over a batch of 3 equals jvp(f) per example: every primitive the JVP rules emit batches.
-    @Test(arguments: fwdCases)
-    private func vmapOfJvpMatchesPerExample(_ c: FwdCase) throws {
+    @Test(arguments: derivativeCases)
+    private func vmapOfJvpMatchesPerExample(_ c: DerivativeCase) throws {
         let p = try buildProgram(c.name, c.types, c.body)
         let j = try jvp(p)
         let vj = try vmap(j, inAxes: j.inputs.map { _ in 0 }, outAxes: j.outputs.map { _ in 0 }, axisSize: nil, sizeName: "b")
@@ -242,8 +123,8 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
     }
 
     /// jacfwd and jacrev agree on every constant-shaped case, and each column is a jvp along a basis vector.
-    @Test(arguments: fwdCases.filter { $0.sizes.isEmpty })
-    private func jacobiansAgree(_ c: FwdCase) throws {
+    @Test(arguments: derivativeCases.filter { $0.sizes.isEmpty })
+    private func jacobiansAgree(_ c: DerivativeCase) throws {
         let p = try buildProgram(c.name, c.types, c.body)
         let argnums = Array(p.params.indices)
         let fwd = try jacobian(p, kind: .jacfwd, argnums: argnums, tupleArgnums: true)
@@ -254,7 +135,7 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
             #expect(fwd.outputs[k].type.shape == p.outputs[0].type.shape + v.type.shape, "\(c.name): jacobian \(k) shape")
         }
         var rng = SeededUniform(seed(c.name) + 1)
-        let x = c.types.map { rng.tensor($0, c.range.0, c.range.1) }
+        let x = rng.operands(c)
         let jf = try evaluate(fwd, inputs: x, sizes: [:]), jr = try evaluate(rev, inputs: x, sizes: [:])
         for k in jf.indices { #expect(near(jf[k].doubles, jr[k].doubles, rtol: 1e-12, atol: 1e-13), "\(c.name): jacobian \(k)") }
         // The first column of the first Jacobian is jvp along the first basis vector of input 0.
@@ -311,22 +192,22 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
 
     /// A Jacobian with respect to a vector of symbolic length n is n by n; of an f64[n, 2] it is f64[n, 2, n, 2].
     @Test func symbolicJacobian() throws {
-        let p = try buildProgram("f", [t64("n")]) { b, x in try b.emit(.unary(.sin), x) }
+        let p = try buildProgram("f", [f64("n")]) { b, x in try b.emit(.unary(.sin), x) }
         for kind in [JacobianKind.jacfwd, .jacrev] {
             let jac = try jacobian(p, kind: kind, argnums: [0], tupleArgnums: false)
             try jac.verify()
-            #expect(jac.outputs[0].type == t64("n", "n"))
+            #expect(jac.outputs[0].type == f64("n", "n"))
             let x = Tensor(.f64, shape: [3], doubles: [0.1, 0.5, -1])
             let got = try evaluate(jac, inputs: [x], sizes: ["n": 3])[0].doubles
             let want = (0..<9).map { $0 % 4 == 0 ? cos(x.doubles[$0 / 4]) : 0 }
             #expect(near(got, want, rtol: 1e-14, atol: 0), "\(kind): \(got)")
         }
-        let wide = try buildProgram("f", [t64("n", 2)]) { b, x in try b.emit(.unary(.sin), x) }
+        let wide = try buildProgram("f", [f64("n", 2)]) { b, x in try b.emit(.unary(.sin), x) }
         let x = Tensor(.f64, shape: [3, 2], doubles: [0.1, 0.5, -1, 2, 0.3, -0.4])
         for kind in [JacobianKind.jacfwd, .jacrev] {
             let jac = try jacobian(wide, kind: kind, argnums: [0], tupleArgnums: false)
             try jac.verify()
-            #expect(jac.outputs[0].type == t64("n", 2, "n", 2))
+            #expect(jac.outputs[0].type == f64("n", 2, "n", 2))
             let got = try evaluate(jac, inputs: [x], sizes: ["n": 3])[0].doubles
             let want = (0..<36).map { $0 % 7 == 0 ? cos(x.doubles[$0 / 7]) : 0 }
             #expect(near(got, want, rtol: 1e-14, atol: 0), "\(kind): \(got)")
@@ -335,7 +216,7 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
 
     /// The Hessian is symmetric and is jacfwd of jacrev; hessian of a scalar function of a symbolic vector works.
     @Test func hessianOfScalarFunction() throws {
-        let p = try buildProgram("f", [t64(3)]) { b, x in
+        let p = try buildProgram("f", [f64(3)]) { b, x in
             let y = try b.emit(.binary(.mul), [b.emit(.unary(.sin), x), b.emit(.integerPow(3), x)])
             return try b.emit(.reduceSum(axes: [0]), [b.emit(.binary(.mul), [y, b.emit(.unary(.exp), x)])])
         }
@@ -356,7 +237,7 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
     /// stop_gradient: the identity in value, zero derivative in jvp, grad, jacobians and at order 2; lower strips it.
     @Test func stopGradient() throws {
         // f(x) = sum(sin(x) * stop_gradient(cos(x)) + stop_gradient(x)^2)
-        let p = try buildProgram("f", [t64(3)]) { b, x in
+        let p = try buildProgram("f", [f64(3)]) { b, x in
             let held = try b.emit(.stopGradient, [b.emit(.unary(.cos), x)])
             let sg = try b.emit(.stopGradient, x)
             let y = try b.emit(.binary(.add), [b.emit(.binary(.mul), [b.emit(.unary(.sin), x), held]), b.emit(.integerPow(2), [sg])])
@@ -395,7 +276,7 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
     /// Cost: jvp emits a small constant number of equations per equation (no blow-up with program length).
     @Test func jvpCostIsLinear() throws {
         for length in [10, 40] {
-            let p = try buildProgram("chain", [t64(8), t64(8, 8)]) { b, x in
+            let p = try buildProgram("chain", [f64(8), f64(8, 8)]) { b, x in
                 var h = x[0]
                 for _ in 0..<length {
                     let z = try b.emit(.dotGeneral(DotDims(lhsContract: [0], rhsContract: [0])), [h, x[1]])
@@ -435,12 +316,7 @@ private func checkOrder1(_ p: Program, _ x: [Tensor], sizes: [String: Int], _ rn
                 return sin(x)
             """
         let s = try CompilerSession(file: SourceFile(path: "t.ax", text: src))
-        func located(_ name: String, _ message: String, line: Int) {
-            do { _ = try s.entry(name); Issue.record("\(name): no error") } catch let d as Diagnostic {
-                #expect(d.message.contains(message), "\(name): \(d.message)")
-                #expect(d.range?.start.line == line, "\(name): at \(String(describing: d.range))")
-            } catch { Issue.record("\(name): \(error)") }
-        }
+        func located(_ name: String, _ message: String, line: Int) { expectLocatedError(s, name, message, line: line) }
         located("bad_int", "requires real-valued (float) inputs, but parameter 'k' has type i32[]", line: 11)
         located("bad_out", "jacrev requires real-valued (float) outputs, got i32[]", line: 12)
         located("bad_argnums", "argnums 2 is out of range", line: 13)

@@ -1,5 +1,5 @@
-// Tests of grad/value_and_grad: one table of every differentiable primitive checked in f64 against central
-// differences (first order, and second order through a Hessian-vector product), higher derivatives, output
+// Tests of grad/value_and_grad: the table of every differentiable primitive (DerivativeCases.swift) checked in f64
+// against central differences (first order, and second order through a Hessian-vector product), higher derivatives, output
 // structure, errors, and JAX's conventions at kinks (numbers computed with JAX 0.10.2, x64 enabled).
 import Foundation
 import Testing
@@ -89,152 +89,8 @@ private func gradDotV(_ p: Program, argnums: [Int]) throws -> Program {
                    outputs: [total!], outTree: .leaf)
 }
 
-// MARK: - The primitive table
-
-/// One table entry: operand types, their sampling range, and the body applying the primitive.
-private struct Case: CustomTestStringConvertible {
-    var name: String
-    var types: [TensorType]
-    var range: (Double, Double) = (-2, 2)
-    var sizes: [String: Int] = [:]
-    /// Checks second order too (off for primitives whose first derivative has kinks the samples may hit).
-    var secondOrder = true
-    var body: (Builder, [Atom]) throws -> Atom
-    var testDescription: String { name }
-}
-
-/// Shapes written with ints and size-variable names: `f64(2, "n")`.
-fileprivate protocol DimLike { var dim: Dim { get } }
-extension Int: DimLike { fileprivate var dim: Dim { .const(self) } }
-extension String: DimLike { fileprivate var dim: Dim { .sym(self) } }
-private func dims(_ ds: DimLike...) -> [Dim] { ds.map(\.dim) }
-private func f64(_ ds: DimLike...) -> TensorType { TensorType(.f64, ds.map(\.dim)) }
-private func un(_ op: UnaryOp, _ range: (Double, Double) = (-2, 2), second: Bool = true) -> Case {
-    Case(name: op.rawValue, types: [f64(2, 3)], range: range, secondOrder: second) { b, x in try b.emit(.unary(op), [x[0]]) }
-}
-private func bin(_ op: BinaryOp, _ range: (Double, Double) = (-2, 2)) -> Case {
-    Case(name: op.rawValue, types: [f64(3, 2), f64(3, 2)], range: range) { b, x in try b.emit(.binary(op), x) }
-}
-private func lit(_ x: Double) -> Atom { .lit(x, .f64) }
-
-private let cases: [Case] = [
-    un(.neg), un(.exp), un(.log, (0.5, 3)), un(.log1p, (0.1, 3)), un(.sqrt, (0.5, 3)), un(.abs, (0.2, 2)),
-    un(.sin), un(.cos), un(.tanh), un(.logistic), un(.sign, (0.2, 2)),
-    bin(.add), bin(.sub), bin(.mul), bin(.div, (0.5, 2)), bin(.pow, (0.5, 2)), bin(.max), bin(.min),
-    // Piecewise constant: zero derivative away from the jumps (the samples stay between them).
-    un(.floor, (0.1, 0.9)), un(.ceil, (0.1, 0.9)), un(.round, (0.1, 0.4)),
-    un(.tan, (-1, 1)), un(.atan), un(.asin, (-0.8, 0.8)), un(.acos, (-0.8, 0.8)), un(.sinh), un(.cosh),
-    un(.atanh, (-0.8, 0.8)), un(.expm1), un(.exp2), un(.erf), un(.erfc), bin(.atan2, (0.5, 2)),
-    // rem's derivative in y has floor(|x / y|): the samples keep x / y between two integers.
-    Case(name: "rem-x", types: [f64(4)], range: (1.5, 2)) { b, x in try b.emit(.binary(.rem), [x[0], lit(0.7)]) },
-    Case(name: "rem-y", types: [f64(4)], range: (0.95, 1.05)) { b, x in try b.emit(.binary(.rem), [lit(2.5), x[0]]) },
-    Case(name: "abs-negative", types: [f64(4)], range: (-2, -0.2)) { b, x in try b.emit(.unary(.abs), x) },
-    Case(name: "mul-literal", types: [f64(4)]) { b, x in try b.emit(.binary(.mul), [x[0], lit(2.5)]) },
-    Case(name: "div-literal-numerator", types: [f64(4)], range: (0.5, 2)) { b, x in try b.emit(.binary(.div), [lit(3), x[0]]) },
-    Case(name: "sub-literal", types: [f64(4)]) { b, x in try b.emit(.binary(.sub), [lit(1), x[0]]) },
-    Case(name: "pow-literal-exponent", types: [f64(4)], range: (0.5, 2)) { b, x in try b.emit(.binary(.pow), [x[0], lit(2.5)]) },
-    Case(name: "pow-literal-base", types: [f64(4)]) { b, x in try b.emit(.binary(.pow), [lit(1.7), x[0]]) },
-    Case(name: "max-literal", types: [f64(6)], secondOrder: false) { b, x in try b.emit(.binary(.max), [x[0], lit(0.1)]) },
-    Case(name: "scalar-mul", types: [f64(), f64()]) { b, x in try b.emit(.binary(.mul), x) },
-    Case(name: "integer_pow-0", types: [f64(4)]) { b, x in try b.emit(.integerPow(0), x) },
-    Case(name: "integer_pow-1", types: [f64(4)]) { b, x in try b.emit(.integerPow(1), x) },
-    Case(name: "integer_pow-2", types: [f64(4)]) { b, x in try b.emit(.integerPow(2), x) },
-    Case(name: "integer_pow-3", types: [f64(4)]) { b, x in try b.emit(.integerPow(3), x) },
-    Case(name: "integer_pow--2", types: [f64(4)], range: (0.5, 2)) { b, x in try b.emit(.integerPow(-2), x) },
-    Case(name: "convert-f64-f64", types: [f64(4)]) { b, x in try b.emit(.convert(.f64), x) },
-    Case(name: "convert-through-i32", types: [f64(4)]) { b, x in
-        let i = try b.emit(.convert(.i32), x)
-        return try b.emit(.binary(.mul), [x[0], b.emit(.convert(.f64), [i])])
-    },
-    Case(name: "select", types: [f64(2, 3), f64(2, 3)]) { b, x in
-        try b.emit(.select, [b.emit(.binary(.gt), [x[0], lit(0)]), x[0], b.emit(.unary(.sin), [x[1]])])
-    },
-    Case(name: "select-literal-branch", types: [f64(5)]) { b, x in
-        try b.emit(.select, [b.emit(.binary(.lt), [x[0], lit(0.3)]), lit(2), b.emit(.unary(.exp), [x[0]])])
-    },
-    // Comparisons and logic carry no gradient but must pass through grad (zero cotangent to their operands).
-    Case(name: "logic-in-select", types: [f64(2, 3), f64(2, 3)]) { b, x in
-        let p = try b.emit(.binary(.and), [b.emit(.binary(.le), [x[0], lit(0.5)]), b.emit(.unary(.not), [b.emit(.binary(.eq), [x[0], x[1]])])])
-        let q = try b.emit(.binary(.or), [p, b.emit(.binary(.ne), [x[1], b.emit(.binary(.ge), [x[1], lit(1)]).asF64(b)])])
-        return try b.emit(.select, [q, b.emit(.unary(.cos), [x[1]]), b.emit(.binary(.mul), [x[0], x[1]])])
-    },
-    Case(name: "reduce_sum-axis1", types: [f64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [1]), x) },
-    Case(name: "reduce_sum-all", types: [f64(2, 3)]) { b, x in try b.emit(.reduceSum(axes: [0, 1]), x) },
-    Case(name: "reduce_prod-axis1", types: [f64(2, 3)], secondOrder: false) { b, x in try b.emit(.reduceProd(axes: [1]), x) },
-    Case(name: "reduce_prod-axes02", types: [f64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceProd(axes: [0, 2]), x) },
-    Case(name: "reduce_max-axis0", types: [f64(3, 4)], secondOrder: false) { b, x in try b.emit(.reduceMax(axes: [0]), x) },
-    Case(name: "reduce_min-axes02", types: [f64(2, 3, 2)], secondOrder: false) { b, x in try b.emit(.reduceMin(axes: [0, 2]), x) },
-    Case(name: "broadcast-new-axis", types: [f64(3)]) { b, x in try b.emit(.broadcastInDim(shape: dims(2, 3), dims: [1]), x) },
-    Case(name: "broadcast-unit-axis", types: [f64(3, 1)]) { b, x in try b.emit(.broadcastInDim(shape: dims(3, 4), dims: [0, 1]), x) },
-    Case(name: "broadcast-scalar", types: [f64()]) { b, x in try b.emit(.broadcastInDim(shape: dims(2, 2), dims: []), x) },
-    Case(name: "reshape", types: [f64(2, 3)]) { b, x in try b.emit(.reshape(dims(3, 1, 2)), x) },
-    Case(name: "rev", types: [f64(2, 3, 4)]) { b, x in try b.emit(.rev(dimensions: [0, 2]), x) },
-    Case(name: "cumsum", types: [f64(3, 4)]) { b, x in try b.emit(.cumulative(.sum, axis: 1, reverse: false), x) },
-    Case(name: "cumsum-reverse", types: [f64(3, 4)]) { b, x in try b.emit(.cumulative(.sum, axis: 0, reverse: true), x) },
-    Case(name: "cumlogsumexp", types: [f64(3, 4)]) { b, x in try b.emit(.cumulative(.logsumexp, axis: 1, reverse: false), x) },
-    Case(name: "cummax", types: [f64(3, 4)], secondOrder: false) { b, x in try b.emit(.cumulative(.max, axis: 0, reverse: false), x) },
-    Case(name: "cummin-reverse", types: [f64(3, 4)], secondOrder: false) { b, x in try b.emit(.cumulative(.min, axis: 1, reverse: true), x) },
-    Case(name: "transpose", types: [f64(2, 3, 4)]) { b, x in try b.emit(.transpose([2, 0, 1]), x) },
-    Case(name: "slice", types: [f64(5, 6)]) { b, x in try b.emit(.slice(start: [1, 2], limit: dims(4, 6), strides: [1, 1]), x) },
-    Case(name: "slice-strided", types: [f64(5, 7)]) { b, x in try b.emit(.slice(start: [1, 0], limit: dims(5, 7), strides: [2, 3]), x) },
-    Case(name: "pad", types: [f64(3, 2), f64()]) { b, x in try b.emit(.pad(low: [1, 0], high: [2, 1], interior: [1, 0]), x) },
-    Case(name: "pad-negative", types: [f64(4, 3), f64()]) { b, x in try b.emit(.pad(low: [-1, 2], high: [1, -2], interior: [1, 2]), x) },
-    Case(name: "concatenate", types: [f64(2, 1), f64(2, 3), f64(2, 2)]) { b, x in try b.emit(.concatenate(axis: 1), x) },
-    Case(name: "dot-matmul", types: [f64(2, 3), f64(3, 4)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [1], rhsContract: [0])), x)
-    },
-    Case(name: "dot-vector", types: [f64(3), f64(3)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [0], rhsContract: [0])), x)
-    },
-    Case(name: "dot-outer", types: [f64(2), f64(3)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [], rhsContract: [])), x)
-    },
-    Case(name: "dot-batched-odd-axes", types: [f64(3, 2, 4), f64(4, 3, 2)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [0], rhsContract: [1], lhsBatch: [1], rhsBatch: [2])), x)
-    },
-    Case(name: "dot-two-contractions", types: [f64(2, 3, 4), f64(4, 5, 2)]) { b, x in
-        try b.emit(.dotGeneral(DotDims(lhsContract: [2, 0], rhsContract: [0, 2])), x)
-    },
-    Case(name: "iota-times-x", types: [f64(2, 3)]) { b, x in
-        try b.emit(.binary(.mul), [x[0], b.emit(.iota(.f64, shape: dims(2, 3), dimension: 1), [])])
-    },
-    Case(name: "reused-variable", types: [f64(3)]) { b, x in
-        let s = try b.emit(.unary(.sin), x)
-        return try b.emit(.binary(.mul), [s, b.emit(.binary(.add), [s, x[0]])])
-    },
-    // Size variables.
-    Case(name: "sym-reduce_sum", types: [f64("n", 3)], sizes: ["n": 4]) { b, x in
-        let t = try b.emit(.unary(.tanh), x)
-        return try b.emit(.reduceSum(axes: [0]), [t])
-    },
-    Case(name: "sym-broadcast-dot", types: [f64("n"), f64(3)], sizes: ["n": 4]) { b, x in
-        let outer = try b.emit(.dotGeneral(DotDims(lhsContract: [], rhsContract: [])), x)
-        let bx = try b.emit(.broadcastInDim(shape: dims("n", 3), dims: [0]), [x[0]])
-        return try b.emit(.binary(.mul), [outer, bx])
-    },
-    Case(name: "sym-slice-constant-range", types: [f64("n", 2)], sizes: ["n": 5]) { b, x in
-        try b.emit(.slice(start: [1, 0], limit: dims(4, 2), strides: [2, 1]), x)
-    },
-    Case(name: "sym-slice-pad-other-axis", types: [f64(3, "n")], sizes: ["n": 3]) { b, x in
-        let s = try b.emit(.slice(start: [1, 0], limit: dims(3, "n"), strides: [1, 1]), x)
-        return try b.emit(.pad(low: [1, 0], high: [0, 0], interior: [0, 0]), [s, lit(0.5)])
-    },
-    Case(name: "sym-reduce_max", types: [f64("n", 2)], sizes: ["n": 3], secondOrder: false) { b, x in
-        try b.emit(.reduceMax(axes: [0]), x)
-    },
-    Case(name: "sym-reshape-transpose", types: [f64("n", 2, 3)], sizes: ["n": 2]) { b, x in
-        let r = try b.emit(.reshape(dims("n", 6)), x)
-        return try b.emit(.transpose([1, 0]), [r])
-    },
-]
-
-private extension Atom {
-    /// `convert_element_type` to f64 (a bool as 0/1).
-    func asF64(_ b: Builder) throws -> Atom { try b.emit(.convert(.f64), [self]) }
-}
-
 /// `sum(f(x) * w)` for a random weight input `w` of `f`'s output type (appended as the last parameter).
-private func weighted(_ c: Case) throws -> Program {
+private func weighted(_ c: DerivativeCase) throws -> Program {
     try buildProgram(c.name, c.types + [try buildProgram("probe", c.types, c.body).outputs[0].type]) { b, x in
         let y = try c.body(b, Array(x.dropLast()))
         let yw = try b.emit(.binary(.mul), [y, x.last!])
@@ -243,12 +99,12 @@ private func weighted(_ c: Case) throws -> Program {
 }
 
 @Suite struct GradTests {
-    @Test(arguments: cases)
-    private func primitiveMatchesFiniteDifferences(_ c: Case) throws {
+    @Test(arguments: derivativeCases)
+    private func primitiveMatchesFiniteDifferences(_ c: DerivativeCase) throws {
         let p = try weighted(c)
         try p.verify()
         var rng = SeededUniform(UInt64(c.name.utf8.reduce(7) { $0 &* 31 &+ Int($1) } & 0xffff))
-        var inputs = c.types.map { rng.tensor($0, c.range.0, c.range.1, sizes: c.sizes) }
+        var inputs = rng.operands(c)
         inputs.append(rng.tensor(p.inputs.last!.type, -1, 1, sizes: c.sizes))
         let argnums = Array(c.types.indices)
         try checkGradient(p, argnums: argnums, inputs, sizes: c.sizes, "\(c.name)")
@@ -263,24 +119,22 @@ private func weighted(_ c: Case) throws -> Program {
     /// Every primitive of the enum appears in the table (a guard against a primitive without a tested VJP rule).
     @Test func tableCoversEveryPrimitive() throws {
         var names = Set<String>()
-        for c in cases { for e in try weighted(c).eqns { names.insert(e.prim.name) } }
-        let all = UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
-            + ["integer_pow", "convert_element_type", "select_n", "reduce_sum", "reduce_max", "reduce_min",
-               "broadcast_in_dim", "reshape", "transpose", "slice", "pad", "concatenate", "dot_general", "iota", "rev", "cumsum"]
+        for c in derivativeCases { for e in try weighted(c).eqns { names.insert(e.prim.name) } }
+        let all = differentiablePrimitiveNames
         #expect(Set(all).subtracting(names).isEmpty, "missing: \(Set(all).subtracting(names).sorted())")
     }
 
     /// vmap(grad(f)) over a batch of 3 equals stacking grad(f) per example: every primitive the VJP rules
     /// emit must be batchable.
-    @Test(arguments: cases)
-    private func vmapOfGradMatchesPerExample(_ c: Case) throws {
+    @Test(arguments: derivativeCases)
+    private func vmapOfGradMatchesPerExample(_ c: DerivativeCase) throws {
         let p = try weighted(c)
         let g = try grad(p, argnums: Array(c.types.indices), tupleArgnums: true, withValue: false)
         let vg = try vmap(g, inAxes: g.inputs.map { _ in 0 }, outAxes: g.outputs.map { _ in 0 }, axisSize: nil, sizeName: "b")
         try vg.verify()
         var rng = SeededUniform(11)
         let examples = (0..<3).map { _ in
-            c.types.map { rng.tensor($0, c.range.0, c.range.1, sizes: c.sizes) } + [rng.tensor(p.inputs.last!.type, -1, 1, sizes: c.sizes)]
+            rng.operands(c) + [rng.tensor(p.inputs.last!.type, -1, 1, sizes: c.sizes)]
         }
         let per = try examples.map { try evaluate(g, inputs: $0, sizes: c.sizes) }
         let stacked = p.inputs.indices.map { i in

@@ -39,6 +39,8 @@ struct TileStep {
     var args: [TileArg]
     var out: Int
     var type: String
+    /// Integer arguments passed after the count, before the operands (a small contraction's k and columns).
+    var lead: [String] = []
 }
 
 extension KernelEmitter {
@@ -60,6 +62,7 @@ extension KernelEmitter {
         }
         switch e.prim {
         case .reshape: return tileOK(e.inputs[0], t)
+        case .dotGeneral: return e.prim.rules.tileable(e, t)
         case .broadcastInDim:
             let a = e.inputs[0]
             return a.type.rank == 0 || (sameCount(a.type.shape, e.out.type.shape) && tileOK(a, t)) || alignedBroadcast(e)
@@ -102,6 +105,8 @@ extension KernelEmitter {
         if case .broadcastInDim = e.prim, alignedBroadcast(e), suffixPeriod(e) == nil,
            !sameCount(e.inputs[0].type.shape, e.out.type.shape) {
             r = (true, true)
+        } else if case .dotGeneral = e.prim {
+            r = (false, false)  // its tiles are whole rows: flat mode only
         } else {
             let subs = e.inputs.map(innerNeeds)
             let needed = subs.contains { $0.needed }
@@ -130,6 +135,8 @@ extension KernelEmitter {
     }
     func tilePeriod(_ e: Eqn) -> Int {
         if let k = suffixPeriod(e) { return k }
+        // Tiles of 64 whole rows: ax_vmatmul works in blocks of 64 rows (a tile of 85 rows would run as 64 + 21).
+        if let m = DotGeneralRules.smallMatmul(e) { return 64 * m.cols }
         return e.inputs.map(tilePeriod).reduce(1, lcm)
     }
 
@@ -176,6 +183,8 @@ extension KernelEmitter {
         let t = plan.dtype
         if e.prim.isElementwise { return try e.prim.rules.planTile(e, try e.inputs.map { try planTile($0, plan) }, plan, self) }
         switch e.prim {
+        case .dotGeneral:
+            return try e.prim.rules.planTile(e, [], plan, self)  // reads its buffers itself
         case .broadcastInDim(let shape, let dims) where plan.index != nil && alignedBroadcast(e) && !sameCount(e.inputs[0].type.shape, shape):
             // Inner mode: the operand element under the tile's first element, read along the tile when the
             // operand spans the innermost dimension, else constant over the tile.
@@ -197,8 +206,8 @@ extension KernelEmitter {
     }
 
     /// A step calling runtime tile function `fn` on `args`, writing a tile of C type `type` (the dtype's by default).
-    func tileCall(_ plan: TilePlan, _ fn: String, _ args: [TileArg], type: String? = nil) -> TileArg {
-        plan.steps.append(TileStep(fn: fn, args: args, out: plan.steps.count, type: type ?? plan.dtype.cType))
+    func tileCall(_ plan: TilePlan, _ fn: String, _ args: [TileArg], type: String? = nil, lead: [String] = []) -> TileArg {
+        plan.steps.append(TileStep(fn: fn, args: args, out: plan.steps.count, type: type ?? plan.dtype.cType, lead: lead))
         return .ptr("ax_T\(plan.steps.count - 1)")
     }
 
@@ -227,7 +236,7 @@ extension KernelEmitter {
         let args = s.args.count == 1 ? [s.args[0].pointer]
             : s.args.flatMap { [$0.pointer, $0.stride] }
         runtime.insert(s.fn)
-        line("\(s.fn)(\(([count] + args + [dest]).joined(separator: ", ")));")
+        line("\(s.fn)(\(([count] + s.lead + args + [dest]).joined(separator: ", ")));")
     }
 
     /// Emits `body(lo, hi)`, a loop over elements [lo, hi), as a static function that ax_parallel_for runs over

@@ -23,6 +23,7 @@ struct RuntimeFunction {
 func tileName(_ op: String, _ t: DType) -> String { "ax_v\(op)_\(t)" }
 func runtimeScalarName(_ op: String, _ t: DType) -> String { "ax_\(op)_\(t)" }
 func gemmName(_ t: DType) -> String { "ax_gemm_\(t)" }
+func matmulTileName(_ t: DType) -> String { "ax_vmatmul_\(t)" }
 
 /// The C type of a float dtype name.
 private func cType(_ t: String) -> String { t == "f32" ? "float" : "double" }
@@ -123,6 +124,40 @@ private func gemm(_ t: String) -> String {
         ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_\(t), &g);
     }
     """
+}
+
+/// A tile of a small `x @ W` inlined into its consumer's loop (Primitives/Contraction.swift): `n` elements, whole rows
+/// of `cols` (≤ 16), from `a` (the tile's first row; rows of `k` ≤ 32 contiguous elements) and the row-major
+/// `k` × `cols` `b`. The GEMM's few-columns path specialized to contiguous rows: blocks of 64 rows transposed into
+/// double, each output summed from 0.0 in `p` order, so the bits are the GEMM's and the interpreter's. The strides of
+/// the tile convention are 1 here.
+private func matmulTile(_ t: String) -> RuntimeFunction {
+    let c = cType(t)
+    return RuntimeFunction(name: "ax_vmatmul_\(t)",
+                           proto: "void ax_vmatmul_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);",
+                           source: """
+    void ax_vmatmul_\(t)(int64_t n, int64_t k, int64_t cols, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(c) *o) {
+        double bt[32 * 16], at[32 * 64], acc[64];
+        int64_t rows = n / cols, r0, nr, q, p, j;
+        (void)sa; (void)sb;
+        for (p = 0; p < k * cols; p++) bt[p] = b[p];
+        for (r0 = 0; r0 < rows; r0 += 64) {
+            const \(c) *ar = a + r0 * k;
+            \(c) *orow = o + r0 * cols;
+            nr = rows - r0 < 64 ? rows - r0 : 64;
+            for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
+            for (j = 0; j < cols; j++) {
+                for (q = 0; q < nr; q++) acc[q] = 0.0;
+                for (p = 0; p < k; p++) {
+                    const double bv = bt[p * cols + j];
+                    const double *ap = at + p * 64;
+                    for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+                }
+                for (q = 0; q < nr; q++) orow[q * cols + j] = (\(c))acc[q];
+            }
+        }
+    }
+    """)
 }
 
 private func gemmProto(_ t: String) -> String {
@@ -500,6 +535,7 @@ let runtimeFunctions: [RuntimeFunction] = {
     for t in ["f32", "f64"] {
         out.append(RuntimeFunction(name: "ax_gemm_rows_\(t)", proto: "", source: gemmRows(t)))
         out.append(RuntimeFunction(name: gemmName(DType(rawValue: t)!), proto: gemmProto(t), source: gemm(t), deps: ["ax_gemm_rows_\(t)", "ax_parallel_for"]))
+        out.append(matmulTile(t))
     }
     out += [
         RuntimeFunction(name: "ax_f32_bits", proto: "", source: f32Bits),

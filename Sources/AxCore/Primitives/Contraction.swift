@@ -21,6 +21,8 @@ struct DotGeneralRules: PrimitiveRules {
         "dimension_numbers=((\(paramList(d.lhsContract)), \(paramList(d.rhsContract))), (\(paramList(d.lhsBatch)), \(paramList(d.rhsBatch))))"
     }
     var fusion: FusionKind { .contraction }
+    /// Inlined into a loop (`inlinable`), a contraction is k multiply-adds per element: worth splitting between cores.
+    var isHeavy: Bool { true }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
         try checkArity(name, ins, 2)
@@ -159,6 +161,48 @@ struct DotGeneralRules: PrimitiveRules {
         let swapped = Array(0..<nb) + Array((nb + nl)..<(nb + nl + nr)) + Array(nb..<(nb + nl))
         guard perm == swapped else { return nil }
         return try b.emit(.dotGeneral(d.swapped), [dot.inputs[1], dot.inputs[0]])
+    }
+
+    /// A contraction computed where it is read instead of in a kernel of its own (Codegen/Fuse.swift): `x @ W` of
+    /// buffers `[m, k]` and `[k, c]` of floats with 2 ≤ k ≤ 32 and c ≤ 16 (the neuron's 5 × 3). Each element is
+    /// summed in double in the order of the interpreter and the GEMM, so the bits do not change. nil otherwise.
+    static func smallMatmul(_ e: Eqn) -> (k: Int, cols: Int)? {
+        guard case .dotGeneral(let d) = e.prim, d.lhsBatch.isEmpty, d.lhsContract == [1], d.rhsContract == [0],
+              e.inputs[0].type.rank == 2, e.inputs[1].type.rank == 2, e.out.type.dtype.isFloat,
+              e.inputs.allSatisfy({ $0.variable != nil }),
+              let k = e.inputs[1].type.shape[0].constValue, let c = e.inputs[1].type.shape[1].constValue,
+              (2...32).contains(k), (1...16).contains(c) else { return nil }
+        return (k, c)
+    }
+    func inlinable(_ e: Eqn) -> Bool { Self.smallMatmul(e) != nil }
+
+    /// An inlined small contraction's element (i, j): `Σ_p x[i, p] W[p, j]` from 0.0, in double.
+    func elementC(_ e: Eqn, _ idx: Index, _ k: KernelEmitter) throws -> String {
+        guard let (kk, cols) = Self.smallMatmul(e) else { throw InternalError("codegen: dot_general must be materialized") }
+        var i: String, j: String
+        switch idx {
+        case .multi(let ix): (i, j) = (ix[0], ix[1])
+        case .flat(let f): (i, j) = ("((\(f)) / \(cols))", "((\(f)) % \(cols))")
+        }
+        if !k.isSimple(i) { i = k.bind("int64_t", i) }
+        if !k.isSimple(j) { j = k.bind("int64_t", j) }
+        let (l, r) = (e.inputs[0], e.inputs[1])
+        let sum = try (0..<kk).reduce("0.0") { acc, p in
+            "(\(acc) + (double)\(try k.gen(l, .multi([i, "\(p)"]))) * (double)\(try k.gen(r, .multi(["\(p)", j]))))"
+        }
+        return "((\(e.out.type.dtype.cType))\(sum))"
+    }
+
+    /// An inlined small contraction on tiles of whole rows (the nest's tiles start at multiples of 64 rows, its
+    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, blocks of 64 rows transposed into double).
+    func tileable(_ e: Eqn, _ t: DType) -> Bool { Self.smallMatmul(e) != nil && e.out.type.dtype == t }
+    func planTile(_ e: Eqn, _ args: [TileArg], _ plan: TilePlan, _ k: KernelEmitter) throws -> TileArg {
+        guard let (kk, cols) = Self.smallMatmul(e), plan.index == nil,
+              let a = k.bufferName(e.inputs[0].variable!), let b = k.bufferName(e.inputs[1].variable!) else {
+            throw InternalError("codegen: dot_general has no tile here")
+        }
+        return k.tileCall(plan, matmulTileName(plan.dtype), [.ptr("\(a) + (\(plan.offset)) / \(cols) * \(kk)"), .ptr(b)],
+                          lead: ["\(kk)", "\(cols)"])
     }
 
     /// Small contractions as inline loops accumulating in double (i32 wraps); large float ones call the runtime GEMM.

@@ -108,9 +108,9 @@ struct CumulativeRules: PrimitiveRules {
     /// The derivative as a matrix per line, `W[i, j] = ∂out_i/∂x_j`, applied to `v`: `Σ_j W[i, j] v_j` (the JVP) or
     /// `Σ_i v_i W[i, j]` (`transposed`, the VJP). logsumexp: `exp(x_j - out_i)` for the j that out_i includes; max
     /// and min: the positions equal to out_i among those, sharing equally (JAX splits ties by its scan's tree, so
-    /// ties can differ from JAX). O(n²) per line of length n. cumprod has none yet: a located error.
+    /// ties can differ from JAX); prod: the product of the included elements but x_j (`productMatrix`, no
+    /// division, so zeros are exact). O(n²) per line of length n.
     private func pairwise(_ e: Eqn, _ v: Atom, transposed: Bool, _ m: VJPEmitter) throws -> Atom {
-        guard kind != .prod else { throw Diagnostic("the derivative of cumprod is not supported yet (cumsum, cummax, cummin and cumlogsumexp have one)") }
         let x = e.inputs[0], t = x.type, r = t.rank
         // The scanned axis last: the lines have shape S + [n].
         let perm = (0..<r).filter { $0 != axis } + [axis]
@@ -122,7 +122,9 @@ struct CumulativeRules: PrimitiveRules {
         let included = try m.binary(reverse ? .ge : .le, j, i)
         let xj = try m.broadcastInDim(xs, pair, alongJ), outi = try m.broadcastInDim(outs, pair, alongI)
         let w: Atom
-        if kind == .logsumexp {
+        if kind == .prod {
+            w = try productMatrix(xs, included, i, j, m)
+        } else if kind == .logsumexp {
             w = try m.select(included, m.lit(0, x), m.unary(.exp, m.sub(xj, outi)))
         } else {
             let hit = try m.binary(.and, included, m.binary(.eq, xj, outi))
@@ -134,6 +136,22 @@ struct CumulativeRules: PrimitiveRules {
             : try m.reduceSum(m.mul(w, m.broadcastInDim(vs, pair, alongJ)), [r])
         return try m.transpose(result, inversePermutation(perm))
     }
+    /// cumprod's `W[i, j] = Π_{k included in out_i, k ≠ j} x_k` for included j, else 0, for lines `xs` (scanned
+    /// axis last): column j, read along i in the scan's order, starts at `E_j` (the product of the elements before
+    /// x_j, the exclusive cumulative product) at i = j and takes one more factor x_i per step, so it is the
+    /// cumulative product along i of `A[i, j]` = 1 before j, `E_j` at j, x_i after j; masked to the included pairs.
+    private func productMatrix(_ xs: Atom, _ included: Atom, _ i: Atom, _ j: Atom, _ m: VJPEmitter) throws -> Atom {
+        let r = xs.type.rank, pair = Array(xs.type.shape.dropLast()) + [xs.type.shape[r - 1], xs.type.shape[r - 1]]
+        let alongJ = Array(0..<(r - 1)) + [r], alongI = Array(0..<(r - 1)) + [r - 1]
+        let exclusive = try m.exclusiveProduct(xs, axis: r - 1, reverse: reverse)
+        let after = try m.binary(.and, included, m.binary(.ne, i, j))
+        let a = try m.select(m.binary(.eq, i, j),
+                             m.select(after, m.lit(1, xs), m.broadcastInDim(xs, pair, alongI)),
+                             m.broadcastInDim(exclusive, pair, alongJ))
+        let scanned = try m.emit(.cumulative(.prod, axis: r - 1, reverse: reverse), [a])
+        return try m.select(included, m.lit(0, xs), scanned)
+    }
+
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         let x = ins[0]
         return Batched(try b.b.emit(.cumulative(kind, axis: bump([axis], x.bdim)[0], reverse: reverse), [x.atom]), x.bdim)
@@ -179,5 +197,16 @@ struct CumulativeRules: PrimitiveRules {
                 k.line("\(target)[\(p)] = (\(t.cType))\(a);")
             }
         }
+    }
+}
+
+extension VJPEmitter {
+    /// The exclusive cumulative product of `x` along `axis` (`[1, x0, x0·x1, ...]`, or from the end when `reverse`):
+    /// the cumulative product moved one place, 1 coming in. No division, so zeros are exact.
+    func exclusiveProduct(_ x: Atom, axis: Int, reverse: Bool) throws -> Atom {
+        let zeros = Array(repeating: 0, count: x.type.rank)
+        func at(_ v: Int) -> [Int] { var z = zeros; z[axis] = v; return z }
+        let c = try emit(.cumulative(.prod, axis: axis, reverse: reverse), [x])
+        return try emit(.pad(low: at(reverse ? -1 : 1), high: at(reverse ? 1 : -1), interior: zeros), [c, lit(1, x)])
     }
 }

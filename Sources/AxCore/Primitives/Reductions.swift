@@ -150,13 +150,8 @@ extension ReduceRules {
         }
         let moved = try m.transpose(x, kept + sorted)
         let rows = try m.reshape(moved, kept.map { t.shape[$0] } + [.const(r)])
-        let last = kept.count, zeros = Array(repeating: 0, count: last)
-        func shifted(_ reverse: Bool) throws -> Atom {
-            // [1, c0, c0c1, ...]: the cumulative product moved one place, 1 coming in.
-            let c = try m.emit(.cumulative(.prod, axis: last, reverse: reverse), [rows])
-            return try m.emit(.pad(low: zeros + [reverse ? -1 : 1], high: zeros + [reverse ? 1 : -1], interior: zeros + [0]), [c, m.lit(1, x)])
-        }
-        let others = try m.mul(shifted(false), shifted(true))
+        let last = kept.count
+        let others = try m.mul(m.exclusiveProduct(rows, axis: last, reverse: false), m.exclusiveProduct(rows, axis: last, reverse: true))
         let back = try m.reshape(others, (kept + sorted).map { t.shape[$0] })
         return try m.transpose(back, inversePermutation(kept + sorted))
     }

@@ -91,6 +91,9 @@ protocol PrimitiveRules {
     func reduceRule(_ t: DType) -> ReduceRule?
     /// Contraction lowering: emits the kernel computing `e` into `target`.
     func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws
+    /// Whether `e`, of a kind with a kernel of its own, may instead be inlined into its consumer's loop (its
+    /// `elementC` and tiles then compute it there; a small contraction).
+    func inlinable(_ e: Eqn) -> Bool
 }
 
 extension PrimitiveRules {
@@ -117,6 +120,7 @@ extension PrimitiveRules {
     func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
         throw InternalError("codegen: \(name) has no kernel of its own")
     }
+    func inlinable(_ e: Eqn) -> Bool { false }
 }
 
 /// `what takes k operand(s)` unless `ins` has `k` of them.
