@@ -117,9 +117,13 @@ struct Run: ParsableCommand {
     @Option(help: "jit | eager (default: jit for jit entries, eager otherwise)") var mode: String?
     @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
     var strictDTypes = false
+    @Option(help: "jit code: 1 (libtcc), 2 (the system C compiler, cached), auto (tier 2 from the cache, else tier 1; a call of 1 ms or more caches tier 2 for later runs).")
+    var tier: String = "auto"
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the tier-2 cache ($XDG_CACHE_HOME/axc).") var noCache = false
 
     func validate() throws {
         if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
+        guard Tier(rawValue: tier) != nil else { throw ValidationError("--tier must be 1, 2 or auto") }
         try validateArgs(args)
         try validateSizes(sizes)
     }
@@ -129,14 +133,28 @@ struct Run: ParsableCommand {
         try reporting(s.file, path: file) {
             let entry = try s.entry(fn)
             let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit ? .jit : .eager)
-            let lowered = try lower(entry, to: m == .jit ? .kernel : .optimized)
+            // One call gains nothing from a background compile: auto without a cache is tier 1.
+            let config = Tier2Config.fromEnvironment(noCache: noCache)
+            var t = Tier(rawValue: tier)!
+            if t == .auto && config.cacheDir == nil { t = .one }
+            let lowered = try lower(entry, to: m == .jit ? .kernel : .optimized, tier: t, tier2: config, background: false)
             let program = lowered.optimized
             let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed,
                                                  strictDTypes: strictDTypes)
             let outputs: [Tensor]
             switch m {
             case .eager: outputs = try evaluate(program, inputs: inputs, sizes: bound)
-            case .jit: outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
+            case .jit:
+                let kernel = lowered.kernel!
+                let start = DispatchTime.now().uptimeNanoseconds
+                outputs = try kernel.run(inputs: inputs, sizes: bound)
+                // A call of 1 ms or more at tier 1 (a cache miss): compile tier 2 while printing, for later runs.
+                if t == .auto && kernel.tier == 1 && config.compiler != nil && DispatchTime.now().uptimeNanoseconds - start >= 1_000_000 {
+                    kernel.compileTier2InBackground(lowered.tier2C!, config: config)
+                }
+            }
+            defer {
+                if let e = lowered.kernel?.waitForTier2() { printError("axc: warning: tier 2 was not cached: \(e)\n") }
             }
             let types = program.outputs.map(\.type)
             for (i, t) in outputs.enumerated() {
@@ -190,7 +208,10 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("size"), help: "n=100000: size variables.") var sizes: [String] = []
     @Option(help: "Seed for random inputs.") var seed: UInt64 = 0
     @Option(help: "Timed runs after one warm-up.") var runs: Int = 10
-    @Option(help: "Comma-separated modes: jit,eager,loop (default: all that apply).") var modes: String?
+    @Option(help: "Comma-separated modes: jit,jit2,eager,loop (default: all that apply; jit is tier 1, jit2 tier 2).") var modes: String?
+    @Option(help: "Which jit tiers to time when --modes is not given: 1 (jit), 2 (jit2), auto (both when a C compiler is installed).")
+    var tier: String = "auto"
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the tier-2 cache: jit2's compile time is the compiler's.") var noCache = false
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write a bar chart (SVG).") var plot: String?
     @Flag(name: .customLong("strict-dtypes"), help: "Take .npy inputs only in the exact dtype of their leaf (no float64 → f32, int64 → i32 conversion).")
@@ -201,6 +222,7 @@ struct Bench: ParsableCommand {
         try validateSizes(sizes)
         guard runs >= 1 && runs <= 100_000 else { throw ValidationError("--runs must be between 1 and 100000") }
         if let m = modes { _ = try parseModes(m) }
+        guard Tier(rawValue: tier) != nil else { throw ValidationError("--tier must be 1, 2 or auto") }
     }
 
     func run() throws {
@@ -218,6 +240,8 @@ struct Bench: ParsableCommand {
             req.strictDTypes = strictDTypes
             req.runs = runs
             req.modes = try modes.map(parseModes)
+            req.tier = Tier(rawValue: tier)!
+            req.tier2 = Tier2Config.fromEnvironment(noCache: noCache)
             let report = try benchmark(s.file, req)
             if json { print(report.json) } else { printReport(report) }
             if let path = plot {
@@ -230,7 +254,12 @@ struct Bench: ParsableCommand {
     func printReport(_ r: BenchReport) {
         let sizeText = r.sizes.keys.sorted().map { "\($0)=\(r.sizes[$0]!)" }.joined(separator: " ")
         print("\(r.fn)  \(sizeText)")
-        print("compile: " + r.compileMs.map { "\($0.0) \(String(format: "%.3f", $0.1)) ms" }.joined(separator: ", "))
+        let tier1 = r.compileMs.filter { $0.0 != "cc" }, cc = r.compileMs.first { $0.0 == "cc" }
+        print("compile: " + tier1.map { "\($0.0) \(String(format: "%.3f", $0.1)) ms" }.joined(separator: ", "))
+        if let cc, let cache = r.tier2Cache {
+            let what = ["hit": "loaded from the cache", "miss": "compiled and cached", "off": "compiled, no cache"][cache] ?? cache
+            print(String(format: "tier 2 (jit2): %.3f ms, %@", cc.1, what as NSString))
+        }
         print("mode      first ms    median ms    min ms    elements/s    GB/s   peak RSS MB")
         for (m, t) in r.modes {
             let eps = Double(r.outputElements) / (t.medianMs / 1e3), gbs = Double(r.bytesMoved) / (t.medianMs / 1e3) / 1e9
@@ -255,7 +284,7 @@ struct Bench: ParsableCommand {
 /// Parses `jit,eager,loop`.
 func parseModes(_ text: String) throws -> [BenchMode] {
     try text.split(separator: ",").map {
-        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, eager, loop") }
+        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, jit2, eager, loop") }
         return m
     }
 }

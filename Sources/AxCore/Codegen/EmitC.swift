@@ -3,10 +3,10 @@
 // accumulators, one expression per element instead of chains of temporaries).
 
 /// The kernel C for libtcc: a prelude of typedefs and prototypes (no `#include`), then the kernel.
-public func emitC(_ g: KernelGraph, name: String) -> String {
-    let k = emitKernel(g, name: name)
-    return tccPrelude + "\n" + k.text
-}
+public func emitC(_ g: KernelGraph, name: String) -> String { tccSource(emitKernel(g, name: name)) }
+
+/// An emitted kernel's C for libtcc: the prelude, then its text.
+func tccSource(_ k: EmittedKernel) -> String { tccPrelude + "\n" + k.text }
 
 /// Typedefs and prototypes that replace `#include` for libtcc (every symbol is registered by the host).
 let tccPrelude: String = {

@@ -1,5 +1,6 @@
-// A compiled kernel: fused C compiled in-process by libtcc, with libm and the -O3 runtime registered;
-// binds sizes, validates inputs, allocates outputs and scratch, and calls the native code.
+// A compiled kernel: fused C compiled in-process by libtcc with libm and the -O3 runtime registered, or by the system
+// C compiler (tier 2, Tier2.swift, swapped in between calls); binds sizes, validates inputs, allocates outputs and
+// scratch, and calls the native code.
 import AxRuntime
 import Foundation
 
@@ -76,16 +77,22 @@ func sizesDescription(_ sizes: [String: Int]) -> String {
     sizes.keys.sorted().map { "\($0)=\(sizes[$0]!)" }.joined(separator: ", ")
 }
 
-/// A program compiled to native code by libtcc.
+/// A program compiled to native code: by libtcc (tier 1), or by the system C compiler (tier 2, Runtime/Tier2.swift),
+/// which may replace tier 1 between two calls.
 public final class CompiledKernel: @unchecked Sendable {
     /// The source program, its fused graph and the kernel C.
     public let program: Program
     public let graph: KernelGraph
     public let name: String
     public let source: String
-    private let module: TccModule
-    private let packed: PackedFn
-    private let scratchFn: ScratchFn
+    private let module: TccModule?
+    /// The entry points in use, and the tier-2 object they come from (nil at tier 1); read and swapped under `lock`.
+    private var packed: PackedFn
+    private var scratchFn: ScratchFn
+    private var tier2Module: Tier2Module?
+    private let lock = NSLock()
+    private let background = DispatchGroup()
+    private var backgroundError: Error?
 
     /// Compiles C produced by `emitC(graph, name: cEntryName(name))`: the last pass of `lower`
     /// (Driver/Pipeline.swift). A libtcc failure is an `InternalError` carrying tcc's messages and the path where
@@ -94,6 +101,7 @@ public final class CompiledKernel: @unchecked Sendable {
         let cname = cEntryName(name)
         self.program = program; self.graph = graph; self.name = name
         self.source = c + packedWrappers(graph, name: cname)
+        let module: TccModule
         do {
             module = try TccModule(source: source, symbols: kernelSymbols)
         } catch let e as TccError {
@@ -101,24 +109,64 @@ public final class CompiledKernel: @unchecked Sendable {
             try? source.write(toFile: path, atomically: true, encoding: .utf8)
             throw InternalError("libtcc failed to compile kernel '\(name)' (C saved to \(path)):\n\(e.description)")
         }
-        guard let f = module.symbol("\(cname)_packed"), let s = module.symbol("\(cname)_scratch_packed") else {
+        self.module = module
+        (packed, scratchFn) = try CompiledKernel.entryPoints(name, module.symbol)
+    }
+
+    /// A kernel running tier-2 code from the start (`tier2C(...)`'s object, loaded from the cache or compiled), with no libtcc module.
+    public init(tier2 m: Tier2Module, source: String, graph: KernelGraph, program: Program, name: String) throws {
+        self.program = program; self.graph = graph; self.name = name; self.source = source
+        module = nil
+        tier2Module = m
+        (packed, scratchFn) = try CompiledKernel.entryPoints(name, m.symbol)
+    }
+
+    private static func entryPoints(_ name: String, _ lookup: (String) -> UnsafeMutableRawPointer?) throws -> (PackedFn, ScratchFn) {
+        let cname = cEntryName(name)
+        guard let f = lookup("\(cname)_packed"), let s = lookup("\(cname)_scratch_packed") else {
             throw InternalError("kernel '\(name)': compiled code lacks its entry points")
         }
-        packed = unsafeBitCast(f, to: PackedFn.self)
-        scratchFn = unsafeBitCast(s, to: ScratchFn.self)
+        return (unsafeBitCast(f, to: PackedFn.self), unsafeBitCast(s, to: ScratchFn.self))
+    }
+
+    /// The tier whose code the next call runs: 1 (libtcc) or 2 (the system C compiler).
+    public var tier: Int { lock.withLock { tier2Module == nil ? 1 : 2 } }
+
+    /// Switches to `m`'s code for this kernel: calls that start afterwards run it, a call in progress finishes with
+    /// the code it started with (the old code is never unloaded).
+    public func adopt(_ m: Tier2Module) throws {
+        let fns = try CompiledKernel.entryPoints(name, m.symbol)
+        lock.withLock { (packed, scratchFn) = fns; tier2Module = m }
+    }
+
+    /// Builds `tier2Source` (cache or compiler) on a background thread and adopts it when ready.
+    public func compileTier2InBackground(_ tier2Source: String, config: Tier2Config) {
+        DispatchQueue.global().async(group: background) {
+            do { try self.adopt(try Tier2Module.load(tier2Source, config: config)) }
+            catch { self.lock.withLock { self.backgroundError = error } }
+        }
+    }
+
+    /// Waits for a background tier-2 build to end; returns its error, if it failed (the kernel then stays at tier 1).
+    @discardableResult
+    public func waitForTier2() -> Error? {
+        background.wait()
+        return lock.withLock { backgroundError }
     }
 
     /// Scratch bytes the kernel needs for `sizes` (in the order of `program.sizeVars`); 0 for invalid sizes.
     public func scratchBytes(sizes: [Int64]) -> Int {
-        sizes.withUnsafeBufferPointer { scratchFn($0.baseAddress) }
+        let f = lock.withLock { scratchFn }
+        return sizes.withUnsafeBufferPointer { f($0.baseAddress) }
     }
 
     /// Calls the kernel on caller-owned memory (no allocation); returns its code (0, or nonzero for invalid sizes).
     public func callRaw(sizes: [Int64], inputs: [UnsafeRawPointer], outputs: [UnsafeMutableRawPointer], scratch: UnsafeMutableRawPointer?) -> Int32 {
         let ins: [UnsafeRawPointer?] = inputs, outs: [UnsafeMutableRawPointer?] = outputs
+        let f = lock.withLock { packed }
         return sizes.withUnsafeBufferPointer { s in
             ins.withUnsafeBufferPointer { i in
-                outs.withUnsafeBufferPointer { o in packed(s.baseAddress, i.baseAddress, o.baseAddress, scratch) }
+                outs.withUnsafeBufferPointer { o in f(s.baseAddress, i.baseAddress, o.baseAddress, scratch) }
             }
         }
     }
