@@ -220,3 +220,24 @@ private func neuron() throws -> Entry {
         #expect(bench.status == 0 && modes?["jit"] != nil && modes?["jit2"] == nil, "\(bench)")
     }
 }
+
+extension Tier2CLITests {
+    /// The emitted C is the same in every process (it keys tier 2's cache; Swift's Set and Dictionary orders change
+    /// from process to process, and the tile slots were once assigned in a Set's order): `axc compile` of every
+    /// sample, three times, writes the same bytes.
+    @Test func emittedCIsTheSameInEveryProcess() throws {
+        let samples = try FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent("Samples").path)
+            .filter { $0.hasSuffix(".ax") }.sorted()
+        #expect(samples.count >= 7)
+        for s in samples {
+            var texts: [Data] = []
+            for _ in 0..<3 {
+                let tmp = try TempDir()
+                let r = try CLITests.axc(["compile", repoRoot.appendingPathComponent("Samples/\(s)").path, "-o", tmp.path("k.c")], in: tmp)
+                #expect(r.status == 0, "\(r)")
+                texts.append(FileManager.default.contents(atPath: tmp.path("k.c")) ?? Data())
+            }
+            #expect(!texts[0].isEmpty && texts.allSatisfy { $0 == texts[0] }, "\(s): the C differs between processes")
+        }
+    }
+}

@@ -183,8 +183,9 @@ public final class CompiledKernel: @unchecked Sendable {
         }
         try checkArrayLimits(program, sizes: bound)
         var owned: [AlignedBuffer] = []
+        defer { BufferPool.shared.give(owned) }  // after the outputs are copied into the returned tensors
         func alloc(_ bytes: Int, _ what: String) throws -> UnsafeMutableRawPointer {
-            owned.append(try AlignedBuffer(bytes: bytes, for: "\(what) of kernel '\(name)'")); return owned.last!.pointer
+            owned.append(try BufferPool.shared.take(bytes, for: "\(what) of kernel '\(name)'")); return owned.last!.pointer
         }
         var outShapes: [[Int]] = []
         var outPtrs: [UnsafeMutableRawPointer] = []
@@ -229,7 +230,9 @@ public func checkArrayLimits(_ p: Program, sizes: [String: Int]) throws {
 
 /// Memory for one kernel argument: 64-byte aligned, owned, freed on deinit. (Transparent huge pages were
 /// measured here: first touch of 40 MB fell from 17 ms to 4.5 ms typically, but stalled up to 95 ms, and 411 MB
-/// up to 980 ms, while the host found huge pages; plain pages cost the same every time.)
+/// up to 980 ms, while the host found huge pages; plain pages cost the same every time. `MAP_POPULATE`, which takes
+/// the page faults in the allocation, on one core, made first calls slower, since loops split between cores fault
+/// their pages in parallel: docs/performance.md, "First call".)
 final class AlignedBuffer {
     let pointer: UnsafeMutableRawPointer
     let bytes: Int
@@ -243,4 +246,40 @@ final class AlignedBuffer {
         pointer = p
     }
     deinit { free(pointer) }
+}
+
+/// Output and scratch buffers of finished `CompiledKernel.run` calls, kept for a later call that needs the same
+/// number of bytes, so that repeated calls write memory already mapped instead of faulting fresh pages in (the
+/// kernel zeroes each new page; glibc keeps freed blocks up to 32 MB itself, larger ones it unmaps). At most `limit`
+/// bytes are kept; buffers beyond it are freed as before.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    let limit = 256 << 20
+    private var free: [Int: [AlignedBuffer]] = [:]
+    private var kept = 0
+    private let lock = NSLock()
+
+    /// A kept buffer of exactly `bytes`, else a new one.
+    func take(_ bytes: Int, for what: String) throws -> AlignedBuffer {
+        let b: AlignedBuffer? = lock.withLock {
+            guard let b = free[bytes]?.popLast() else { return nil }
+            kept -= bytes
+            return b
+        }
+        return try b ?? AlignedBuffer(bytes: bytes, for: what)
+    }
+
+    /// Keeps `buffers` for later calls while the pool has room. Debug builds (the tests) fill them with 0xff bytes
+    /// (NaN as floats) first, so a kernel that read an output or scratch element before writing it would show it.
+    func give(_ buffers: [AlignedBuffer]) {
+        #if DEBUG
+        for b in buffers { memset(b.pointer, 0xff, b.bytes) }
+        #endif
+        lock.withLock {
+            for b in buffers where kept + b.bytes <= limit {
+                free[b.bytes, default: []].append(b)
+                kept += b.bytes
+            }
+        }
+    }
 }
