@@ -241,3 +241,19 @@ extension Tier2CLITests {
         }
     }
 }
+
+extension Tier2CLITests {
+    /// A "compiler" that never finishes is stopped (AXC_CC_TIMEOUT seconds): `--tier 2` is an internal error
+    /// naming it, `auto` prints what tier 1 prints, with a warning that tier 2 was not cached; neither hangs.
+    @Test func hangingCompilerIsStopped() throws {
+        let tmp = try TempDir()
+        let cc = try tmp.write("slowcc", "#!/bin/sh\nexec sleep 600\n")
+        #expect(chmod(cc, 0o755) == 0)
+        let env = ["AXC_CC": cc, "AXC_CC_TIMEOUT": "1", "XDG_CACHE_HOME": tmp.path("cache")]
+        let args = ["run", CLITests.sample("neuron"), "--fn", "batched", "--size", "n=1000000"]
+        let two = try CLITests.axc(args + ["--tier", "2"], timeout: 30, env: env)
+        #expect(two.status == 3 && two.stderr.contains("did not finish"), "\(two)")
+        let auto = try CLITests.axc(args, timeout: 30, env: env), one = try CLITests.axc(args + ["--tier", "1"])
+        #expect(auto.status == 0 && auto.stdout == one.stdout && auto.stderr.contains("tier 2 was not cached"), "\(auto)")
+    }
+}

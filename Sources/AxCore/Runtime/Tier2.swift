@@ -109,6 +109,41 @@ private let cpuIdentity: String = {
     return out.joined(separator: "; ")
 }()
 
+/// Seconds a tier-2 compile may take (gcc takes 0.1–2 s on the samples' kernels); `AXC_CC_TIMEOUT` overrides it.
+let compileTimeout = Double(ProcessInfo.processInfo.environment["AXC_CC_TIMEOUT"] ?? "") ?? 300
+
+/// Runs `cc args` with stdin from /dev/null and stdout and stderr into `log`; returns its exit status. A compiler that
+/// does not end within `compileTimeout` (a wrong AXC_CC) is killed and is an error: axc never hangs on it. (posix_spawn
+/// and waitpid, polled: Foundation's Process reports termination through a run loop the caller may be blocking.)
+private func runCompiler(_ cc: String, _ args: [String], log: String) throws -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([cc] + args).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, cc, &actions, nil, argv, environ)
+    guard rc == 0 else { throw InternalError("cannot run \(cc): \(String(cString: strerror(rc)))") }
+    let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(compileTimeout * 1e9)
+    var status: Int32 = 0
+    while true {
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { break }
+        if r < 0 && errno != EINTR { throw InternalError("waiting for \(cc) failed: \(String(cString: strerror(errno)))") }
+        if DispatchTime.now().uptimeNanoseconds > deadline {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+            throw InternalError("\(cc) did not finish compiling tier-2 C within \(Int(compileTimeout)) s; stopped")
+        }
+        usleep(2000)
+    }
+    // Exited normally: its exit code; killed by a signal: that, as a nonzero status.
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
 /// A shared object built by the system C compiler from tier-2 C and loaded with dlopen (never unloaded: a
 /// kernel may be running its code). Built by `Tier2Module.load`, from the cache or the compiler.
 public final class Tier2Module: @unchecked Sendable {
@@ -174,16 +209,8 @@ public final class Tier2Module: @unchecked Sendable {
         let tmp = String(cString: tmpPtr)
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         try source.write(toFile: tmp + "/k.c", atomically: false, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: cc)
-        p.arguments = Tier2Config.flags + ["-o", tmp + "/k.so", tmp + "/k.c", "-lm"]
-        FileManager.default.createFile(atPath: tmp + "/log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp + "/log"))
-        p.standardOutput = log; p.standardError = log
-        try p.run()
-        p.waitUntilExit()
-        try? log.close()
-        guard p.terminationStatus == 0, let bytes = FileManager.default.contents(atPath: tmp + "/k.so") else {
+        let status = try runCompiler(cc, Tier2Config.flags + ["-o", tmp + "/k.so", tmp + "/k.c", "-lm"], log: tmp + "/log")
+        guard status == 0, let bytes = FileManager.default.contents(atPath: tmp + "/k.so") else {
             let msg = (try? String(contentsOfFile: tmp + "/log", encoding: .utf8)) ?? ""
             let saved = NSTemporaryDirectory() + "axc-tier2-\(key).c"
             try? source.write(toFile: saved, atomically: true, encoding: .utf8)
