@@ -55,8 +55,9 @@ final class TempDir {
 
     static func sample(_ name: String) -> String { repoRoot.appendingPathComponent("Samples/\(name).ax").path }
 
-    /// The tier-2 cache of these tests (docs/performance.md), so that they never write the user's own.
-    static let cacheHome = NSTemporaryDirectory() + "axc-cli-cache-\(getpid())"
+    /// The tier-2 cache of these tests (docs/performance.md), so that they never write the user's own; one directory
+    /// for every run, so runs do not leave one each behind (its entries are keyed by the kernel C).
+    static let cacheHome = NSTemporaryDirectory() + "axc-cli-tests-cache-\(getuid())"
 
     /// Runs `axc args` in `cwd` with a timeout; stdout and stderr go through files (no pipe deadlocks). `env` is added
     /// to this process's environment, in which XDG_CACHE_HOME is `cacheHome`.
