@@ -122,7 +122,8 @@ def main():
         jx = run_json([sys.executable, os.path.join(HERE, "jax_bench.py"), name])
         size_args = [f"--size={k}={v}" for k, v in sizes.items()]
         axc_cmd = [a.axc, "bench", sample, "--fn", entry, *size_args, "--json", "--modes", "jit"]
-        ax = run_json(axc_cmd + ["--runs", str(runs)])
+        # Tier 1 (jit) and tier 2 (jit2, the system C compiler, compiled afresh: compile_ms.cc is its latency).
+        ax = run_json(axc_cmd[:-1] + ["jit,jit2", "--no-cache", "--runs", str(runs)])
 
         def axc_first(r):
             return None if "error" in r else r["compile_ms"]["total"] + r["modes"]["jit"]["first_ms"]
@@ -139,7 +140,8 @@ def main():
         rows.append({"workload": name, "jax": jx, "axc": ax, "axc_first_ms": median_or_none(ax_firsts),
                      "axc_first_ms_runs": ax_firsts})
     print()
-    hdr = f"{'workload':28} {'JAX first':>10} {'axc first':>10} {'ratio':>7} {'JAX steady':>11} {'axc steady':>11} {'ratio':>7} {'JAX MB':>8} {'axc MB':>8}"
+    hdr = (f"{'workload':28} {'JAX first':>10} {'axc first':>10} {'ratio':>7} {'JAX steady':>11} {'axc steady':>11} {'ratio':>7} "
+           f"{'tier 2':>9} {'ratio':>7} {'cc ms':>7} {'JAX MB':>8} {'axc MB':>8}")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
@@ -151,7 +153,11 @@ def main():
         rs = f"{js / as_:.2f}×" if js and as_ else "—"
         jm = jx.get("peak_rss_bytes", 0) / 1e6
         am = ax.get("modes", {}).get("jit", {}).get("peak_rss_bytes", 0) / 1e6
-        print(f"{r['workload']:28} {fmt_ms(jf):>10} {fmt_ms(af):>10} {rf:>7} {fmt_ms(js):>11} {fmt_ms(as_):>11} {rs:>7} {jm:8.0f} {am:8.0f}")
+        t2 = ax.get("modes", {}).get("jit2", {}).get("median_ms")
+        r2 = f"{js / t2:.2f}×" if js and t2 else "—"
+        cc = ax.get("compile_ms", {}).get("cc")
+        print(f"{r['workload']:28} {fmt_ms(jf):>10} {fmt_ms(af):>10} {rf:>7} {fmt_ms(js):>11} {fmt_ms(as_):>11} {rs:>7} "
+              f"{fmt_ms(t2):>9} {r2:>7} {fmt_ms(cc):>7} {jm:8.0f} {am:8.0f}")
         for side in ("jax", "axc"):
             if "error" in r[side]:
                 print(f"    {side} failed: {r[side]['error']}")
@@ -161,7 +167,8 @@ def main():
             print(f"\n{r['workload']}: axc moves {jit['gb_per_s']:.1f} GB/s, {100 * jit['gb_per_s'] / bw['add_gbs']:.0f}% of the "
                   f"STREAM-like add ({bw['add_gbs']} GB/s)")
     print("\ntimes in ms (first: one call from nothing, source to result, median of %d fresh processes; steady: median "
-          "after warm-up); ratio = JAX / axc (higher is better for axc)" % FIRST_CALLS)
+          "after warm-up; axc steady is tier 1 (libtcc), tier 2 the system C compiler's code, cc its compile time); "
+          "ratio = JAX / axc (higher is better for axc)" % FIRST_CALLS)
     devices = devices_section(a.axc) if not a.only else None
     with open(os.path.join(HERE, "out", "results.json"), "w") as f:
         json.dump({"bandwidth": bw, "rows": rows, "devices": devices}, f, indent=1)

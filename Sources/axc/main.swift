@@ -121,11 +121,15 @@ struct Run: ParsableCommand {
     var distributed: String?
     @Option(name: .customLong("mpi-reduce"), help: "ordered (gather, reduce in device order: the same bits as one process) | allreduce (MPI_Allreduce)")
     var mpiReduce: String = "ordered"
+    @Option(help: "jit code: 1 (libtcc), 2 (the system C compiler, cached), auto (tier 2 from the cache, else tier 1; a call of 1 ms or more caches tier 2 for later runs).")
+    var tier: String = "auto"
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the tier-2 cache ($XDG_CACHE_HOME/axc).") var noCache = false
 
     func validate() throws {
         if let d = distributed, d != "mpi" { throw ValidationError("--distributed must be mpi") }
         if MPIReduce(rawValue: mpiReduce) == nil { throw ValidationError("--mpi-reduce must be ordered or allreduce") }
         if let m = mode, ExecutionMode(rawValue: m) == nil { throw ValidationError("--mode must be jit or eager") }
+        guard Tier(rawValue: tier) != nil else { throw ValidationError("--tier must be 1, 2 or auto") }
         try validateArgs(args)
         try validateSizes(sizes)
     }
@@ -145,7 +149,11 @@ struct Run: ParsableCommand {
             // A pmap entry runs its device kernel, one thread per device (in jit mode, its default).
             let devices = try s.deviceMap(fn)
             let m = mode.flatMap(ExecutionMode.init) ?? (entry.jit || devices != nil ? .jit : .eager)
-            let lowered = try lower(entry, to: m == .jit && devices == nil ? .kernel : .optimized)
+            // One call gains nothing from a background compile: auto without a cache is tier 1.
+            let config = Tier2Config.fromEnvironment(noCache: noCache)
+            var t = Tier(rawValue: tier)!
+            if t == .auto && config.cacheDir == nil { t = .one }
+            let lowered = try lower(entry, to: m == .jit && devices == nil ? .kernel : .optimized, tier: t, tier2: config, background: false)
             let program = lowered.optimized
             let (inputs, bound) = try bindInputs(program, args: try parseArgs(args), sizes: try parseSizes(sizes), seed: seed,
                                                  strictDTypes: strictDTypes)
@@ -165,7 +173,17 @@ struct Run: ParsableCommand {
             case (_, _, _?): throw Diagnostic("--distributed mpi runs a pmap entry (pmap(f) or jit(pmap(f))) in jit mode; '\(fn)' is \(entry.chain)")
             case (.eager, _, nil): outputs = try evaluate(program, inputs: inputs, sizes: bound)
             case (.jit, let d?, nil): outputs = try atEntry { try DeviceRunner(d, name: entry.name).run(inputs: inputs, sizes: bound) }
-            case (.jit, nil, nil): outputs = try lowered.kernel!.run(inputs: inputs, sizes: bound)
+            case (.jit, nil, nil):
+                let kernel = lowered.kernel!
+                let start = DispatchTime.now().uptimeNanoseconds
+                outputs = try kernel.run(inputs: inputs, sizes: bound)
+                // A call of 1 ms or more at tier 1 (a cache miss): compile tier 2 while printing, for later runs.
+                if t == .auto && kernel.tier == 1 && config.compiler != nil && DispatchTime.now().uptimeNanoseconds - start >= 1_000_000 {
+                    kernel.compileTier2InBackground(lowered.tier2C!, config: config)
+                }
+            }
+            defer {
+                if let e = lowered.kernel?.waitForTier2() { printError("axc: warning: tier 2 was not cached: \(e)\n") }
             }
             let types = program.outputs.map(\.type)
             for (i, t) in outputs.enumerated() {
@@ -219,7 +237,10 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("size"), help: "n=100000: size variables.") var sizes: [String] = []
     @Option(help: "Seed for random inputs.") var seed: UInt64 = 0
     @Option(help: "Timed runs after one warm-up.") var runs: Int = 10
-    @Option(help: "Comma-separated modes: jit,eager,loop,devices (default: all that apply).") var modes: String?
+    @Option(help: "Comma-separated modes: jit,jit2,eager,loop,devices (default: all that apply; jit is tier 1, jit2 tier 2).") var modes: String?
+    @Option(help: "Which jit tiers to time when --modes is not given: 1 (jit), 2 (jit2), auto (both when a C compiler is installed).")
+    var tier: String = "auto"
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the tier-2 cache: jit2's compile time is the compiler's.") var noCache = false
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "Write a bar chart (SVG).") var plot: String?
     @Option(help: "mpi: time a pmap entry's devices over the processes of `mpirun -np P axc bench ...` (rank 0 prints).")
@@ -235,6 +256,7 @@ struct Bench: ParsableCommand {
         if let d = distributed, d != "mpi" { throw ValidationError("--distributed must be mpi") }
         if MPIReduce(rawValue: mpiReduce) == nil { throw ValidationError("--mpi-reduce must be ordered or allreduce") }
         if let m = modes { _ = try parseModes(m) }
+        guard Tier(rawValue: tier) != nil else { throw ValidationError("--tier must be 1, 2 or auto") }
     }
 
     func run() throws {
@@ -262,6 +284,8 @@ struct Bench: ParsableCommand {
             req.strictDTypes = strictDTypes
             req.runs = runs
             req.modes = try modes.map(parseModes)
+            req.tier = Tier(rawValue: tier)!
+            req.tier2 = Tier2Config.fromEnvironment(noCache: noCache)
             let report = try benchmark(s.file, req)
             if let mpi, mpi.rank != 0 { return }
             if json { print(report.json) } else { printReport(report) }
@@ -275,7 +299,12 @@ struct Bench: ParsableCommand {
     func printReport(_ r: BenchReport) {
         let sizeText = r.sizes.keys.sorted().map { "\($0)=\(r.sizes[$0]!)" }.joined(separator: " ")
         print("\(r.fn)  \(sizeText)")
-        print("compile: " + r.compileMs.map { "\($0.0) \(String(format: "%.3f", $0.1)) ms" }.joined(separator: ", "))
+        let tier1 = r.compileMs.filter { $0.0 != "cc" }, cc = r.compileMs.first { $0.0 == "cc" }
+        print("compile: " + tier1.map { "\($0.0) \(String(format: "%.3f", $0.1)) ms" }.joined(separator: ", "))
+        if let cc, let cache = r.tier2Cache {
+            let what = ["hit": "loaded from the cache", "miss": "compiled and cached", "off": "compiled, no cache"][cache] ?? cache
+            print(String(format: "tier 2 (jit2): %.3f ms, %@", cc.1, what as NSString))
+        }
         print("mode      first ms    median ms    min ms    elements/s    GB/s   peak RSS MB")
         for (m, t) in r.modes {
             let eps = Double(r.outputElements) / (t.medianMs / 1e3), gbs = Double(r.bytesMoved) / (t.medianMs / 1e3) / 1e9
@@ -304,7 +333,7 @@ struct Bench: ParsableCommand {
 /// Parses `jit,eager,loop`.
 func parseModes(_ text: String) throws -> [BenchMode] {
     try text.split(separator: ",").map {
-        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, eager, loop, devices") }
+        guard let m = BenchMode(rawValue: String($0)) else { throw ValidationError("unknown mode '\($0)'; modes are jit, jit2, eager, loop, devices") }
         return m
     }
 }

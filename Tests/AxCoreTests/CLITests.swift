@@ -55,8 +55,13 @@ final class TempDir {
 
     static func sample(_ name: String) -> String { repoRoot.appendingPathComponent("Samples/\(name).ax").path }
 
-    /// Runs `axc args` in `cwd` with a timeout; stdout and stderr go through files (no pipe deadlocks).
-    static func axc(_ args: [String], in cwd: TempDir? = nil, timeout: Double = 60) throws -> AxcResult {
+    /// The tier-2 cache of these tests (docs/performance.md), so that they never write the user's own; one directory
+    /// for every run, so runs do not leave one each behind (its entries are keyed by the kernel C).
+    static let cacheHome = NSTemporaryDirectory() + "axc-cli-tests-cache-\(getuid())"
+
+    /// Runs `axc args` in `cwd` with a timeout; stdout and stderr go through files (no pipe deadlocks). `env` is added
+    /// to this process's environment, in which XDG_CACHE_HOME is `cacheHome`.
+    static func axc(_ args: [String], in cwd: TempDir? = nil, timeout: Double = 60, env: [String: String] = [:]) throws -> AxcResult {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw CLIHarnessError(description: "\(binary.path) is missing: build it with `swift build --product axc` (make test does)")
         }
@@ -73,6 +78,7 @@ final class TempDir {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": cacheHome].merging(env) { $1 }) { $1 }
         p.currentDirectoryURL = dir.url
         p.standardOutput = outHandle
         p.standardError = errHandle

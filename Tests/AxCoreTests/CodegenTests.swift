@@ -534,7 +534,7 @@ extension CodegenTests {
 }
 
 /// Elements computed by `p` with every size variable `k` (a contraction counts its multiply-adds).
-private func interpreterWork(_ p: Program, _ k: Int) -> Int {
+func interpreterWork(_ p: Program, _ k: Int) -> Int {
     let sizes = Dictionary(uniqueKeysWithValues: p.sizeVars.map { ($0, k) })
     return p.eqns.map { e -> Int in
         let out = e.out.type.elementCount(sizes) ?? 0

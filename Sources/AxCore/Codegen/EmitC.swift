@@ -3,10 +3,11 @@
 // accumulators, one expression per element instead of chains of temporaries).
 
 /// The kernel C for libtcc: a prelude of typedefs and prototypes (no `#include`), then the kernel.
-public func emitC(_ g: KernelGraph, name: String) -> String {
-    let k = emitKernel(g, name: name)
-    return tccPrelude + "\n" + (g.device == nil ? "" : collectivesTableC) + k.text
-}
+public func emitC(_ g: KernelGraph, name: String) -> String { tccSource(emitKernel(g, name: name), device: g.device != nil) }
+
+/// An emitted kernel's C for libtcc: the prelude (and the collectives table's declarations for a device kernel), then
+/// its text.
+func tccSource(_ k: EmittedKernel, device: Bool) -> String { tccPrelude + "\n" + (device ? collectivesTableC : "") + k.text }
 
 /// Typedefs and prototypes that replace `#include` for libtcc (every symbol is registered by the host).
 let tccPrelude: String = {

@@ -331,8 +331,10 @@ extension KernelEmitter {
                 slotOf[name(s.out)] = (slot, s.type)
                 step.out = slot
             }
-            // Operands read for the last time here free their slots for the steps after this one.
-            for p in Set(s.args.map(\.pointer)) where lastUse[p] == i {
+            // Operands read for the last time here free their slots for the steps after this one, in argument order
+            // (not a Set's, which changes from process to process: the C text must not, it keys tier 2's cache).
+            var seen = Set<String>()
+            for p in s.args.map(\.pointer) where seen.insert(p).inserted && lastUse[p] == i {
                 if let t = slotOf[p] { free[t.type, default: []].append(t.slot) }
             }
             plan.steps[i] = step

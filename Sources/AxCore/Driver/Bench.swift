@@ -4,8 +4,10 @@ import Foundation
 
 /// What `axc bench` can time.
 public enum BenchMode: String, CaseIterable, Sendable {
-    /// The fused kernel compiled by libtcc.
+    /// The fused kernel compiled by libtcc (tier 1).
     case jit
+    /// The same kernel C compiled by the system C compiler (tier 2), or loaded from its cache.
+    case jit2
     /// Op by op through the reference interpreter.
     case eager
     /// The unbatched kernel called once per example (vmap entries only).
@@ -35,8 +37,12 @@ public struct ModeTimes: Sendable {
 public struct BenchReport: Sendable {
     public var fn: String
     public var sizes: [String: Int]
-    /// parse, transform, fuse, emit, tcc, total (ms).
+    /// parse, transform, fuse, emit, tcc, total (ms); then cc, tier 2's compile or cache load, when jit2 ran
+    /// (not in total).
     public var compileMs: [(String, Double)]
+    /// Where tier 2 came from: "hit" (the cache), "miss" (compiled, then cached), "off" (compiled, no cache); nil
+    /// when jit2 did not run.
+    public var tier2Cache: String?
     public var modes: [(BenchMode, ModeTimes)]
     /// Elements of all outputs and bytes of all inputs and outputs, for throughput.
     public var outputElements: Int
@@ -63,7 +69,8 @@ public struct BenchReport: Sendable {
             ", \"devices\": {\"count\": \($0.perDeviceMs.count), \"per_device_ms\": [\($0.perDeviceMs.map(num).joined(separator: ", "))], "
                 + "\"collectives_share\": \(num($0.collectivesShare))}"
         } ?? ""
-        return "{\"fn\": \"\(fn)\", \"sizes\": {\(sizesText)}, \"compile_ms\": {\(compile)}, \"modes\": {\(modesText)}\(devicesText)}"
+        let cache = tier2Cache.map { ", \"tier2_cache\": \"\($0)\"" } ?? ""
+        return "{\"fn\": \"\(fn)\", \"sizes\": {\(sizesText)}, \"compile_ms\": {\(compile)}\(cache), \"modes\": {\(modesText)}\(devicesText)}"
     }
 }
 
@@ -106,8 +113,12 @@ public struct BenchRequest: Sendable {
     public var sizes: [String: Int] = [:]
     public var seed: UInt64 = 0
     public var runs: Int = 10
-    /// Modes to run; nil means every mode that applies.
+    /// Modes to run; nil means every mode that applies (`jit` and `jit2` as `tier` says).
     public var modes: [BenchMode]?
+    /// Which jit tiers run when `modes` is nil: 1 (jit), 2 (jit2), auto (both when a C compiler is installed).
+    public var tier: Tier = .auto
+    /// The compiler and cache of tier 2 (default: `Tier2Config.fromEnvironment()`).
+    public var tier2: Tier2Config?
     /// `.npy` inputs must have the leaves' exact dtypes (no conversion at the door).
     public var strictDTypes = false
     /// Mode `devices` over the processes of this MPI job (`--distributed mpi`); only mode `devices` runs.
@@ -149,27 +160,44 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
     if req.mpi != nil, runner == nil || (req.modes.map { $0 != [.devices] } ?? false) {
         throw Diagnostic("--distributed mpi times a pmap entry (pmap(f) or jit(pmap(f))) in mode devices only")
     }
-    let modes = (req.mpi != nil ? [.devices] : req.modes ?? ((runner == nil ? [] : [.devices]) + (loop == nil ? [.jit, .eager] : [.jit, .loop, .eager])))
+    let config = req.tier2 ?? Tier2Config.fromEnvironment()
+    let jits: [BenchMode] = req.tier == .one ? [.jit] : req.tier == .two ? [.jit2] : config.compiler == nil ? [.jit] : [.jit, .jit2]
+    let modes = (req.mpi != nil ? [.devices] : req.modes ?? ((runner == nil ? [] : [.devices]) + jits + (loop == nil ? [.eager] : [.loop, .eager])))
         .sorted { rank($0) < rank($1) }
-    func rank(_ m: BenchMode) -> Int { [.jit, .devices, .loop, .eager].firstIndex(of: m)! }
-    var results: [(BenchMode, ModeTimes)] = []
+    func rank(_ m: BenchMode) -> Int { [.jit, .jit2, .devices, .loop, .eager].firstIndex(of: m)! }
     var devices: DeviceTimes? = nil
+    var results: [(BenchMode, ModeTimes)] = []
+    var tier2Cache: String?
+    // Inputs are read in place (no copy), so peak memory is inputs + outputs + scratch.
+    // The first call includes allocating its outputs and scratch (where MAP_POPULATE would take the page faults).
+    func timeKernel(_ k: CompiledKernel) throws -> ModeTimes {
+        let t0 = nowMs()
+        let outs = try outBytes.enumerated().map { try AlignedBuffer(bytes: $0.element, for: "output \($0.offset) of kernel '\(req.fn)'") }
+        let sizeArgs = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
+        let scratch = try AlignedBuffer(bytes: k.scratchBytes(sizes: sizeArgs), for: "the scratch of kernel '\(req.fn)'")
+        let allocMs = nowMs() - t0
+        var rc: Int32 = 0
+        var times = withKernelInputs(inputs) { ins in
+            timeRuns(runs: req.runs) {  // `outs` used inside, so it lives as long as the runs
+                rc = k.callRaw(sizes: sizeArgs, inputs: ins, outputs: outs.map(\.pointer), scratch: scratch.pointer)
+            }
+        }
+        if rc != 0 { throw Diagnostic("kernel '\(req.fn)' rejected the sizes \(sizesDescription(sizes)) (code \(rc))") }
+        times.firstMs += allocMs
+        times.peakRSSBytes = peakRSSBytes()
+        return times
+    }
     for mode in modes {
         switch mode {
         case .jit:
-            // Inputs are read in place (no copy), so peak memory is inputs + outputs + scratch.
-            let outs = try outBytes.enumerated().map { try AlignedBuffer(bytes: $0.element, for: "output \($0.offset) of kernel '\(req.fn)'") }
-            let sizeArgs = program.sizeVars.map { Int64(sizes[$0] ?? 0) }
-            let scratch = try AlignedBuffer(bytes: kernel.scratchBytes(sizes: sizeArgs), for: "the scratch of kernel '\(req.fn)'")
-            var rc: Int32 = 0
-            var times = withKernelInputs(inputs) { ins in
-                timeRuns(runs: req.runs) {  // `outs` used inside, so it lives as long as the runs
-                    rc = kernel.callRaw(sizes: sizeArgs, inputs: ins, outputs: outs.map(\.pointer), scratch: scratch.pointer)
-                }
-            }
-            if rc != 0 { throw Diagnostic("kernel '\(req.fn)' rejected the sizes \(sizesDescription(sizes)) (code \(rc))") }
-            times.peakRSSBytes = peakRSSBytes()
-            results.append((.jit, times))
+            results.append((.jit, try timeKernel(kernel)))
+        case .jit2:
+            let t0 = nowMs()
+            let m = try Tier2Module.load(lowered.tier2C!, config: config)
+            stages.append(("cc", nowMs() - t0))
+            tier2Cache = m.fromCache ? "hit" : config.cacheDir == nil ? "off" : "miss"
+            let k2 = try CompiledKernel(tier2: m, source: lowered.tier2C!, graph: lowered.graph!, program: program, name: req.fn)
+            results.append((.jit2, try timeKernel(k2)))
         case .eager:
             var times = try timeRuns(runs: min(req.runs, 5)) { _ = try evaluate(program, inputs: inputs, sizes: sizes) }
             times.peakRSSBytes = peakRSSBytes()
@@ -199,6 +227,6 @@ public func benchmark(_ file: SourceFile, _ req: BenchRequest) throws -> BenchRe
             results.append((.loop, times))
         }
     }
-    return BenchReport(fn: req.fn, sizes: sizes, compileMs: stages, modes: results,
+    return BenchReport(fn: req.fn, sizes: sizes, compileMs: stages, tier2Cache: tier2Cache, modes: results,
                        outputElements: outputElements, bytesMoved: inBytes.reduce(0, +) + outBytes.reduce(0, +), devices: devices)
 }

@@ -17,6 +17,8 @@ public enum LowerTarget: Int, Comparable, Sendable {
 /// The passes `lower` runs, as reported to its `after` observer (`axc bench` times them).
 public enum Pass: String, Sendable {
     case simplify, fuse, emit, tcc
+    /// Tier 2's object loaded from the cache or compiled by the system C compiler, before the first call.
+    case cc
 }
 
 /// What `lower` produced: every intermediate up to its target (later ones nil).
@@ -31,6 +33,8 @@ public struct Lowered: @unchecked Sendable {
     public var graph: KernelGraph?
     /// The kernel's C source for libtcc (`.kernel`).
     public var c: String?
+    /// The same kernel text for the system C compiler (`.kernel`): tier 2 (Runtime/Tier2.swift).
+    public var tier2C: String?
     /// The compiled kernel (`.kernel`).
     public var kernel: CompiledKernel?
 }
@@ -48,14 +52,18 @@ public struct Lowered: @unchecked Sendable {
 /// 4. `fuse`: needs the final program (it decides which values are buffers from how many times each is read);
 ///    it is the last pass on IR. `axc compile` stops here and emits standalone C (`emitStandalone`).
 /// 5. `emitC`: follows fusion's decisions nest by nest; it makes no decision of its own about buffers.
-/// 6. libtcc (`CompiledKernel`): compiles the C in memory and links the runtime.
+/// 6. libtcc (`CompiledKernel`): compiles the C in memory and links the runtime. With `tier: .two`, the system C
+///    compiler instead (or the cache), before the first call; with `.auto`, tier 2 from the cache when it is there,
+///    else libtcc now and (unless `background` is false) tier 2 compiled on a background thread and swapped in
+///    (Runtime/Tier2.swift). `tier2` defaults to `Tier2Config.fromEnvironment()`.
 ///
 /// `optimize: false` skips pass 3, for tests of fusion and emission on hand-written programs.
 /// `device`: `program` is a pmap's device program (Transforms/Devices.swift), lowered to a device kernel whose
 /// collectives over that axis call the collectives table.
 /// `after` is called after each pass that ran.
 public func lower(_ program: Program, name: String, to target: LowerTarget = .kernel, optimize: Bool = true,
-                  device: DeviceAxis? = nil, after: (Pass) -> Void = { _ in }) throws -> Lowered {
+                  device: DeviceAxis? = nil, tier: Tier = .one, tier2: Tier2Config? = nil, background: Bool = true,
+                  after: (Pass) -> Void = { _ in }) throws -> Lowered {
     // A collective no vmap/pmap bound (its name is not an enclosing map's): JAX's "unbound axis name" error.
     if let e = program.eqns.first(where: { $0.prim.rules.axisName != nil && $0.prim.rules.axisName != device?.name }) {
         var d = unboundAxis(e.prim.name, e.prim.rules.axisName!)
@@ -76,17 +84,28 @@ public func lower(_ program: Program, name: String, to target: LowerTarget = .ke
     out.graph = graph
     after(.fuse)
     guard target >= .kernel else { return out }
-    let c = emitC(graph, name: cEntryName(name))
-    out.c = c
+    let k = emitKernel(graph, name: cEntryName(name))
+    let c = tccSource(k, device: device != nil)
+    let c2 = tier2Source([(k, packedWrappers(graph, name: cEntryName(name)))])
+    out.c = c; out.tier2C = c2
     after(.emit)
+    // Device kernels (pmap) stay at tier 1: their C needs the collectives table's declarations (docs/deviations.md).
+    let config = tier == .one || device != nil ? nil : tier2 ?? Tier2Config.fromEnvironment()
+    if let config, let m = try (tier == .two ? Tier2Module.load(c2, config: config) : Tier2Module.cached(c2, config: config)) {
+        out.kernel = try CompiledKernel(tier2: m, source: c2, graph: graph, program: out.optimized, name: name)
+        after(.cc)
+        return out
+    }
     out.kernel = try CompiledKernel(c: c, graph: graph, program: out.optimized, name: name)
     after(.tcc)
+    if let config, config.compiler != nil, background { out.kernel!.compileTier2InBackground(c2, config: config) }
     return out
 }
 
 /// Lowers an elaborated entry (passes 3 onwards of `lower`), under the entry's name.
-public func lower(_ entry: Entry, to target: LowerTarget = .kernel, after: (Pass) -> Void = { _ in }) throws -> Lowered {
-    try lower(entry.program, name: entry.name, to: target, after: after)
+public func lower(_ entry: Entry, to target: LowerTarget = .kernel, tier: Tier = .one, tier2: Tier2Config? = nil,
+                  background: Bool = true, after: (Pass) -> Void = { _ in }) throws -> Lowered {
+    try lower(entry.program, name: entry.name, to: target, tier: tier, tier2: tier2, background: background, after: after)
 }
 
 /// The whole pipeline for `program` under `name`: a kernel ready to call.

@@ -4,9 +4,10 @@ import Foundation
 extension BenchReport {
     /// An SVG bar chart of median time per mode on a log scale, with title, axis labels and units.
     public var svg: String {
-        let labels: [BenchMode: String] = [.loop: "per-example loop", .eager: "op by op (eager)", .jit: "fused kernel (jit)"]
-        let order: [BenchMode] = [.loop, .eager, .jit]
-        let colors: [BenchMode: String] = [.loop: "#c0504d", .eager: "#f79646", .jit: "#4f81bd"]
+        let labels: [BenchMode: String] = [.loop: "per-example loop", .eager: "op by op (eager)", .jit: "fused kernel (jit)",
+                                           .jit2: "tier 2 (jit2)"]
+        let order: [BenchMode] = [.loop, .eager, .jit, .jit2]
+        let colors: [BenchMode: String] = [.loop: "#c0504d", .eager: "#f79646", .jit: "#4f81bd", .jit2: "#2c4d75"]
         let bars = order.compactMap { m in modes.first { $0.0 == m }.map { (m, max($0.1.medianMs, 1e-4)) } }
         let jitMs = bars.first { $0.0 == .jit }?.1
         let (w, h, left, right, top, bottom) = (640.0, 400.0, 80.0, 20.0, 60.0, 70.0)

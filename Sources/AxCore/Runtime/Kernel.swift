@@ -1,5 +1,6 @@
-// A compiled kernel: fused C compiled in-process by libtcc, with libm and the -O3 runtime registered;
-// binds sizes, validates inputs, allocates outputs and scratch, and calls the native code.
+// A compiled kernel: fused C compiled in-process by libtcc with libm and the -O3 runtime registered, or by the system
+// C compiler (tier 2, Tier2.swift, swapped in between calls); binds sizes, validates inputs, allocates outputs and
+// scratch, and calls the native code.
 import AxRuntime
 import Foundation
 
@@ -80,16 +81,22 @@ func sizesDescription(_ sizes: [String: Int]) -> String {
     sizes.keys.sorted().map { "\($0)=\(sizes[$0]!)" }.joined(separator: ", ")
 }
 
-/// A program compiled to native code by libtcc.
+/// A program compiled to native code: by libtcc (tier 1), or by the system C compiler (tier 2, Runtime/Tier2.swift),
+/// which may replace tier 1 between two calls.
 public final class CompiledKernel: @unchecked Sendable {
     /// The source program, its fused graph and the kernel C.
     public let program: Program
     public let graph: KernelGraph
     public let name: String
     public let source: String
-    private let module: TccModule
-    private let packed: PackedFn
-    private let scratchFn: ScratchFn
+    private let module: TccModule?
+    /// The entry points in use, and the tier-2 object they come from (nil at tier 1); read and swapped under `lock`.
+    private var packed: PackedFn
+    private var scratchFn: ScratchFn
+    private var tier2Module: Tier2Module?
+    private let lock = NSLock()
+    private let background = DispatchGroup()
+    private var backgroundError: Error?
 
     /// Compiles C produced by `emitC(graph, name: cEntryName(name))`: the last pass of `lower`
     /// (Driver/Pipeline.swift). A libtcc failure is an `InternalError` carrying tcc's messages and the path where
@@ -98,6 +105,7 @@ public final class CompiledKernel: @unchecked Sendable {
         let cname = cEntryName(name)
         self.program = program; self.graph = graph; self.name = name
         self.source = c + packedWrappers(graph, name: cname)
+        let module: TccModule
         do {
             module = try TccModule(source: source, symbols: kernelSymbols)
         } catch let e as TccError {
@@ -105,16 +113,55 @@ public final class CompiledKernel: @unchecked Sendable {
             try? source.write(toFile: path, atomically: true, encoding: .utf8)
             throw InternalError("libtcc failed to compile kernel '\(name)' (C saved to \(path)):\n\(e.description)")
         }
-        guard let f = module.symbol("\(cname)_packed"), let s = module.symbol("\(cname)_scratch_packed") else {
+        self.module = module
+        (packed, scratchFn) = try CompiledKernel.entryPoints(name, module.symbol)
+    }
+
+    /// A kernel running tier-2 code from the start (`tier2C(...)`'s object, loaded from the cache or compiled), with no libtcc module.
+    public init(tier2 m: Tier2Module, source: String, graph: KernelGraph, program: Program, name: String) throws {
+        self.program = program; self.graph = graph; self.name = name; self.source = source
+        module = nil
+        tier2Module = m
+        (packed, scratchFn) = try CompiledKernel.entryPoints(name, m.symbol)
+    }
+
+    private static func entryPoints(_ name: String, _ lookup: (String) -> UnsafeMutableRawPointer?) throws -> (PackedFn, ScratchFn) {
+        let cname = cEntryName(name)
+        guard let f = lookup("\(cname)_packed"), let s = lookup("\(cname)_scratch_packed") else {
             throw InternalError("kernel '\(name)': compiled code lacks its entry points")
         }
-        packed = unsafeBitCast(f, to: PackedFn.self)
-        scratchFn = unsafeBitCast(s, to: ScratchFn.self)
+        return (unsafeBitCast(f, to: PackedFn.self), unsafeBitCast(s, to: ScratchFn.self))
+    }
+
+    /// The tier whose code the next call runs: 1 (libtcc) or 2 (the system C compiler).
+    public var tier: Int { lock.withLock { tier2Module == nil ? 1 : 2 } }
+
+    /// Switches to `m`'s code for this kernel: calls that start afterwards run it, a call in progress finishes with
+    /// the code it started with (the old code is never unloaded).
+    public func adopt(_ m: Tier2Module) throws {
+        let fns = try CompiledKernel.entryPoints(name, m.symbol)
+        lock.withLock { (packed, scratchFn) = fns; tier2Module = m }
+    }
+
+    /// Builds `tier2Source` (cache or compiler) on a background thread and adopts it when ready.
+    public func compileTier2InBackground(_ tier2Source: String, config: Tier2Config) {
+        DispatchQueue.global().async(group: background) {
+            do { try self.adopt(try Tier2Module.load(tier2Source, config: config)) }
+            catch { self.lock.withLock { self.backgroundError = error } }
+        }
+    }
+
+    /// Waits for a background tier-2 build to end; returns its error, if it failed (the kernel then stays at tier 1).
+    @discardableResult
+    public func waitForTier2() -> Error? {
+        background.wait()
+        return lock.withLock { backgroundError }
     }
 
     /// Scratch bytes the kernel needs for `sizes` (in the order of `program.sizeVars`); 0 for invalid sizes.
     public func scratchBytes(sizes: [Int64]) -> Int {
-        sizes.withUnsafeBufferPointer { scratchFn($0.baseAddress) }
+        let f = lock.withLock { scratchFn }
+        return sizes.withUnsafeBufferPointer { f($0.baseAddress) }
     }
 
     /// Calls the kernel on caller-owned memory (no allocation); returns its code (0, or nonzero for invalid sizes).
@@ -122,9 +169,10 @@ public final class CompiledKernel: @unchecked Sendable {
     public func callRaw(sizes: [Int64], inputs: [UnsafeRawPointer], outputs: [UnsafeMutableRawPointer], scratch: UnsafeMutableRawPointer?,
                         table: UnsafeRawPointer? = nil) -> Int32 {
         let ins: [UnsafeRawPointer?] = inputs, outs: [UnsafeMutableRawPointer?] = outputs
+        let f = lock.withLock { packed }
         return sizes.withUnsafeBufferPointer { s in
             ins.withUnsafeBufferPointer { i in
-                outs.withUnsafeBufferPointer { o in packed(s.baseAddress, i.baseAddress, o.baseAddress, scratch, table) }
+                outs.withUnsafeBufferPointer { o in f(s.baseAddress, i.baseAddress, o.baseAddress, scratch, table) }
             }
         }
     }
@@ -141,8 +189,9 @@ public final class CompiledKernel: @unchecked Sendable {
         }
         try checkArrayLimits(program, sizes: bound)
         var owned: [AlignedBuffer] = []
+        defer { BufferPool.shared.give(owned) }  // after the outputs are copied into the returned tensors
         func alloc(_ bytes: Int, _ what: String) throws -> UnsafeMutableRawPointer {
-            owned.append(try AlignedBuffer(bytes: bytes, for: "\(what) of kernel '\(name)'")); return owned.last!.pointer
+            owned.append(try BufferPool.shared.take(bytes, for: "\(what) of kernel '\(name)'")); return owned.last!.pointer
         }
         var outShapes: [[Int]] = []
         var outPtrs: [UnsafeMutableRawPointer] = []
@@ -178,7 +227,9 @@ public func checkArrayLimits(_ p: Program, sizes: [String: Int]) throws {
 
 /// Memory for one kernel argument: 64-byte aligned, owned, freed on deinit. (Transparent huge pages were
 /// measured here: first touch of 40 MB fell from 17 ms to 4.5 ms typically, but stalled up to 95 ms, and 411 MB
-/// up to 980 ms, while the host found huge pages; plain pages cost the same every time.)
+/// up to 980 ms, while the host found huge pages; plain pages cost the same every time. `MAP_POPULATE`, which takes
+/// the page faults in the allocation, on one core, made first calls slower, since loops split between cores fault
+/// their pages in parallel: docs/performance.md, "First call".)
 final class AlignedBuffer {
     let pointer: UnsafeMutableRawPointer
     let bytes: Int
@@ -192,4 +243,40 @@ final class AlignedBuffer {
         pointer = p
     }
     deinit { free(pointer) }
+}
+
+/// Output and scratch buffers of finished `CompiledKernel.run` calls, kept for a later call that needs the same
+/// number of bytes, so that repeated calls write memory already mapped instead of faulting fresh pages in (the
+/// kernel zeroes each new page; glibc keeps freed blocks up to 32 MB itself, larger ones it unmaps). At most `limit`
+/// bytes are kept; buffers beyond it are freed as before.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    let limit = 256 << 20
+    private var free: [Int: [AlignedBuffer]] = [:]
+    private var kept = 0
+    private let lock = NSLock()
+
+    /// A kept buffer of exactly `bytes`, else a new one.
+    func take(_ bytes: Int, for what: String) throws -> AlignedBuffer {
+        let b: AlignedBuffer? = lock.withLock {
+            guard let b = free[bytes]?.popLast() else { return nil }
+            kept -= bytes
+            return b
+        }
+        return try b ?? AlignedBuffer(bytes: bytes, for: what)
+    }
+
+    /// Keeps `buffers` for later calls while the pool has room. Debug builds (the tests) fill them with 0xff bytes
+    /// (NaN as floats) first, so a kernel that read an output or scratch element before writing it would show it.
+    func give(_ buffers: [AlignedBuffer]) {
+        #if DEBUG
+        for b in buffers { memset(b.pointer, 0xff, b.bytes) }
+        #endif
+        lock.withLock {
+            for b in buffers where kept + b.bytes <= limit {
+                free[b.bytes, default: []].append(b)
+                kept += b.bytes
+            }
+        }
+    }
 }

@@ -1,0 +1,226 @@
+// Tier 2: the kernel C compiled by the system C compiler (cc -O3 -march=native) into a shared object, loaded
+// with dlopen, and kept in a private persistent cache keyed by the C text, compiler, flags and CPU.
+// docs/performance.md ("Tier 2") describes it, docs/cli.md the --tier and --no-cache options.
+import Foundation
+
+/// Which compiled code runs a kernel (`--tier`).
+public enum Tier: String, Sendable, CaseIterable {
+    /// libtcc only.
+    case one = "1"
+    /// The system C compiler only (compiled, or loaded from the cache, before the first call).
+    case two = "2"
+    /// libtcc first; tier 2 from the cache when it is there, else compiled in the background and swapped in.
+    case auto
+}
+
+/// The system C compiler and the cache directory tier 2 uses.
+public struct Tier2Config: Sendable {
+    /// The compiler's resolved path, or nil when none is installed.
+    public var compiler: String?
+    /// The cache directory, or nil (`--no-cache`, or a directory that is not private to the user).
+    public var cacheDir: String?
+    /// Why the cache is off, when it is off for a reason other than `--no-cache`.
+    public var cacheNote: String?
+
+    /// The flags: full optimization for this CPU, never reassociation or contraction (`-ffp-contract=off` keeps
+    /// every result bit-identical to tier 1's; `-fno-math-errno` is what the runtime is compiled with and changes no value).
+    public static let flags = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared",
+                               "-fvisibility=hidden", "-w"]
+
+    /// The compiler named by `AXC_CC` (a path or a name on PATH; when set and not found there is no compiler, which is
+    /// how tests simulate a machine without one), else `cc` on PATH; the cache in `$XDG_CACHE_HOME/axc`, default
+    /// `~/.cache/axc`, unless `noCache`.
+    public static func fromEnvironment(noCache: Bool = false) -> Tier2Config {
+        let env = ProcessInfo.processInfo.environment
+        var c = Tier2Config(compiler: findExecutable(env["AXC_CC"] ?? "cc"))
+        if !noCache {
+            let xdg = env["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            let base = xdg ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.cache")
+            switch privateDirectory(base + "/axc") {
+            case .success(let d): c.cacheDir = d
+            case .failure(let why): c.cacheNote = why.description
+            }
+        }
+        return c
+    }
+
+    public init(compiler: String?, cacheDir: String? = nil) { self.compiler = compiler; self.cacheDir = cacheDir }
+}
+
+/// `name` if it is a path to an executable file, else the first executable `name` on PATH; nil when none.
+func findExecutable(_ name: String) -> String? {
+    if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let p = "\(dir)/\(name)"
+        if access(p, X_OK) == 0 { return p }
+    }
+    return nil
+}
+
+/// Creates `path` (mode 0700) when missing and checks that it is a directory owned by this user that no one else
+/// may write: the cache holds native code this process will run (docs/performance.md, "Trust").
+func privateDirectory(_ path: String) -> Result<String, CacheRefusal> {
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                             attributes: [.posixPermissions: 0o700])
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return .failure(CacheRefusal("cannot create the cache directory \(path)")) }
+    guard (st.st_mode & S_IFMT) == S_IFDIR else { return .failure(CacheRefusal("\(path) is not a directory")) }
+    guard st.st_uid == geteuid() else { return .failure(CacheRefusal("\(path) belongs to another user")) }
+    guard st.st_mode & 0o022 == 0 else { return .failure(CacheRefusal("\(path) is writable by other users")) }
+    return .success(path)
+}
+
+struct CacheRefusal: Error, CustomStringConvertible {
+    var description: String
+    init(_ s: String) { description = s }
+}
+
+/// 64-bit FNV-1a of `bytes`, as 16 hex digits (names cache entries; every entry is verified in full on load).
+func fnv64(_ bytes: some Sequence<UInt8>) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return String(format: "%016llx", h)
+}
+
+/// What identifies a compiled object besides its C text: the compiler (resolved path, size and modification
+/// time of the driver, which change with its version), the flags and the CPU (model and feature flags).
+private func keyMaterial(compiler: String) -> String {
+    var st = stat()
+    let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: compiler)).map {
+        $0.hasPrefix("/") ? $0 : (compiler as NSString).deletingLastPathComponent + "/" + $0
+    } ?? compiler
+    stat(real, &st)
+    var s = "axc tier-2 cache entry v1\ncompiler: \(real) \(st.st_size) \(st.st_mtim.tv_sec)\n"
+    s += "flags: \(Tier2Config.flags.joined(separator: " "))\ncpu: \(cpuIdentity)\n"
+    return s
+}
+
+/// The model name and feature flags of the first CPU in /proc/cpuinfo.
+private let cpuIdentity: String = {
+    let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    var out: [String] = []
+    for line in text.split(separator: "\n") {
+        let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count == 2, parts[0] == "model name" || parts[0] == "flags", !out.contains(where: { $0.hasPrefix(parts[0]) }) {
+            out.append("\(parts[0])=\(parts[1])")
+        }
+        if out.count == 2 { break }
+    }
+    return out.joined(separator: "; ")
+}()
+
+/// Seconds a tier-2 compile may take (gcc takes 0.1–2 s on the samples' kernels); `AXC_CC_TIMEOUT` overrides it.
+let compileTimeout = Double(ProcessInfo.processInfo.environment["AXC_CC_TIMEOUT"] ?? "") ?? 300
+
+/// Runs `cc args` with stdin from /dev/null and stdout and stderr into `log`; returns its exit status. A compiler that
+/// does not end within `compileTimeout` (a wrong AXC_CC) is killed and is an error: axc never hangs on it. (posix_spawn
+/// and waitpid, polled: Foundation's Process reports termination through a run loop the caller may be blocking.)
+private func runCompiler(_ cc: String, _ args: [String], log: String) throws -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([cc] + args).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, cc, &actions, nil, argv, environ)
+    guard rc == 0 else { throw InternalError("cannot run \(cc): \(String(cString: strerror(rc)))") }
+    let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(compileTimeout * 1e9)
+    var status: Int32 = 0
+    while true {
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { break }
+        if r < 0 && errno != EINTR { throw InternalError("waiting for \(cc) failed: \(String(cString: strerror(errno)))") }
+        if DispatchTime.now().uptimeNanoseconds > deadline {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+            throw InternalError("\(cc) did not finish compiling tier-2 C within \(Int(compileTimeout)) s; stopped")
+        }
+        usleep(2000)
+    }
+    // Exited normally: its exit code; killed by a signal: that, as a nonzero status.
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
+/// A shared object built by the system C compiler from tier-2 C and loaded with dlopen (never unloaded: a
+/// kernel may be running its code). Built by `Tier2Module.load`, from the cache or the compiler.
+public final class Tier2Module: @unchecked Sendable {
+    private let handle: UnsafeMutableRawPointer
+    /// Whether it came from the cache.
+    public let fromCache: Bool
+
+    private init(path: String, fromCache: Bool) throws {
+        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw InternalError("cannot load tier-2 object \(path): \(String(cString: dlerror()))")
+        }
+        guard let bind = dlsym(h, "axc_tier2_bind") else { throw InternalError("tier-2 object \(path) lacks axc_tier2_bind") }
+        typealias BindFn = @convention(c) (UnsafeRawPointer) -> Void
+        unsafeBitCast(bind, to: BindFn.self)(try runtimeSymbol("ax_parallel_for"))
+        handle = h
+        self.fromCache = fromCache
+    }
+
+    /// The address of the exported function `name`, or nil.
+    public func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
+
+    /// The object for `source`: the cache entry when one is there and intact, else compiled with `config.compiler`
+    /// (and written to the cache). A damaged or mismatched entry is ignored and replaced. Throws when there is no
+    /// compiler or it rejects the C (a compiler bug: tier 1 compiled the same kernel text).
+    public static func load(_ source: String, config: Tier2Config) throws -> Tier2Module {
+        guard let cc = config.compiler else { throw Diagnostic("tier 2 needs a C compiler: none found (cc on PATH, or AXC_CC)") }
+        if let m = cached(source, config: config) { return m }
+        let (meta, key) = cacheKey(source, cc: cc)
+        return try compile(source, cc: cc, meta: meta, key: key, cacheDir: config.cacheDir)
+    }
+
+    /// The object for `source` from the cache, or nil (no compiler, no cache, no intact entry).
+    public static func cached(_ source: String, config: Tier2Config) -> Tier2Module? {
+        guard let cc = config.compiler, let dir = config.cacheDir else { return nil }
+        let (meta, key) = cacheKey(source, cc: cc)
+        return cached(dir: dir, key: key, meta: meta, source: source)
+    }
+
+    /// The key material for `cc` and the entry name: the hash of the material and the C text.
+    private static func cacheKey(_ source: String, cc: String) -> (meta: String, key: String) {
+        let meta = keyMaterial(compiler: cc)
+        return (meta, fnv64(Array((meta + source).utf8)))
+    }
+
+    /// The cache entry `key` (`KEY.meta`: the key material, the object's file name, the C text; `KEY-SUM.so`, SUM the
+    /// hash of its bytes), or nil when it is missing or does not match in every byte.
+    private static func cached(dir: String, key: String, meta: String, source: String) -> Tier2Module? {
+        guard let text = try? String(contentsOfFile: "\(dir)/\(key).meta", encoding: .utf8), text.hasPrefix(meta) else { return nil }
+        let rest = text.dropFirst(meta.count)
+        guard rest.hasPrefix("object: "), let nl = rest.firstIndex(of: "\n") else { return nil }
+        let object = String(rest[rest.index(rest.startIndex, offsetBy: 8)..<nl])
+        guard rest[rest.index(after: nl)...] == "---\n" + source, object.hasPrefix(key + "-"), object.hasSuffix(".so"),
+              let bytes = FileManager.default.contents(atPath: "\(dir)/\(object)"),
+              object == "\(key)-\(fnv64(bytes)).so" else { return nil }
+        return try? Tier2Module(path: "\(dir)/\(object)", fromCache: true)
+    }
+
+    /// Compiles `source` in a private temporary directory; with a cache, moves the object and then its `.meta` into
+    /// it (each by rename, so a reader sees a whole entry or none) and loads it from there.
+    private static func compile(_ source: String, cc: String, meta: String, key: String, cacheDir: String?) throws -> Tier2Module {
+        var template = Array(((cacheDir ?? NSTemporaryDirectory()) + "/.axc-tier2-XXXXXX").utf8CString)
+        guard let tmpPtr = mkdtemp(&template) else { throw InternalError("cannot create a temporary directory for tier 2") }
+        let tmp = String(cString: tmpPtr)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        try source.write(toFile: tmp + "/k.c", atomically: false, encoding: .utf8)
+        let status = try runCompiler(cc, Tier2Config.flags + ["-o", tmp + "/k.so", tmp + "/k.c", "-lm"], log: tmp + "/log")
+        guard status == 0, let bytes = FileManager.default.contents(atPath: tmp + "/k.so") else {
+            let msg = (try? String(contentsOfFile: tmp + "/log", encoding: .utf8)) ?? ""
+            let saved = NSTemporaryDirectory() + "axc-tier2-\(key).c"
+            try? source.write(toFile: saved, atomically: true, encoding: .utf8)
+            throw InternalError("\(cc) failed on tier-2 C (saved to \(saved)):\n\(msg.prefix(4000))")
+        }
+        guard let dir = cacheDir else { return try Tier2Module(path: tmp + "/k.so", fromCache: false) }
+        let object = "\(key)-\(fnv64(bytes)).so"
+        guard rename(tmp + "/k.so", "\(dir)/\(object)") == 0 else { return try Tier2Module(path: tmp + "/k.so", fromCache: false) }
+        try (meta + "object: \(object)\n---\n" + source).write(toFile: tmp + "/meta", atomically: false, encoding: .utf8)
+        rename(tmp + "/meta", "\(dir)/\(key).meta")
+        return try Tier2Module(path: "\(dir)/\(object)", fromCache: false)
+    }
+}
