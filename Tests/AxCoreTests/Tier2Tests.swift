@@ -16,11 +16,14 @@ private func tempCache(_ tag: String) throws -> String {
 }
 
 /// Every output element's bit pattern (bools as 0/1), so NaNs and signed zeros compare exactly.
+/// The outputs' bits, every NaN as one canonical NaN: the sign and payload of a NaN made by arithmetic on infinities
+/// depend on the instruction sequence (tcc and gcc differ), and nothing observable does (Samples/ode.ax at 40,000 random
+/// steps overflows to NaN).
 private func bits(_ ts: [Tensor]) -> [[UInt64]] {
     ts.map { t in
         switch t.storage {
-        case .f32(let a): return a.map { UInt64($0.bitPattern) }
-        case .f64(let a): return a.map { $0.bitPattern }
+        case .f32(let a): return a.map { UInt64(($0.isNaN ? Float.nan : $0).bitPattern) }
+        case .f64(let a): return a.map { ($0.isNaN ? Double.nan : $0).bitPattern }
         case .i32(let a): return a.map { UInt64(UInt32(bitPattern: $0)) }
         case .bool(let a): return a.map { $0 ? 1 : 0 }
         }
