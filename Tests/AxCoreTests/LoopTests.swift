@@ -235,4 +235,25 @@ private struct Rng {
         #expect(try s.deviceMap("p_inner") == nil)
         #expect(try s.lower("p_inner").kernel!.run(inputs: [xs], sizes: ["n": 4]) == s.lower("v_inner").kernel!.run(inputs: [xs], sizes: ["n": 4]))
     }
+
+    /// map with batch_size on no example and on fewer examples than one chunk (the remainder alone).
+    @Test func chunkedMapEdges() throws {
+        let m = try CompilerSession(file: SourceFile(path: "m.ax", text: """
+        def twice(x: f32[3]) -> f32[3]:
+            return x * 2.0
+
+        def none(xs: f32[0, 3]):
+            return map(twice, xs, batch_size=4)
+
+        def short(xs: f32[3, 3]):
+            return map(twice, xs, batch_size=4)
+        """))
+        for (name, rows) in [("none", 0), ("short", 3)] {
+            let xs = Tensor(.f32, shape: [rows, 3], doubles: (0..<(rows * 3)).map(Double.init))
+            let l = try m.lower(name)
+            for out in [try evaluate(l.optimized, inputs: [xs], sizes: [:]), try l.kernel!.run(inputs: [xs], sizes: [:])] {
+                #expect(out[0].shape == [rows, 3] && out[0].doubles == xs.doubles.map { $0 * 2 }, "\(name)")
+            }
+        }
+    }
 }

@@ -226,9 +226,14 @@ extension Elaborator {
         let b = s.b
         b.loc = range
         let full = n / k, rem = n % k
+        if n == 0 {  // no example: the unchunked map (a scan of length 0)
+            let r = try scan(f, initial: (.tuple([]), range), xs: xs, length: (.none, range),
+                             reverse: (.array(.lit(0, .bool), weak: false), range), at: range, s, mapOnly: true)
+            guard case .tuple(let rp) = r else { throw InternalError("map") }
+            return rp[1]
+        }
         let vf = FunctionValue.vmap(f, inAxes: .axis(0), outAxes: .axis(0), axisSize: nil, axisName: nil, range: range)
         var parts: [Value] = []
-        let o = Ops(b)
         if full > 0 {
             // xs[:full*k] reshaped to (full, k, ...): a scan whose body is vmap(f) over k examples.
             let chunks = try leaves.map { x -> Atom in
@@ -259,7 +264,6 @@ extension Elaborator {
         // The chunks' results and the remainder's, concatenated along axis 0.
         let a = parts[0].leaves, c = parts[1].leaves
         guard let outTree = treeDef(parts[0]), a.count == c.count else { throw InternalError("map: chunk results") }
-        _ = o
         return unflatten(outTree, try zip(a, c).map { try b.emit(.concatenate(axis: 0), [$0, $1]) })
     }
 
