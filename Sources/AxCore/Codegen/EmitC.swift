@@ -355,6 +355,9 @@ final class KernelEmitter {
     var tailNeeds: [String] = []
     /// The kernels of loops' sub-programs, as static C functions placed before everything else.
     var subKernels: [String] = []
+    /// Elements per piece, at least, of a loop split between cores (EmitTiles.swift `emitParallel`). A loop body's kernel
+    /// runs once per iteration, each split a wake-up of the pool, so its pieces are larger (Primitives/Loops.swift).
+    var minParallelElements = 32768
 
     func emit(name: String, isStatic: Bool = false) -> EmittedKernel {
         // A device kernel takes the collectives table first and reads the device count from it, not from a size.

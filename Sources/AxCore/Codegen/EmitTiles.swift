@@ -250,9 +250,9 @@ extension KernelEmitter {
             try block("") { try body("0", bind("int64_t", n)) }
             return
         }
-        // Pieces of at least 32K elements (a unit of the loop is `unitElements`): shorter loops are not worth a
-        // second core's wake-up.
-        let units = max(1, (32768 + unitElements - 1) / unitElements)
+        // Pieces of at least `minParallelElements` (a unit of the loop is `unitElements`): shorter loops are not worth
+        // a second core's wake-up.
+        let units = max(1, (minParallelElements + unitElements - 1) / unitElements)
         let grain = grain * max(1, (units + grain - 1) / grain)
         let fname = "\(kernelName)_loop\(functions.count)"
         let saved = (lines, depth, memo)

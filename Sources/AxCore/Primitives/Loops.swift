@@ -368,7 +368,9 @@ extension KernelEmitter {
     private func subKernel(_ p: Program, _ tag: String) throws -> (call: (String, String) -> String, scratch: String) {
         let g = try fuse(p)
         let name = fresh(kernelName + "_" + tag)
-        let k = KernelEmitter(g).emit(name: name, isStatic: true)
+        let sub = KernelEmitter(g)
+        sub.minParallelElements = 262144
+        let k = sub.emit(name: name, isStatic: true)
         if let f = k.failure { throw f }
         subKernels.append(k.text)
         runtime.formUnion(k.runtime)
