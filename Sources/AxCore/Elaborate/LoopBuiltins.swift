@@ -90,7 +90,7 @@ extension Elaborator {
         guard let tree = treeDef(out) else {
             throw Diagnostic("'\(describe(f))' must return arrays or tuples of arrays, got \(out.typeDescription)", at: range)
         }
-        let p = Program(name: describe(f), params: ins.indices.map { ProgramParam(name: "x\($0)", tree: .leaf) }, inputs: ins,
+        let p = Program(name: describe(f), params: positionalParams(ins.count), inputs: ins,
                         eqns: b.take(), outputs: out.leaves, outTree: tree)
         return (simplify(eliminateDeadCode(p)), tree, out)
     }
@@ -321,7 +321,7 @@ func hoistInvariantCarries(_ spec: LoopSpec, _ inputs: [Atom]) -> (LoopSpec, [At
     let kept = (0..<k).filter { !invariant.contains($0) }
     var p = body
     p.inputs = Array(body.inputs[..<c]) + invariant.map { body.inputs[c + $0] } + kept.map { body.inputs[c + $0] } + Array(body.inputs[(c + k)...])
-    p.params = p.inputs.indices.map { ProgramParam(name: "x\($0)", tree: .leaf) }
+    p.params = positionalParams(p.inputs.count)
     p.outputs = kept.map { body.outputs[$0] } + Array(body.outputs[k...])
     p.outTree = .tuple(p.outputs.map { _ in .leaf })
     let ins = Array(inputs[..<c]) + invariant.map { inputs[c + $0] } + kept.map { inputs[c + $0] } + Array(inputs[(c + k)...])
@@ -383,13 +383,13 @@ extension Elaborator {
             outs += m.leaves
         }
         let types = constIns.map(\.type) + [iIn.type] + carryIns.map(\.type)
-        var p = Program(name: "for_body", params: types.indices.map { ProgramParam(name: "x\($0)", tree: .leaf) },
+        var p = Program(name: "for_body", params: positionalParams(types.count),
                         inputs: constIns + [iIn] + carryIns, eqns: bb.take(), outputs: outs, outTree: .tuple(outs.map { _ in .leaf }))
         // Consts the body does not read are dropped.
         let live = liveVariables(p)
         let keep = constIns.indices.filter { live.contains(constIns[$0].id) }
         p.inputs = keep.map { constIns[$0] } + [iIn] + carryIns
-        p.params = p.inputs.indices.map { ProgramParam(name: "x\($0)", tree: .leaf) }
+        p.params = positionalParams(p.inputs.count)
         p = simplify(eliminateDeadCode(p))
         s.b.loc = range
         let spec0 = LoopSpec.scan(body: LoopBody(p), length: n, reverse: false, consts: keep.count, carries: 1 + carryAtoms.count)

@@ -113,12 +113,16 @@ extension Builder {
     }
 }
 
+/// Parameters `x0, x1, …`, one leaf each: the signature of a program read by position (a loop's sub-program, a VJP
+/// program).
+func positionalParams(_ count: Int) -> [ProgramParam] { (0..<count).map { ProgramParam(name: "x\($0)", tree: .leaf) } }
+
 /// A program whose inputs are `types` (fresh variables) and whose body is built by `body` from them.
 func buildProgram(_ name: String, _ types: [TensorType], _ body: (Builder, [Atom]) throws -> [Atom]) rethrows -> Program {
     let b = Builder()
     let ins = types.map { b.fresh($0) }
     let outs = try body(b, ins.map { .v($0) })
-    let p = Program(name: name, params: ins.indices.map { ProgramParam(name: "x\($0)", tree: .leaf) }, inputs: ins,
+    let p = Program(name: name, params: positionalParams(ins.count), inputs: ins,
                     eqns: b.take(), outputs: outs, outTree: .tuple(outs.map { _ in .leaf }))
     return simplify(eliminateDeadCode(p))
 }

@@ -136,7 +136,7 @@ func vjpProgram(_ p: Program, seeds: [Int]) throws -> Program {
     let ct = try backwardPass(p.eqns, seeds: seedMap, residuals: residuals, m)
     b.loc = .unknown
     let outs = try p.inputs.filter { $0.type.dtype.isFloat }.map { try ct[$0.id] ?? m.zeros($0.type) }
-    let q = Program(name: p.name, params: (p.inputs + ctInputs).indices.map { ProgramParam(name: "x\($0)", tree: .leaf) },
+    let q = Program(name: p.name, params: positionalParams(p.inputs.count + ctInputs.count),
                     inputs: p.inputs + ctInputs, eqns: b.take(), outputs: outs, outTree: .tuple(outs.map { _ in .leaf }))
     return simplify(eliminateDeadCode(q))
 }
