@@ -52,33 +52,39 @@ public func evaluate(_ p: Program, inputs: [Tensor], sizes: [String: Int]) throw
         case .lit(let x, let d): return Tensor(scalar: x, d)
         }
     }
-    var skip = 0
-    for (i, e) in p.eqns.enumerated() {
-        if skip > 0 { skip -= 1; continue }
+    var i = 0
+    while i < p.eqns.count {
+        let e = p.eqns[i]
         let args = try e.inputs.map(value)
+        // A loop's results are computed once for its group (Primitives/Loops.swift); any other equation is alone.
+        let group = loopGroup(p.eqns, at: i)
+        let members = p.eqns[i..<(i + (group?.span ?? 1))]
         do {
-            if let g = loopGroup(p.eqns, at: i) {
-                // A loop's results, computed once for its group (Primitives/Loops.swift).
+            if let g = group {
                 var specs = LoopSpecCache()
                 guard case .loop(let spec, _) = try mappingDims(e.prim, &specs, { d in
                     guard let k = d.resolve(sizes) else { throw Diagnostic("\(e.prim.name): size variable '\(d)' is not bound") }
                     return .const(k)
                 }) else { throw InternalError("evaluate: not a loop") }
                 for (v, t) in zip(g.outs, try evaluateLoop(spec, args)) { if let v { env[v.id] = t } }
-                skip = g.span - 1
-                continue
+            } else {
+                env[e.out.id] = try evalPrimitive(e.prim, args, sizes: sizes)
             }
-            env[e.out.id] = try evalPrimitive(e.prim, args, sizes: sizes)
         } catch var d as Diagnostic {
             if d.range == nil { d.range = e.loc }
             throw d
         }
-        if let expected = e.out.type.concreteShape(sizes), let got = env[e.out.id], got.shape != expected || got.dtype != e.out.type.dtype {
-            throw InternalError("evaluate: \(e.prim.name) produced \(got.dtype)\(shapeText(got.shape)), its type is \(e.out.type)")
+        for m in members {
+            if let expected = m.out.type.concreteShape(sizes), let got = env[m.out.id], got.shape != expected || got.dtype != m.out.type.dtype {
+                throw InternalError("evaluate: \(m.prim.name) produced \(got.dtype)\(shapeText(got.shape)), its type is \(m.out.type)")
+            }
         }
+        // The members share their operands: released after the last member, where their last use is.
+        let last = i + members.count - 1
         for a in e.inputs {
-            if let x = a.variable, lastUse[x.id] == i, !keep.contains(x.id) { env[x.id] = nil }
+            if let x = a.variable, lastUse[x.id] == last, !keep.contains(x.id) { env[x.id] = nil }
         }
+        i += members.count
     }
     return try p.outputs.map(value)
 }
