@@ -36,12 +36,13 @@ private func scalar(_ p: Program, _ inputs: [Tensor], _ sizes: [String: Int]) th
     try evaluate(p, inputs: inputs, sizes: sizes)[0].element(0)
 }
 
-/// Central differences of scalar-output `p` with respect to every element of input `k`.
-private func finiteDifferences(_ p: Program, _ inputs: [Tensor], _ k: Int, _ sizes: [String: Int]) throws -> [Double] {
+/// Central differences of scalar-output `p` with respect to every element of input `k` (step `step` relative to the
+/// element, at least `step`).
+func finiteDifferences(_ p: Program, _ inputs: [Tensor], _ k: Int, _ sizes: [String: Int], step: Double = 1e-5) throws -> [Double] {
     var out: [Double] = []
     let xs = inputs[k].doubles
     for j in xs.indices {
-        let h = 1e-5 * max(1, abs(xs[j]))
+        let h = step * max(1, abs(xs[j]))
         var plus = xs, minus = xs
         plus[j] += h; minus[j] -= h
         var ip = inputs, im = inputs

@@ -108,18 +108,6 @@ p_inner = pmap(per_device_inner, axis_name='d')
 v_inner = vmap(per_device_inner, axis_name='d')
 """
 
-private struct Rng {
-    var state: UInt64
-    mutating func next(_ lo: Double, _ hi: Double) -> Double {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return lo + (hi - lo) * Double(state >> 11) / Double(1 << 53)
-    }
-    mutating func tensor(_ t: TensorType, _ sizes: [String: Int], _ lo: Double = -1, _ hi: Double = 1) -> Tensor {
-        let shape = t.concreteShape(sizes)!
-        return Tensor(t.dtype, shape: shape, doubles: (0..<shape.reduce(1, *)).map { _ in next(lo, hi) })
-    }
-}
-
 @Suite struct LoopTests {
     let s: CompilerSession
     init() throws { s = try CompilerSession(file: SourceFile(path: "loops.ax", text: source)) }
@@ -129,25 +117,17 @@ private struct Rng {
     func derivativesMatchFiniteDifferences(_ name: String) throws {
         let p = try s.entry(name).program
         let sizes = p.sizeVars.isEmpty ? [:] : ["t": 5]
-        var rng = Rng(state: 7)
-        let xs = p.inputs.map { rng.tensor($0.type, sizes) }
+        var rng = SeededUniform(7)
+        let xs = p.inputs.map { rng.tensor($0.type, -1, 1, sizes: sizes) }
         func f(_ ins: [Tensor]) throws -> Double { try evaluate(p, inputs: ins, sizes: sizes)[0].element(0) }
         let g = simplify(try grad(p, argnums: Array(p.params.indices), tupleArgnums: true, withValue: false))
         let jp = simplify(try jvp(p))
-        let tangents = p.inputs.map { rng.tensor($0.type, sizes) }
+        let tangents = p.inputs.map { rng.tensor($0.type, -1, 1, sizes: sizes) }
         for mode in ["eager", "jit"] {
             let got = mode == "eager" ? try evaluate(g, inputs: xs, sizes: sizes)
                 : try compileKernel(g, name: name).run(inputs: xs, sizes: sizes)
             for k in xs.indices {
-                let base = xs[k].doubles
-                for j in base.indices {
-                    let h = 1e-6 * max(1, abs(base[j]))
-                    var plus = base, minus = base
-                    plus[j] += h; minus[j] -= h
-                    var ip = xs, im = xs
-                    ip[k] = Tensor(.f64, shape: xs[k].shape, doubles: plus)
-                    im[k] = Tensor(.f64, shape: xs[k].shape, doubles: minus)
-                    let fd = (try f(ip) - f(im)) / (2 * h)
+                for (j, fd) in try finiteDifferences(p, xs, k, sizes, step: 1e-6).enumerated() {
                     let v = got[k].doubles[j]
                     #expect(abs(v - fd) <= 1e-6 + 1e-6 * abs(fd), "\(name) \(mode) d/d\(p.inputLeafNames[k])[\(j)]: grad \(v), FD \(fd)")
                 }
@@ -215,8 +195,8 @@ private struct Rng {
     /// map(f, xs, batch_size=k) gives vmap(f)'s bits (Samples/loops.ax), eager and jit.
     @Test func chunkedMapIsVmapBitForBit() throws {
         let session = try CompilerSession(path: repoRoot.appendingPathComponent("Samples/loops.ax").path)
-        var rng = Rng(state: 3)
-        let xs = rng.tensor(TensorType(.f32, [.const(10), .const(8)]), [:], -3, 3)
+        var rng = SeededUniform(3)
+        let xs = rng.tensor(TensorType(.f32, [.const(10), .const(8)]), -3, 3)
         for name in ["features", "features_chunked"] {
             let l = try session.lower(name), v = try session.lower("features_vmapped")
             let a = try l.kernel!.run(inputs: [xs], sizes: [:]), b = try v.kernel!.run(inputs: [xs], sizes: ["n": 10])
