@@ -171,12 +171,7 @@ v_inner = vmap(per_device_inner, axis_name='d')
     }
 
     @Test func locatedErrors() throws {
-        func located(_ name: String, _ message: String, line: Int) {
-            do { _ = try lower(try s.entry(name), to: .kernel); Issue.record("\(name): no error") } catch let d as Diagnostic {
-                #expect(d.message.contains(message), "\(name): \(d.message)")
-                #expect(d.range?.start.line == line, "\(name): at \(String(describing: d.range))")
-            } catch { Issue.record("\(name): \(error)") }
-        }
+        func located(_ name: String, _ message: String, line: Int) { expectLocatedError(s, name, message, line: line) }
         located("no_grad", "Reverse-mode differentiation does not work for while_loop", line: 55)
         located("bad", "the carry's type changes across an iteration: 'bad_carry' takes f32[] and returns (f32[], f32[])", line: 68)
         located("short", "xs must have the same leading axis length: got 3 and 4", line: 71)
