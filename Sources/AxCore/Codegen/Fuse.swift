@@ -228,12 +228,10 @@ public func fuse(_ p: Program) throws -> KernelGraph {
     var nests: [(nest: LoopNest, eqns: [Eqn])] = []
     // A loop's live results are one nest, standing where its first live result stood.
     var loopResults: [Int: [Eqn]] = [:], loopFollower = Set<Int>()
-    var i = 0
-    while i < p.eqns.count {
-        guard let g = loopGroup(p.eqns, at: i) else { i += 1; continue }
+    for (i, group) in equationRuns(p.eqns) {
+        guard let g = group else { continue }
         let members = p.eqns[i..<(i + g.span)].filter { live.contains($0.out.id) }
         if let first = members.first { loopResults[first.out.id] = members; members.dropFirst().forEach { loopFollower.insert($0.out.id) } }
-        i += g.span
     }
     for e in p.eqns where live.contains(e.out.id) && materialize.contains(e.out.id) {
         if place[e.out.id] == nil { place[e.out.id] = .scratch(scratch.count); scratch.append(e.out) }

@@ -31,18 +31,12 @@ extension Program {
         let names = printedNames
         let ins = inputs.map { "\(names[$0.id]!):\($0.type)" }.joined(separator: " ")
         var out = "{ lambda ; \(ins). let\n"
-        var i = 0
-        while i < eqns.count {
-            if let g = loopGroup(eqns, at: i) {
-                // A loop's results on one line, jaxpr style; `_` for a result no one reads.
-                let lhs = g.outs.enumerated().map { k, v in v.map { "\(names[$0.id] ?? "?"):\($0.type)" } ?? "_:\(g.spec.resultType(k))" }
-                let args = g.inputs.map { atomText($0, names) }.joined(separator: " ")
-                out += "    \(lhs.joined(separator: " ")) = \(eqns[i].prim.name)[\(LoopRules(spec: g.spec, output: -1).paramText)] \(args)\n"
-                i += g.span
-                continue
-            }
-            out += "    \(equationText(eqns[i], names))\n"
-            i += 1
+        for (i, group) in equationRuns(eqns) {
+            guard let g = group else { out += "    \(equationText(eqns[i], names))\n"; continue }
+            // A loop's results on one line, jaxpr style; `_` for a result no one reads.
+            let lhs = g.outs.enumerated().map { k, v in v.map { "\(names[$0.id] ?? "?"):\($0.type)" } ?? "_:\(g.spec.resultType(k))" }
+            let args = g.inputs.map { atomText($0, names) }.joined(separator: " ")
+            out += "    \(lhs.joined(separator: " ")) = \(eqns[i].prim.name)[\(LoopRules(spec: g.spec, output: -1).paramText)] \(args)\n"
         }
         let outs = outputs.map { atomText($0, names) }
         out += "  in (\(outs.joined(separator: ", "))\(outs.count == 1 ? "," : "")) }\n"

@@ -97,6 +97,19 @@ func loopGroup(_ eqns: [Eqn], at i: Int) -> LoopGroup? {
     return g
 }
 
+/// `eqns` walked in runs: each loop group (at its first equation's index), or one other equation (group nil). Every
+/// equation is in exactly one run, in order; the passes that treat a loop as one walk this.
+func equationRuns(_ eqns: [Eqn]) -> [(start: Int, group: LoopGroup?)] {
+    var runs: [(start: Int, group: LoopGroup?)] = []
+    var i = 0
+    while i < eqns.count {
+        let g = loopGroup(eqns, at: i)
+        runs.append((i, g))
+        i += g?.span ?? 1
+    }
+    return runs
+}
+
 extension Builder {
     /// Emits a loop's K equations (consecutive, one per result) and returns its results.
     func emitLoop(_ spec: LoopSpec, _ inputs: [Atom]) throws -> [Atom] {

@@ -52,12 +52,10 @@ public func evaluate(_ p: Program, inputs: [Tensor], sizes: [String: Int]) throw
         case .lit(let x, let d): return Tensor(scalar: x, d)
         }
     }
-    var i = 0
-    while i < p.eqns.count {
+    for (i, group) in equationRuns(p.eqns) {
         let e = p.eqns[i]
         let args = try e.inputs.map(value)
         // A loop's results are computed once for its group (Primitives/Loops.swift); any other equation is alone.
-        let group = loopGroup(p.eqns, at: i)
         let members = p.eqns[i..<(i + (group?.span ?? 1))]
         do {
             if let g = group {
@@ -84,7 +82,6 @@ public func evaluate(_ p: Program, inputs: [Tensor], sizes: [String: Int]) throw
         for a in e.inputs {
             if let x = a.variable, lastUse[x.id] == last, !keep.contains(x.id) { env[x.id] = nil }
         }
-        i += members.count
     }
     return try p.outputs.map(value)
 }

@@ -17,7 +17,7 @@ public func grad(_ p: Program, argnums: [Int], tupleArgnums: Bool, withValue: Bo
     let residuals = try forwardPass(p.eqns, b)
     var seeds: [Int: Atom] = [:]
     if case .v(let y) = p.outputs[0] { seeds[y.id] = .lit(1, y.type.dtype) }
-    var ct = try backwardPass(p.eqns, seeds: seeds, residuals: residuals, m)
+    let ct = try backwardPass(p.eqns, seeds: seeds, residuals: residuals, m)
 
     // Outputs: each differentiated input's cotangent, or zeros of its type.
     b.loc = .unknown
@@ -71,16 +71,13 @@ private func describeOutputs(_ p: Program) -> String {
 /// residuals its VJP reads). Returns the residuals by the index of the loop group's first equation.
 func forwardPass(_ eqns: [Eqn], _ b: Builder) throws -> [Int: [Atom]] {
     var residuals: [Int: [Atom]] = [:]
-    var i = 0
-    while i < eqns.count {
-        if let g = loopGroup(eqns, at: i), case .scan = g.spec {
+    for (i, group) in equationRuns(eqns) {
+        if let g = group, case .scan = g.spec {
             b.loc = g.loc
             residuals[i] = try forwardScanWithResiduals(g, b)
-            i += g.span
-            continue
+        } else {
+            eqns[i..<(i + (group?.span ?? 1))].forEach(b.append)
         }
-        b.append(eqns[i])
-        i += 1
     }
     return residuals
 }
@@ -89,30 +86,22 @@ func forwardPass(_ eqns: [Eqn], _ b: Builder) throws -> [Int: [Atom]] {
 /// cotangents), starting from `seeds`. Returns the cotangents by variable id; a variable without one has a zero.
 func backwardPass(_ eqns: [Eqn], seeds: [Int: Atom], residuals: [Int: [Atom]], _ m: VJPEmitter) throws -> [Int: Atom] {
     var ct = seeds
-    var groupStart: [Int: Int] = [:]  // last equation of a loop group -> its first
-    var i = 0
-    while i < eqns.count {
-        if let g = loopGroup(eqns, at: i) { groupStart[i + g.span - 1] = i; i += g.span } else { i += 1 }
-    }
     func accumulate(_ inputs: [Atom], _ cts: [Atom?]) throws {
         for (a, c) in zip(inputs, cts) {
             guard let c, case .v(let v) = a, v.type.dtype.isFloat else { continue }
             ct[v.id] = try ct[v.id].map { try m.add($0, c) } ?? c
         }
     }
-    var j = eqns.count - 1
-    while j >= 0 {
-        if let start = groupStart[j], let g = loopGroup(eqns, at: start) {
+    for (start, group) in equationRuns(eqns).reversed() {
+        if let g = group {
             let cts = g.outs.map { v in v.flatMap { ct.removeValue(forKey: $0.id) } }
             if cts.contains(where: { $0 != nil }) {
                 m.b.loc = g.loc
                 try accumulate(g.inputs, try m.vjpScan(g, cts: cts, residuals: residuals[start] ?? []))
             }
-            j = start - 1
             continue
         }
-        let e = eqns[j]
-        j -= 1
+        let e = eqns[start]
         guard let g = ct.removeValue(forKey: e.out.id) else { continue }
         m.b.loc = e.loc
         let need = e.inputs.map { $0.variable?.type.dtype.isFloat ?? false }

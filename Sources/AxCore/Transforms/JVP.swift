@@ -28,13 +28,10 @@ func jvp(_ p: Program, active: [Bool], tangentParams: [ProgramParam]) throws -> 
         if v.type.dtype.isFloat { tangent[v.id] = .v(t) }
     }
     func tan(_ a: Atom) -> Atom? { a.variable.flatMap { tangent[$0.id] } }
-    var i = 0
-    while i < p.eqns.count {
+    for (i, group) in equationRuns(p.eqns) {
         let e = p.eqns[i]
-        i += 1
-        if let g = loopGroup(p.eqns, at: i - 1) {
+        if let g = group {
             // A loop's results together: the loop over primals and tangents (Primitives/LoopTransforms.swift).
-            i += g.span - 1
             let ts = g.inputs.map(tan)
             b.loc = g.loc
             guard ts.contains(where: { $0 != nil }) else { _ = try b.appendLoop(g.spec, g.inputs, outs: g.outs); continue }

@@ -64,15 +64,12 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
     }
 
     // Equations: not-mapped operands only → the equation as it is; otherwise its batching rule.
-    var i = 0
-    while i < p.eqns.count {
+    for (i, group) in equationRuns(p.eqns) {
         let eqn = p.eqns[i]
         b.loc = eqn.loc
         let ins = eqn.inputs.map(read)
-        i += 1
-        if let g = loopGroup(p.eqns, at: i - 1) {
+        if let g = group {
             // A loop's results are batched together (Primitives/LoopTransforms.swift).
-            i += g.span - 1
             if ins.allSatisfy({ $0.bdim == nil }) && !(axisName.map { eqn.prim.rules.usesAxis($0) } ?? false) {
                 for (v, a) in zip(g.outs, try b.appendLoop(g.spec, g.inputs.map { read($0).atom }, outs: g.outs.map { _ in nil })) {
                     if let v { env[v.id] = Batched(a, nil) }
