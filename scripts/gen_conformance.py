@@ -200,6 +200,20 @@ def p_halo_energy(x):
     return jnp.sum(lax.all_gather(x, "devices") ** 2) + jnp.sum(p_ring_shift(x) * x)
 
 
+def p_loss8(w, x, y):
+    return (jnp.sum(w * x) - y) ** 2
+
+
+def p_sharded_step(w, x, y):
+    block = lax.psum_scatter(jax.grad(p_loss8)(w, x, y), "devices", tiled=True)
+    return w - 0.1 * lax.all_gather(block, "devices", tiled=True) / lax.psum(1.0, "devices")
+
+
+def p_tiled_energy(x):
+    return (jnp.sum(lax.all_gather(x, "devices", axis=1, tiled=True) ** 2)
+            + jnp.sum(lax.psum_scatter(x, "devices", tiled=True) * x[0]))
+
+
 def g_picks(x, i, j):
     return jnp.take(x, i, axis=0), jnp.take(x, i, axis=1), jnp.take_along_axis(x, j, axis=1), jnp.take(x, i)
 
@@ -570,6 +584,12 @@ CASES = [
      ["y0", "damping", "dts", "y0_dot", "damping_dot", "dts_dot"]),
     ("ode.ax", "batched_grads", jax.vmap(jax.grad(o_final_loss, argnums=(0, 1)), in_axes=(0, None, None)),
      (normal(6, 2), np.float32(0.3), np.full(40, 0.05, np.float32)), ["y0", "damping", "dts"]),
+    # pmap.ax, tiled collectives (appended last).
+    ("pmap.ax", "sharded", no_jit(jax.pmap(p_sharded_step, axis_name="devices", in_axes=(None, 0, 0))),
+     (normal(8), normal(4, 8), normal(4)), ["w", "x", "y"]),
+    ("pmap.ax", "gathered_columns", no_jit(jax.pmap(lambda x: lax.all_gather(x, "devices", axis=1, tiled=True), axis_name="devices")),
+     (normal(4, 2, 3),), ["x"]),
+    ("pmap.ax", "tiled_grads", no_jit(jax.pmap(jax.grad(p_tiled_energy), axis_name="devices")), (normal(4, 4, 3),), ["x"]),
 ]
 
 

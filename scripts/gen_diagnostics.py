@@ -238,6 +238,12 @@ ex(S, "a while condition that is not a bool scalar", "def cond(c: f32) -> f32:\n
 ex(S, "grad of while_loop", "def cond(c: f32) -> bool:\n    return c < 10.0\n\ndef body(c: f32) -> f32:\n    return c * 2.0\n\ndef f(x: f32):\n    return while_loop(cond, body, x)\n\ng = grad(f)\n")
 ex(S, "a loop variable's type changing in a for over a size variable", "def f(xs: f32[n, 3]):\n    acc = 0.0\n    for i in range(xs.shape[0]):\n        acc = acc + xs[i]\n    return acc\n")
 
+S = "Parallel map and collectives"
+ex(S, "a collective outside any map of its axis name", "def f(x: f32[3]) -> f32[3]:\n    return psum(x, 'i')\n\ng = jit(f)\n", ["run", "bad.ax", "--fn", "g"])
+ex(S, "tiled psum_scatter without a constant mapped size", "def f(x: f32[8]):\n    return psum_scatter(x, 'i', tiled=True)\n\ng = pmap(f, axis_name='i')\n")
+ex(S, "tiled psum_scatter of a dimension that is not a multiple of the mapped size", "def f(x: f32[6]):\n    return psum_scatter(x, 'i', tiled=True)\n\ng = pmap(f, axis_name='i', axis_size=4)\n")
+ex(S, "tiled all_gather of a dimension of variable size", "def f(x: f32[m]):\n    return all_gather(x, 'i', tiled=True)\n\ng = pmap(f, axis_name='i', axis_size=2)\n")
+
 S = "Builtins"
 ex(S, "too many arguments", "def f(x: f32) -> f32:\n    return exp(x, x)\n")
 ex(S, "an unknown keyword argument", "def f(x: f32[3]) -> f32:\n    return sum(x, axes=0)\n")

@@ -148,6 +148,43 @@ import Testing
         #expect(try DeviceRunner(map, name: "p_scatter").kernel.source.contains("ax_coll->devices != 3) return 2;"))
     }
 
+    /// tiled=True: a constant mapped size is needed, and a scattered dimension that is not a multiple of it, a
+    /// symbolic dimension or a pmap without axis_size are located errors; the device kernel fixes the device count.
+    @Test func tiledCollectivesNeedAConstantMappedSize() throws {
+        let s = try CompilerSession(file: SourceFile(path: "t.ax", text: """
+            def f(x: f32[8]) -> f32[8]:
+                return all_gather(psum_scatter(x, 'i', tiled=True), 'i', tiled=True)
+
+            def g(x: f32[6]):
+                return psum_scatter(x, 'i', tiled=True)
+
+            def h(x: f32[m]):
+                return all_gather(x, 'i', tiled=True)
+
+            no_size = pmap(f, axis_name='i')
+            named = vmap(f, axis_name='i')
+            not_multiple = pmap(g, axis_name='i', axis_size=4)
+            symbolic = pmap(h, axis_name='i', axis_size=2)
+            sized = pmap(f, axis_name='i', axis_size=4)
+            named_sized = vmap(f, axis_name='i', axis_size=4, in_axes=None)
+            """))
+        expectLocatedError(s, "no_size", "psum_scatter(tiled=True) over 'i' needs the mapped size as a constant, got n: give the map axis_size=", line: 2)
+        expectLocatedError(s, "named", "needs the mapped size as a constant", line: 2)
+        expectLocatedError(s, "not_multiple", "dimension 0 of f32[6] (6) is not a multiple of the mapped size 4", line: 5)
+        expectLocatedError(s, "symbolic", "all_gather(tiled=True) over 'i' needs a constant size for dimension 0 of f32[m]", line: 8)
+        let map = try #require(try s.deviceMap("sized"))
+        #expect(map.axis.exactCount == 4)
+        #expect(map.axis.problem(devices: 2) != nil)
+        // Each device keeps its block of the sum and gathers every block back: the sum itself, on every device.
+        let x = ints(.f32, [4, 8], seed: 1)
+        let total = (0..<8).map { j in (0..<4).map { x.doubles[$0 * 8 + j] }.reduce(0, +) }
+        #expect(try devices(s, "sized", [x])[0].doubles == Array((0..<4).map { _ in total }.joined()))
+        let once = ints(.f32, [8], seed: 2)
+        let e = try s.entry("named_sized")
+        let sum4 = once.doubles.map { $0 * 4 }
+        #expect(try evaluate(try lower(e, to: .optimized).optimized, inputs: [once], sizes: [:])[0].doubles == Array((0..<4).map { _ in sum4 }.joined()))
+    }
+
     /// The ax_collectives declaration of the runtime's header is the one the kernels are compiled against, and its
     /// ax_transport the one the MPI glue is compiled against.
     @Test func runtimeHeaderDeclaresTheSameTable() throws {

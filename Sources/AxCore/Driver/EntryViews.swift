@@ -60,7 +60,7 @@ extension Elaborator {
         let outs = try flattenOutAxes(outAxes, inner, at: range)
         func normal(_ a: Int?, _ t: TensorType) -> Int? { a.map { $0 < 0 ? $0 + t.rank + 1 : $0 } }
         let (p, axis): (Program, DeviceAxis)
-        do { (p, axis) = try deviceProgram(inner, axis: mapName.name, countVar: names.first ?? "n") }
+        do { (p, axis) = try deviceProgram(inner, axis: mapName.name, countVar: names.first ?? "n", count: axisSize) }
         catch var d as Diagnostic { if d.range == nil { d.range = range }; throw d }
         return DeviceMap(program: p, axis: axis, inAxes: zip(ins, inner.inputs).map { normal($0, $1.type) },
                          outAxes: zip(outs, inner.outputs).map { normal($0, $1.type) }, axisSize: axisSize)

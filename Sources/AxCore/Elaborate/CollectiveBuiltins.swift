@@ -37,16 +37,15 @@ extension Ops {
         if ["all_gather", "psum_scatter", "ppermute"].contains(name) {
             guard names.count == 1 else { throw Diagnostic("\(name) takes one axis name", at: nr) }
             let x = try arrayArg(arg("x"), name)
-            if name != "ppermute", try boolArg(arg("tiled"), "tiled") == true {
-                throw Diagnostic("\(name): tiled=True is not supported yet", at: arg("tiled").1)
-            }
+            let tiled = try name != "ppermute" && boolArg(arg("tiled"), "tiled") == true
+            let size = mappedSizePlaceholder(names[0])
             switch name {
             case "all_gather":
-                let d = try dimArg(arg("axis"), rank: x.type.rank + 1)
-                return .array(try emit(.allGather(axis: names[0], dimension: d, size: mappedSizePlaceholder(names[0])), [x]), weak: false)
+                let d = try dimArg(arg("axis"), rank: x.type.rank + (tiled ? 0 : 1))
+                return .array(try emit(.allGather(axis: names[0], dimension: d, size: size, tiled: tiled), [x]), weak: false)
             case "psum_scatter":
                 let d = try dimArg(arg("scatter_dimension"), rank: x.type.rank)
-                return .array(try emit(.psumScatter(axis: names[0], dimension: d), [x]), weak: false)
+                return .array(try emit(.psumScatter(axis: names[0], dimension: d, tiled: tiled ? size : nil), [x]), weak: false)
             default:
                 let (pv, pr) = arg("perm")
                 let pairs: [[Int]]

@@ -53,10 +53,12 @@ public enum Primitive: Hashable, Sendable {
     case collective(CollectiveKind, axis: String)
     /// The index along the mapped axis named `axis` (jax.lax.axis_index): an i32 scalar per example.
     case axisIndex(axis: String)
-    /// Every example's `x` stacked along a new `dimension` of size `size` (the mapped size; jax.lax.all_gather).
-    case allGather(axis: String, dimension: Int, size: Dim)
-    /// The sum across the mapped axis, of which each example keeps its slice along `dimension` (jax.lax.psum_scatter).
-    case psumScatter(axis: String, dimension: Int)
+    /// Every example's `x` stacked along a new `dimension` of size `size` (the mapped size; jax.lax.all_gather), or
+    /// with `tiled` concatenated along its existing `dimension`.
+    case allGather(axis: String, dimension: Int, size: Dim, tiled: Bool)
+    /// The sum across the mapped axis, of which each example keeps its slice along `dimension` (jax.lax.psum_scatter);
+    /// with `tiled` (the mapped size) its block of `dimension`, which keeps its place.
+    case psumScatter(axis: String, dimension: Int, tiled: Dim?)
     /// `x` sent from example `src` to example `dst` for each pair; examples no pair reaches get zeros (jax.lax.ppermute).
     case ppermute(axis: String, perm: [[Int]])
     /// Result `output` of a loop carrying sub-programs (`scan`, `while`: Primitives/Loops.swift); a loop's results are
@@ -91,8 +93,8 @@ public enum Primitive: Hashable, Sendable {
         case .gather(let axis, let along): return GatherRules(axis: axis, along: along)
         case .collective(let kind, let axis): return CollectiveRules(kind: kind, axis: axis)
         case .axisIndex(let axis): return AxisIndexRules(axis: axis)
-        case .allGather(let axis, let dimension, let size): return AllGatherRules(axis: axis, dimension: dimension, size: size)
-        case .psumScatter(let axis, let dimension): return PsumScatterRules(axis: axis, dimension: dimension)
+        case .allGather(let axis, let dimension, let size, let tiled): return AllGatherRules(axis: axis, dimension: dimension, size: size, tiled: tiled)
+        case .psumScatter(let axis, let dimension, let tiled): return PsumScatterRules(axis: axis, dimension: dimension, tiled: tiled)
         case .ppermute(let axis, let perm): return PpermuteRules(axis: axis, perm: perm)
         case .loop(let spec, let output): return LoopRules(spec: spec, output: output)
         }

@@ -114,53 +114,118 @@ struct AxisIndexRules: PrimitiveRules {
 /// by its size (all_gather's output has it).
 func mappedSizePlaceholder(_ axis: String) -> Dim { .sym("|\(axis)|") }
 
-/// The record of all_gather (untiled): `[size]` inserted at `dimension`.
+/// The tiled collectives' dimensions (docs/deviations.md, "tiled"): all_gather's `k·P` and psum_scatter's `c/P` of a
+/// dimension `k` or `c` and the mapped size `P`. Constant when both are; with `P` still the placeholder `|i|`, a
+/// placeholder named `k*|i|` or `c/|i|` that binding the axis resolves (`tiledPlaceholders`); nil otherwise (a size
+/// variable for `P` or for the dimension: axc's sizes are a constant or one name).
+func tiledDim(_ d: Dim, _ p: Dim, gathered: Bool) -> Dim? {
+    if gathered, d == .const(1) { return p }
+    if !gathered, d == p { return .const(1) }
+    switch (d, p) {
+    case (.const(let k), .const(let n)):
+        if gathered { let (m, o) = k.multipliedReportingOverflow(by: n); return o ? nil : .const(m) }
+        return n > 0 && k % n == 0 ? .const(k / n) : nil
+    case (.const(let k), .sym(let s)) where s.hasPrefix("|"):
+        return .sym(gathered ? "\(k)*\(s)" : "\(k)/\(s)")
+    case (.sym(let s), .sym(let n)) where n.hasPrefix("|"):
+        // all_gather of psum_scatter's block, or psum_scatter of all_gather's tiles (each other's transposes).
+        if gathered, s.hasSuffix("/\(n)"), let c = Int(s.dropLast(n.count + 1)) { return .const(c) }
+        if !gathered, s.hasSuffix("*\(n)"), let k = Int(s.dropLast(n.count + 1)) { return .const(k) }
+        return nil
+    default: return nil
+    }
+}
+
+/// What each placeholder of `axis` in `p` (loop bodies included) becomes once the axis has `size`: the sizes to
+/// inline `p` with (empty when `p` has none). A tiled placeholder that `size` cannot resolve is left out; the
+/// collective that made it reports it when it is emitted again.
+func mappedPlaceholders(_ p: Program, axis: String, size: Dim) -> [String: Dim] {
+    let own = mappedSizePlaceholder(axis).symName!
+    var sizes: [String: Dim] = [:]
+    var work = [p]
+    while let q = work.popLast() {
+        for e in q.eqns {
+            work.append(contentsOf: e.prim.loopSpec?.spec.programs ?? [])
+            if case .psumScatter(axis, _, .sym(own)) = e.prim { sizes[own] = size }  // its output may be constant
+            for case .sym(let s) in e.out.type.shape where s.hasSuffix(own) && sizes[s] == nil {
+                sizes[own] = size
+                let head = s.dropLast(own.count)
+                guard let op = head.last, let k = Int(head.dropLast()), op == "*" || op == "/",
+                      let d = tiledDim(.const(k), size, gathered: op == "*") else { continue }
+                sizes[s] = d
+            }
+        }
+    }
+    return sizes
+}
+
+/// The located error of a tiled collective whose dimension cannot be written.
+private func tiledProblem(_ name: String, _ axis: String, _ x: TensorType, _ dimension: Int, _ size: Dim) -> ShapeError {
+    let what = "\(name)(tiled=True) over '\(axis)'"
+    guard case .const(let c) = x.shape[dimension] else {
+        return ShapeError("\(what) needs a constant size for dimension \(dimension) of \(x)")
+    }
+    guard case .const(let n) = size else {
+        return ShapeError("\(what) needs the mapped size as a constant, got \(size): give the map axis_size=")
+    }
+    return ShapeError("\(what): dimension \(dimension) of \(x) (\(c)) is not a multiple of the mapped size \(n)")
+}
+
+/// The record of all_gather: `[size]` inserted at `dimension`, or with `tiled` `dimension` multiplied by it.
 struct AllGatherRules: PrimitiveRules {
-    let axis: String, dimension: Int, size: Dim
+    let axis: String, dimension: Int, size: Dim, tiled: Bool
     var name: String { "all_gather" }
-    var paramText: String { "axis_name='\(axis)' all_gather_dimension=\(dimension) axis_size=\(size)" }
+    var paramText: String { "axis_name='\(axis)' all_gather_dimension=\(dimension) axis_size=\(size)" + (tiled ? " tiled=True" : "") }
     var fusion: FusionKind { .collective }
     var axisName: String? { axis }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {
         try checkArity(name, ins, 1)
-        guard dimension >= 0 && dimension <= ins[0].rank else { throw ShapeError("all_gather: axis \(dimension) out of range for \(ins[0])") }
+        guard dimension >= 0 && dimension <= ins[0].rank - (tiled ? 1 : 0) else { throw ShapeError("all_gather: axis \(dimension) out of range for \(ins[0])") }
         var shape = ins[0].shape
-        shape.insert(size, at: dimension)
+        if tiled {
+            guard let d = tiledDim(shape[dimension], size, gathered: true) else { throw tiledProblem(name, axis, ins[0], dimension, size) }
+            shape[dimension] = d
+        } else {
+            shape.insert(size, at: dimension)
+        }
         return TensorType(ins[0].dtype, shape)
     }
-    func mapDims(_ f: (Dim) throws -> Dim) rethrows -> Primitive? { .allGather(axis: axis, dimension: dimension, size: try f(size)) }
+    func mapDims(_ f: (Dim) throws -> Dim) rethrows -> Primitive? { .allGather(axis: axis, dimension: dimension, size: try f(size), tiled: tiled) }
     func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage { throw unboundAxis(name, axis) }
     /// JAX's: all_gather transposes to psum_scatter.
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
-        [need[0] ? try m.emit(.psumScatter(axis: axis, dimension: dimension), [ct]) : nil]
+        [need[0] ? try m.emit(.psumScatter(axis: axis, dimension: dimension, tiled: tiled ? size : nil), [ct]) : nil]
     }
     func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
         try tangents[0].map { try m.emit(e.prim, [$0]) }
     }
     /// Over this map's axis: the batched operand itself, its batch axis moved to `dimension` (the same for every
-    /// example, so not mapped); a not-mapped operand broadcast along it.
+    /// example, so not mapped), with `tiled` merged into `dimension`; a not-mapped operand broadcast along it.
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         let x = ins[0]
         guard axis == b.axisName else {
-            return Batched(try b.b.emit(.allGather(axis: axis, dimension: dimension >= (x.bdim ?? Int.max) ? dimension + 1 : dimension, size: size), [x.atom]),
-                           x.bdim.map { $0 > dimension ? $0 + 1 : $0 })
+            let d = dimension >= (x.bdim ?? Int.max) ? dimension + 1 : dimension
+            return Batched(try b.b.emit(.allGather(axis: axis, dimension: d, size: size, tiled: tiled), [x.atom]),
+                           x.bdim.map { !tiled && $0 > dimension ? $0 + 1 : $0 })
         }
-        return Batched(try b.materialize(x, at: dimension), nil)
+        let stacked = try b.materialize(x, at: dimension)
+        return Batched(tiled ? try b.b.emit(.reshape(out.shape), [stacked]) : stacked, nil)
     }
     /// In a device kernel (gathering along the leading axis: Transforms/Devices.swift): the table's all-gather.
     func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
-        guard dimension == 0 else { throw InternalError("codegen: all_gather along \(dimension) in a device kernel") }
+        guard dimension == 0, !tiled else { throw InternalError("codegen: all_gather along \(dimension) in a device kernel") }
         let x = try collectiveOperand(e.inputs[0], k)
         tableCall("all_gather(ax_coll, \(x), \(target), \(byteCount(e.inputs[0].type, k)))", k)
     }
 }
 
-/// The record of psum_scatter (untiled): the operand's `dimension` has the mapped size and is scattered.
+/// The record of psum_scatter: the operand's `dimension` has the mapped size and is scattered; with `tiled` (the
+/// mapped size) it is a multiple of it, and each example keeps its block.
 struct PsumScatterRules: PrimitiveRules {
-    let axis: String, dimension: Int
+    let axis: String, dimension: Int, tiled: Dim?
     var name: String { "psum_scatter" }
-    var paramText: String { "axis_name='\(axis)' scatter_dimension=\(dimension)" }
+    var paramText: String { "axis_name='\(axis)' scatter_dimension=\(dimension)" + (tiled.map { " tiled=True axis_size=\($0)" } ?? "") }
     var fusion: FusionKind { .reduction }
     var axisName: String? { axis }
 
@@ -169,24 +234,42 @@ struct PsumScatterRules: PrimitiveRules {
         guard dimension >= 0 && dimension < ins[0].rank else { throw ShapeError("psum_scatter: scatter_dimension \(dimension) out of range for \(ins[0])") }
         guard ins[0].dtype != .bool else { throw ShapeError("psum_scatter expects numbers, got \(ins[0])") }
         var shape = ins[0].shape
-        shape.remove(at: dimension)
+        if let p = tiled {
+            guard let d = tiledDim(shape[dimension], p, gathered: false) else { throw tiledProblem(name, axis, ins[0], dimension, p) }
+            shape[dimension] = d
+        } else {
+            shape.remove(at: dimension)
+        }
         return TensorType(ins[0].dtype, shape)
+    }
+    func mapDims(_ f: (Dim) throws -> Dim) rethrows -> Primitive? {
+        try tiled.map { .psumScatter(axis: axis, dimension: dimension, tiled: try f($0)) }
     }
     func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage { throw unboundAxis(name, axis) }
     /// JAX's: psum_scatter transposes to all_gather.
     func vjp(_ e: Eqn, ct: Atom, need: [Bool], _ m: VJPEmitter) throws -> [Atom?] {
-        [need[0] ? try m.emit(.allGather(axis: axis, dimension: dimension, size: e.inputs[0].type.shape[dimension]), [ct]) : nil]
+        let gather: Primitive = tiled.map { .allGather(axis: axis, dimension: dimension, size: $0, tiled: true) }
+            ?? .allGather(axis: axis, dimension: dimension, size: e.inputs[0].type.shape[dimension], tiled: false)
+        return [need[0] ? try m.emit(gather, [ct]) : nil]
     }
     func jvp(_ e: Eqn, tangents: [Atom?], _ m: VJPEmitter) throws -> Atom? {
         try tangents[0].map { try m.emit(e.prim, [$0]) }
     }
     /// Over this map's axis: the sum along the batch axis, whose `dimension` (of the mapped size) becomes the batch
-    /// axis; a not-mapped operand is the same on every example (its sum is the size times it).
+    /// axis; a not-mapped operand is the same on every example (its sum is the size times it). Tiled, `dimension` is
+    /// first split into the mapped size and the block.
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
-        let x = ins[0]
+        var x = ins[0]
         guard axis == b.axisName else {
             let d = x.bdim.map { dimension >= $0 ? dimension + 1 : dimension } ?? dimension
-            return Batched(try b.b.emit(.psumScatter(axis: axis, dimension: d), [x.atom]), x.bdim.map { $0 > dimension ? $0 - 1 : $0 })
+            let bdim = tiled == nil ? x.bdim.map { $0 > dimension ? $0 - 1 : $0 } : x.bdim
+            return Batched(try b.b.emit(.psumScatter(axis: axis, dimension: d, tiled: tiled), [x.atom]), bdim)
+        }
+        if tiled != nil {
+            var shape = x.atom.type.shape
+            let d = x.bdim.map { dimension >= $0 ? dimension + 1 : dimension } ?? dimension
+            shape.replaceSubrange(d...d, with: [b.size, out.shape[dimension]])
+            x = Batched(try b.b.emit(.reshape(shape), [x.atom]), x.bdim)
         }
         var perExample = x.atom.type.shape
         if let d = x.bdim { perExample.remove(at: d) }

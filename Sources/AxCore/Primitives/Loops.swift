@@ -24,6 +24,13 @@ public enum LoopSpec: Hashable, Sendable {
     var body: Program {
         switch self { case .scan(let b, _, _, _, _), .whileLoop(_, let b, _, _): return b.program }
     }
+    /// Every sub-program (the body, and a while loop's condition).
+    var programs: [Program] {
+        switch self {
+        case .scan(let b, _, _, _, _): return [b.program]
+        case .whileLoop(let c, let b, _, _): return [c.program, b.program]
+        }
+    }
     /// The number of carried values.
     var carryCount: Int {
         switch self {
@@ -164,12 +171,7 @@ struct LoopRules: PrimitiveRules {
     var fusion: FusionKind { .loop }
     /// Whether a sub-program (at any depth) uses a collective over `name`.
     func usesAxis(_ name: String) -> Bool {
-        let programs: [Program]
-        switch spec {
-        case .scan(let b, _, _, _, _): programs = [b.program]
-        case .whileLoop(let c, let b, _, _): programs = [c.program, b.program]
-        }
-        return programs.contains { $0.eqns.contains { $0.prim.rules.usesAxis(name) } }
+        spec.programs.contains { $0.eqns.contains { $0.prim.rules.usesAxis(name) } }
     }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {

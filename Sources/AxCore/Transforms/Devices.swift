@@ -30,40 +30,66 @@ public let maxDevices = 256
 /// The device program of `p` (the function a pmap maps, over the axis `axis`): all_gather's mapped-size placeholder
 /// becomes the size variable `countVar`; `all_gather` along an inner dimension becomes a gather along the leading one
 /// and a transpose; `psum_scatter` becomes a `psum` and a `take` of this device's slice (each device reduces the
-/// whole operand: the table has no reduce-scatter). Other collectives are kept.
-func deviceProgram(_ p: Program, axis: String, countVar: String) throws -> (Program, DeviceAxis) {
+/// whole operand: the table has no reduce-scatter). Other collectives are kept. The tiled collectives need the
+/// device count as a constant, `count` (the map's `axis_size`; their shapes are multiples and blocks of it).
+func deviceProgram(_ p: Program, axis: String, countVar: String, count: Int? = nil) throws -> (Program, DeviceAxis) {
     guard !p.sizeVars.contains(countVar) else { throw InternalError("pmap: size variable '\(countVar)' is already used by \(p.name)") }
     var info = DeviceAxis(name: axis, countVar: countVar)
+    let tiled = usesTiled(p, axis)
+    if tiled && count == nil {
+        throw Diagnostic("pmap over '\(axis)': tiled all_gather and psum_scatter need the device count as a constant: give pmap axis_size=")
+    }
+    let count = tiled ? count : nil
     let b = Builder(startingAfter: p.maxId)
-    let placeholder = [mappedSizePlaceholder(axis).symName!: Dim.sym(countVar)]
+    let own = mappedSizePlaceholder(axis).symName!
+    let placeholder = count.map { mappedPlaceholders(p, axis: axis, size: .const($0)) } ?? [own: .sym(countVar)]
+    if let count { info.exactCount = count }
     var env: [Int: Atom] = [:]
     func get(_ a: Atom) -> Atom { a.variable.flatMap { env[$0.id] } ?? a }
     let saved = b.loc
     defer { b.loc = saved }
+    // all_gather along `d`: along the leading axis, then moved to `d`.
+    func gather(_ x: Atom, _ d: Int, _ size: Dim) throws -> Atom {
+        let g = try b.emit(.allGather(axis: axis, dimension: 0, size: size, tiled: false), [x])
+        guard d != 0 else { return g }
+        var perm = Array(1..<g.type.rank)
+        perm.insert(0, at: d)
+        return try b.emit(.transpose(perm), [g])
+    }
+    // psum_scatter along `d`: the sum of every device's operand, of which this device takes its slice.
+    func scatter(_ x: Atom, _ d: Int, loc: SourceRange) throws -> Atom {
+        if x.type.shape[d] == .sym(countVar) {
+            // Scattering a gathered dimension (all_gather's transpose): as large as the map, whatever its size.
+        } else if let k = x.type.shape[d].constValue {
+            if let j = info.exactCount, j != k {
+                throw Diagnostic("psum_scatter over '\(axis)' scatters dimensions of sizes \(j) and \(k): no device count fits both", at: loc)
+            }
+            info.exactCount = k
+        } else {
+            throw Diagnostic("psum_scatter over '\(axis)' under pmap needs a scattered dimension of constant size, got \(x.type)", at: loc)
+        }
+        let sum = try b.emit(.collective(.sum, axis: axis), [x])
+        return try b.emit(.gather(axis: d, along: false), [sum, try b.emit(.axisIndex(axis: axis), [])])
+    }
     var specs = LoopSpecCache()  // a loop's results keep sharing one spec (Primitives/Loops.swift)
     for e in p.eqns {
         b.loc = e.loc
         let ins = e.inputs.map(get)
         let prim = mappingDims(e.prim, &specs) { d in d.symName.flatMap { placeholder[$0] } ?? d }
         switch prim {
-        case .allGather(let a, let d, let size) where a == axis && d != 0:
-            let g = try b.emit(.allGather(axis: a, dimension: 0, size: size), ins)
-            var perm = Array(1..<g.type.rank)
-            perm.insert(0, at: d)
-            env[e.out.id] = try b.emit(.transpose(perm), [g])
-        case .psumScatter(let a, let d) where a == axis:
-            if ins[0].type.shape[d] == .sym(countVar) {
-                // Scattering a gathered dimension (all_gather's transpose): as large as the map, whatever its size.
-            } else if let k = ins[0].type.shape[d].constValue {
-                if let j = info.exactCount, j != k {
-                    throw Diagnostic("psum_scatter over '\(axis)' scatters dimensions of sizes \(j) and \(k): no device count fits both", at: e.loc)
-                }
-                info.exactCount = k
-            } else {
-                throw Diagnostic("psum_scatter over '\(axis)' under pmap needs a scattered dimension of constant size, got \(ins[0].type)", at: e.loc)
+        case .allGather(let a, let d, let size, let tiled) where a == axis && (d != 0 || tiled):
+            // Tiled: the `size` tiles, each `dimension` long, merged into one dimension.
+            let g = try gather(ins[0], d, size)
+            env[e.out.id] = tiled ? try b.emit(.reshape(try prim.rules.outputType([ins[0].type], literal: [false]).shape), [g]) : g
+        case .psumScatter(let a, let d, let tiled) where a == axis:
+            var x = ins[0]
+            if let size = tiled {
+                // Tiled: the scattered dimension split into `size` blocks first.
+                var shape = x.type.shape
+                shape.replaceSubrange(d...d, with: [size, try prim.rules.outputType([x.type], literal: [false]).shape[d]])
+                x = try b.emit(.reshape(shape), [x])
             }
-            let sum = try b.emit(.collective(.sum, axis: a), ins)
-            env[e.out.id] = try b.emit(.gather(axis: d, along: false), [sum, try b.emit(.axisIndex(axis: a), [])])
+            env[e.out.id] = try scatter(x, d, loc: e.loc)
         case .ppermute(let a, let perm) where a == axis:
             var sources = Set<Int>(), destinations = Set<Int>()
             for pair in perm {
@@ -82,4 +108,18 @@ func deviceProgram(_ p: Program, axis: String, countVar: String) throws -> (Prog
     q.outputs = p.outputs.map(get)
     try q.verify()
     return (q, info)
+}
+
+/// Whether `p` (loop bodies included) has a tiled collective over `axis`.
+func usesTiled(_ p: Program, _ axis: String) -> Bool {
+    var work = [p]
+    while let q = work.popLast() {
+        for e in q.eqns {
+            switch e.prim {
+            case .allGather(axis, _, _, true), .psumScatter(axis, _, .some): return true
+            default: work.append(contentsOf: e.prim.loopSpec?.spec.programs ?? [])
+            }
+        }
+    }
+    return false
 }

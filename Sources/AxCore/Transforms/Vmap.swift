@@ -22,11 +22,12 @@ public func vmap(_ p: Program, inAxes: [Int?], outAxes: [Int?], axisSize: Int?, 
         throw InternalError("vmap: size variable '\(sizeName)' is already used by \(p.name)")
     }
     let size: Dim = axisSize.map { .const($0) } ?? .sym(sizeName)
-    // all_gather's output is as large as the map: its placeholder dimension becomes the mapped size.
+    // all_gather's output is as large as the map: its placeholder dimensions become the mapped size (and the tiled
+    // collectives' multiples and blocks of it).
     var p = p
-    if let name = axisName, p.eqns.contains(where: { $0.out.type.shape.contains(mappedSizePlaceholder(name)) }) {
+    if let name = axisName, case let sizes = mappedPlaceholders(p, axis: name, size: size), !sizes.isEmpty {
         let sb = Builder(startingAfter: p.maxId)
-        p.outputs = try sb.inline(p, args: p.inputs.map { .v($0) }, sizes: [mappedSizePlaceholder(name).symName!: size])
+        p.outputs = try sb.inline(p, args: p.inputs.map { .v($0) }, sizes: sizes)
         p.eqns = sb.take()
     }
     let b = Builder(startingAfter: p.maxId)
