@@ -590,6 +590,7 @@ CASES = [
     ("pmap.ax", "gathered_columns", no_jit(jax.pmap(lambda x: lax.all_gather(x, "devices", axis=1, tiled=True), axis_name="devices")),
      (normal(4, 2, 3),), ["x"]),
     ("pmap.ax", "tiled_grads", no_jit(jax.pmap(jax.grad(p_tiled_energy), axis_name="devices")), (normal(4, 4, 3),), ["x"]),
+    ("pmap.ax", "tiled_named", jax.vmap(jax.grad(p_tiled_energy), axis_name="devices"), (normal(4, 4, 3),), ["x"]),
 ]
 
 
