@@ -116,7 +116,7 @@ func mappedSizePlaceholder(_ axis: String) -> Dim { .sym("|\(axis)|") }
 
 /// The tiled collectives' dimensions (docs/deviations.md, "tiled"): all_gather's `k·P` and psum_scatter's `c/P` of a
 /// dimension `k` or `c` and the mapped size `P`. Constant when both are; with `P` still the placeholder `|i|`, a
-/// placeholder named `k*|i|` or `c/|i|` that binding the axis resolves (`tiledPlaceholders`); nil otherwise (a size
+/// placeholder named `k*|i|` or `c/|i|` that binding the axis resolves (`mappedPlaceholders`); nil otherwise (a size
 /// variable for `P` or for the dimension: axc's sizes are a constant or one name).
 func tiledDim(_ d: Dim, _ p: Dim, gathered: Bool) -> Dim? {
     if gathered, d == .const(1) { return p }
