@@ -25,6 +25,9 @@ as DIR/diff-<kind>-<hash>.ax with its inputs in DIR/diff-<kind>-<hash>/ (<leaf>.
 deduplicated by a signature: kind + diagnostic with numbers and names stripped, or kind + the builtins and
 transforms of the reduced program. With --loops-as-scans F (default 0.5) a fraction F of the programs runs with
 AXC_FOR_LOOPS=scan: their `for` loops become scans (loops that stay loops), checked against JAX's unrolled loops.
+With --collectives F (default 0.25) a fraction F of the programs gets one more entry, `vmap(c, axis_name='i')` (maybe
+after grad or value_and_grad, maybe under jit), whose def `c` uses psum, pmean, pmax, pmin, axis_index and reductions
+of all_gather across the batch, checked against jax.vmap with axis_name (not for batch invariance).
 The last line is `difffuzz: N programs, N passed, N findings`.
 """
 import argparse
@@ -331,6 +334,8 @@ def render_tf(tf, tg):
             parts.append("out_axes=%s" % fmt_axes(tf["out"]))
         if tf.get("size") is not None:
             parts.append("axis_size=%d" % tf["size"])
+        if tf.get("axis_name"):
+            parts.append("axis_name=%r" % tf["axis_name"])
         return "%svmap(%s)" % (pre, ", ".join(parts))
     if k == "jvp":
         if tg == "ax":
@@ -405,7 +410,21 @@ def rx(e, tg, nm=None):
         return "%s(%s)" % (k["f"], ", ".join(r(x) for x in a))
     if op == "tcall":
         return "%s(%s)" % (render_tf(k["tf"], tg), ", ".join(r(x) for x in a))
+    if op == "coll":
+        return render_collective(e, J, r(a[0]))
     raise ValueError(op)
+
+
+def render_collective(e, J, x):
+    """A collective over the named axis 'i' (Gen.add_collective_entry): jax.lax's, or a reduction of all_gather."""
+    f, lax = e.k["f"], ("jax.lax." if J else "")
+    if f == "aidx":
+        idx = "%saxis_index('i')" % lax
+        return "(%s + %s)" % (x, "_cast(%s, %s)" % (idx, JDT[e.t.dtype]) if J else "%s(%s)" % (e.t.dtype, idx))
+    if f in ("gsum", "gmax"):
+        red = ("jnp." if J else "") + {"gsum": "sum", "gmax": "max"}[f]
+        return "%s(%sall_gather(%s, 'i'), axis=0)" % (red, lax, x)
+    return "%s%s(%s, 'i')" % (lax, f, x)
 
 
 def fmt_shape(s):
@@ -674,11 +693,12 @@ ILITS = [1, 2, 3, -1, 0, 4]
 
 
 class Gen:
-    def __init__(self, rng, forward=True):
+    def __init__(self, rng, forward=True, collectives=0.25):
         self.rng = rng
         self.prog = Program([], [])
         self.uid = 0
         self.forward = forward  # jvp, jacfwd, jacrev and hessian in transform chains
+        self.collectives = collectives  # the share of programs with a named-vmap entry using collectives
 
     # -- helpers
     def fresh(self, base="v"):
@@ -1533,6 +1553,39 @@ class Gen:
             return [self.rand_out_axes(x) if isinstance(x, Tup) else rng.randint(-(x.rank + 1), x.rank) for x in r.items]
         return rng.randint(-(r.rank + 1), r.rank)
 
+    def add_collective_entry(self):
+        """A def whose statements reduce across a named map (psum, pmean, pmax, pmin, a reduction of all_gather,
+        axis_index), entered only as `vmap(..., axis_name='i')` (after grad or value_and_grad when it uses no
+        pmax/pmin, which have no derivative), maybe under jit: the collectives' batching and VJP rules against
+        jax.vmap with axis_name. Generated last, so no other def calls it; never run by itself or checked for
+        batch invariance (a psum depends on the whole batch)."""
+        rng = self.rng
+        d = self.gen_def("c%d" % len(self.prog.defs), "scalar" if rng.random() < 0.6 else "any")
+        d.collective = True
+        fl = [i for i, (_, p) in enumerate(d.params) if is_float_leaves(p)]
+        diff = scalar_float(d.ret) and fl and rng.random() < 0.5
+        ops = ["psum", "pmean", "gsum", "aidx"] + ([] if diff else ["pmax", "pmin", "gmax"])
+        sites = [st for st in d.body if isinstance(st, (Assign, Return)) and isinstance(st.e.t, Arr) and st.e.t.dtype in FLOATS
+                 and (isinstance(st, Return) or isinstance(st.targets, str))]
+        if not sites:
+            self.prog.defs.remove(d)
+            return
+        for st in rng.sample(sites, rng.randint(1, min(3, len(sites)))):
+            st.e = E("coll", [st.e], {"f": rng.choice(ops)}, st.e.t)
+        tf = {"k": "def", "f": d.name}
+        if diff:
+            an = fl[0] if rng.random() < 0.7 or len(fl) == 1 else tuple(fl[:2])
+            tf = {"k": rng.choice(["grad", "grad", "vag"]), "f": tf, "argnums": an, "show_argnums": True}
+        ps, r = tf_type(tf, self.prog)
+        ins = [self.rand_in_axis(p) for p in ps]
+        if not any(mapped(a) for a in ins):
+            ins[rng.randrange(len(ins))] = 0
+        tf = {"k": "vmap", "f": tf, "in": ins, "out": self.rand_out_axes(r), "size": None, "B": "B" + self.fresh(""),
+              "axis_name": "i"}
+        if rng.random() < 0.5:
+            tf = {"k": "jit", "f": tf}
+        self.prog.entries.append(Entry("e%d" % len(self.prog.entries), tf))
+
     def gen_program(self):
         rng = self.rng
         for i in range(rng.choice([1, 2, 2, 3, 3, 4])):
@@ -1552,6 +1605,8 @@ class Gen:
                 self.prog.entries.append(Entry(name + "_ex", comp))
             else:
                 self.prog.entries.append(ent)
+        if rng.random() < self.collectives:
+            self.add_collective_entry()
         return self.prog
 
 
@@ -2573,6 +2628,8 @@ def main():
     ap.add_argument("--loops-as-scans", type=float, default=0.5,
                     help="fraction of programs whose for loops axc compiles as scans (AXC_FOR_LOOPS=scan): loops that "
                          "stay loops, and their transforms, checked against JAX's unrolled loops")
+    ap.add_argument("--collectives", type=float, default=0.25,
+                    help="share of programs with an entry vmap(f, axis_name='i') whose f uses collectives (default 0.25)")
     ap.add_argument("--print", action="store_true", help="print each generated program (debugging)")
     ap.add_argument("--program-seed", type=int, metavar="PSEED", help="check only the program of this program seed")
     ap.add_argument("--show", type=int, metavar="PSEED", help="print the program of this program seed, .ax and JAX")
@@ -2581,7 +2638,7 @@ def main():
     if args.program_seed is not None:
         args.count = 1
     if args.show is not None:
-        prog = Gen(random.Random(args.show)).gen_program()
+        prog = Gen(random.Random(args.show), collectives=args.collectives).gen_program()
         print(render_ax(prog))
         print(render_jax(prog))
         return 0
@@ -2615,7 +2672,7 @@ def main():
         while time.time() - start < args.seconds and (not args.count or programs < args.count):
             pseed = rng.randrange(1 << 30) if args.program_seed is None else args.program_seed
             stats["pseed"] = pseed
-            g = Gen(random.Random(pseed))
+            g = Gen(random.Random(pseed), collectives=args.collectives)
             try:
                 prog = g.gen_program()
                 render_ax(prog)
@@ -2628,7 +2685,7 @@ def main():
             else:
                 os.environ.pop("AXC_FOR_LOOPS", None)
             edge = 0 if nrng.random() < 0.75 else (1 if nrng.random() < 0.8 else 2)
-            run_defs = {d.name for d in prog.defs if nrng.random() < 0.4}
+            run_defs = {d.name for d in prog.defs if nrng.random() < 0.4 and not getattr(d, "collective", False)}
             inputs = program_inputs(prog, nrng, edge, run_defs)
             programs += 1
             if args.print:
