@@ -25,9 +25,10 @@ as DIR/diff-<kind>-<hash>.ax with its inputs in DIR/diff-<kind>-<hash>/ (<leaf>.
 deduplicated by a signature: kind + diagnostic with numbers and names stripped, or kind + the builtins and
 transforms of the reduced program. With --loops-as-scans F (default 0.5) a fraction F of the programs runs with
 AXC_FOR_LOOPS=scan: their `for` loops become scans (loops that stay loops), checked against JAX's unrolled loops.
-With --collectives F (default 0.25) a fraction F of the programs gets one more entry, `vmap(c, axis_name='i')` (maybe
-after grad or value_and_grad, maybe under jit), whose def `c` uses psum, pmean, pmax, pmin, axis_index and reductions
-of all_gather across the batch, checked against jax.vmap with axis_name (not for batch invariance).
+With --collectives F (default 0.25) a fraction F of the programs gets one more entry, `vmap(c, axis_name='i')` or
+`pmap(c, axis_name='i')` (device kernels, one thread per example; maybe after grad, maybe under jit),
+whose def `c` uses psum, pmean, pmax, pmin, axis_index and reductions of all_gather across the batch, checked
+against jax.vmap with axis_name (not for batch invariance).
 The last line is `difffuzz: N programs, N passed, N findings`.
 """
 import argparse
@@ -336,7 +337,8 @@ def render_tf(tf, tg):
             parts.append("axis_size=%d" % tf["size"])
         if tf.get("axis_name"):
             parts.append("axis_name=%r" % tf["axis_name"])
-        return "%svmap(%s)" % (pre, ", ".join(parts))
+        # As pmap in .ax (device kernels on threads in jit mode), against the same jax.vmap.
+        return "%s%s(%s)" % (pre, "pmap" if tf.get("pmap") and tg == "ax" else "vmap", ", ".join(parts))
     if k == "jvp":
         if tg == "ax":
             return "jvp(%s)" % inner
@@ -1555,7 +1557,7 @@ class Gen:
 
     def add_collective_entry(self):
         """A def whose statements reduce across a named map (psum, pmean, pmax, pmin, a reduction of all_gather,
-        axis_index), entered only as `vmap(..., axis_name='i')` (after grad or value_and_grad when it uses no
+        axis_index), entered only as `vmap(..., axis_name='i')` or `pmap` (after grad when it uses no
         pmax/pmin, which have no derivative), maybe under jit: the collectives' batching and VJP rules against
         jax.vmap with axis_name. Generated last, so no other def calls it; never run by itself or checked for
         batch invariance (a psum depends on the whole batch)."""
@@ -1575,13 +1577,14 @@ class Gen:
         tf = {"k": "def", "f": d.name}
         if diff:
             an = fl[0] if rng.random() < 0.7 or len(fl) == 1 else tuple(fl[:2])
-            tf = {"k": rng.choice(["grad", "grad", "vag"]), "f": tf, "argnums": an, "show_argnums": True}
+            # grad only: the reducer turns value_and_grad into grad, which a vmap's out_axes for a pair would not fit.
+            tf = {"k": "grad", "f": tf, "argnums": an, "show_argnums": True}
         ps, r = tf_type(tf, self.prog)
         ins = [self.rand_in_axis(p) for p in ps]
         if not any(mapped(a) for a in ins):
             ins[rng.randrange(len(ins))] = 0
         tf = {"k": "vmap", "f": tf, "in": ins, "out": self.rand_out_axes(r), "size": None, "B": "B" + self.fresh(""),
-              "axis_name": "i"}
+              "axis_name": "i", "pmap": rng.random() < 0.5}
         if rng.random() < 0.5:
             tf = {"k": "jit", "f": tf}
         self.prog.entries.append(Entry("e%d" % len(self.prog.entries), tf))
