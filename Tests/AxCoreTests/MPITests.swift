@@ -29,6 +29,7 @@ import Testing
         ("squares", ["--size", "n=4"]), ("normalized", ["--size", "n=4"]), ("jit_centered", ["--size", "n=8"]),
         ("spreads", ["--size", "n=4"]), ("step", ["--size", "n=4"]), ("grads_of_total", ["--size", "n=4"]),
         ("nested", ["--size", "n=4"]), ("shares", ["--size", "n=4"]), ("ring", []), ("halo_grads", []), ("scattered", []),
+        ("sharded", []), ("gathered_columns", []), ("tiled_grads", []),
     ]
 
     @Test(arguments: entries.map(\.0)) func sameBytesAsOneProcess(_ name: String) throws {
