@@ -90,15 +90,13 @@ void ax_parallel_for(int64_t n, int64_t grain, void (*body)(void *, int64_t, int
 }
 
 struct ax_gemm_args_f32 {
-    int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+    int64_t m, n, k, sab, sam, sak, sbb, sbk, sbn, scb, scm, scn;
     const float *a, *b;
     float *c;
 };
-AX_CLONES static void ax_gemm_rows_f32(void *ctx, int64_t lo, int64_t hi) {
-    const struct ax_gemm_args_f32 *g = (const struct ax_gemm_args_f32 *)ctx;
+static inline void ax_gemm_block_f32(const struct ax_gemm_args_f32 *g, const float *a, const float *b, float *c,
+                                    int64_t lo, int64_t hi) {
     const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
-    const float *a = g->a, *b = g->b;
-    float *c = g->c;
     int64_t i, j, p;
     if (k == 1 && sbn == 1 && scn == 1) {
         for (i = lo; i < hi; i++) {
@@ -164,15 +162,23 @@ AX_CLONES static void ax_gemm_rows_f32(void *ctx, int64_t lo, int64_t hi) {
         }
     }
 }
+AX_CLONES static void ax_gemm_rows_f32(void *ctx, int64_t lo, int64_t hi) {
+    const struct ax_gemm_args_f32 *g = (const struct ax_gemm_args_f32 *)ctx;
+    while (lo < hi) {
+        const int64_t q = lo / g->m, r0 = lo - q * g->m, r1 = hi - q * g->m < g->m ? hi - q * g->m : g->m;
+        ax_gemm_block_f32(g, g->a + q * g->sab, g->b + q * g->sbb, g->c + q * g->scb, r0, r1);
+        lo += r1 - r0;
+    }
+}
 
-AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t sam, int64_t sak,
-                 const float *b, int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn) {
+AX_CLONES void ax_gemm_f32(int64_t nb, int64_t m, int64_t n, int64_t k, const float *a, int64_t sab, int64_t sam, int64_t sak,
+                 const float *b, int64_t sbb, int64_t sbk, int64_t sbn, float *c, int64_t scb, int64_t scm, int64_t scn) {
     struct ax_gemm_args_f32 g;
     int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
-    g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
-    g.a = a; g.b = b; g.c = c;
+    g.m = m; g.n = n; g.k = k; g.sab = sab; g.sam = sam; g.sak = sak; g.sbb = sbb; g.sbk = sbk; g.sbn = sbn;
+    g.scb = scb; g.scm = scm; g.scn = scn; g.a = a; g.b = b; g.c = c;
     /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
-    ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f32, &g);
+    ax_parallel_for(nb * m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f32, &g);
 }
 
 AX_CLONES void ax_vmatmul_f32(int64_t n, int64_t k, int64_t cols, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
@@ -198,15 +204,13 @@ AX_CLONES void ax_vmatmul_f32(int64_t n, int64_t k, int64_t cols, const float *a
 }
 
 struct ax_gemm_args_f64 {
-    int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+    int64_t m, n, k, sab, sam, sak, sbb, sbk, sbn, scb, scm, scn;
     const double *a, *b;
     double *c;
 };
-AX_CLONES static void ax_gemm_rows_f64(void *ctx, int64_t lo, int64_t hi) {
-    const struct ax_gemm_args_f64 *g = (const struct ax_gemm_args_f64 *)ctx;
+static inline void ax_gemm_block_f64(const struct ax_gemm_args_f64 *g, const double *a, const double *b, double *c,
+                                    int64_t lo, int64_t hi) {
     const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
-    const double *a = g->a, *b = g->b;
-    double *c = g->c;
     int64_t i, j, p;
     if (k == 1 && sbn == 1 && scn == 1) {
         for (i = lo; i < hi; i++) {
@@ -272,15 +276,23 @@ AX_CLONES static void ax_gemm_rows_f64(void *ctx, int64_t lo, int64_t hi) {
         }
     }
 }
+AX_CLONES static void ax_gemm_rows_f64(void *ctx, int64_t lo, int64_t hi) {
+    const struct ax_gemm_args_f64 *g = (const struct ax_gemm_args_f64 *)ctx;
+    while (lo < hi) {
+        const int64_t q = lo / g->m, r0 = lo - q * g->m, r1 = hi - q * g->m < g->m ? hi - q * g->m : g->m;
+        ax_gemm_block_f64(g, g->a + q * g->sab, g->b + q * g->sbb, g->c + q * g->scb, r0, r1);
+        lo += r1 - r0;
+    }
+}
 
-AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t sam, int64_t sak,
-                 const double *b, int64_t sbk, int64_t sbn, double *c, int64_t scm, int64_t scn) {
+AX_CLONES void ax_gemm_f64(int64_t nb, int64_t m, int64_t n, int64_t k, const double *a, int64_t sab, int64_t sam, int64_t sak,
+                 const double *b, int64_t sbb, int64_t sbk, int64_t sbn, double *c, int64_t scb, int64_t scm, int64_t scn) {
     struct ax_gemm_args_f64 g;
     int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
-    g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
-    g.a = a; g.b = b; g.c = c;
+    g.m = m; g.n = n; g.k = k; g.sab = sab; g.sam = sam; g.sak = sak; g.sbb = sbb; g.sbk = sbk; g.sbn = sbn;
+    g.scb = scb; g.scm = scm; g.scn = scn; g.a = a; g.b = b; g.c = c;
     /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
-    ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f64, &g);
+    ax_parallel_for(nb * m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f64, &g);
 }
 
 AX_CLONES void ax_vmatmul_f64(int64_t n, int64_t k, int64_t cols, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {

@@ -28,20 +28,19 @@ func matmulTileName(_ t: DType) -> String { "ax_vmatmul_\(t)" }
 /// The C type of a float dtype name.
 private func cType(_ t: String) -> String { t == "f32" ? "float" : "double" }
 
-/// The row loop of ax_gemm (a helper: the struct of its arguments and a static function over rows [lo, hi)).
+/// The row loop of ax_gemm (a helper: the struct of its arguments, an inline function over rows [lo, hi) of one
+/// product, and a static function over rows [lo, hi) of the products stacked, row r being row r % m of product r / m).
 private func gemmRows(_ t: String) -> String {
     let acc = cType(t)
     return """
     struct ax_gemm_args_\(t) {
-        int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+        int64_t m, n, k, sab, sam, sak, sbb, sbk, sbn, scb, scm, scn;
         const \(acc) *a, *b;
         \(acc) *c;
     };
-    static void ax_gemm_rows_\(t)(void *ctx, int64_t lo, int64_t hi) {
-        const struct ax_gemm_args_\(t) *g = (const struct ax_gemm_args_\(t) *)ctx;
+    static inline void ax_gemm_block_\(t)(const struct ax_gemm_args_\(t) *g, const \(acc) *a, const \(acc) *b, \(acc) *c,
+                                        int64_t lo, int64_t hi) {
         const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
-        const \(acc) *a = g->a, *b = g->b;
-        \(acc) *c = g->c;
         int64_t i, j, p;
         if (k == 1 && sbn == 1 && scn == 1) {
             for (i = lo; i < hi; i++) {
@@ -107,21 +106,31 @@ private func gemmRows(_ t: String) -> String {
             }
         }
     }
+    static void ax_gemm_rows_\(t)(void *ctx, int64_t lo, int64_t hi) {
+        const struct ax_gemm_args_\(t) *g = (const struct ax_gemm_args_\(t) *)ctx;
+        while (lo < hi) {
+            const int64_t q = lo / g->m, r0 = lo - q * g->m, r1 = hi - q * g->m < g->m ? hi - q * g->m : g->m;
+            ax_gemm_block_\(t)(g, g->a + q * g->sab, g->b + q * g->sbb, g->c + q * g->scb, r0, r1);
+            lo += r1 - r0;
+        }
+    }
     """
 }
 
-/// C[i*scm + j*scn] = sum_p A[i*sam + p*sak] * B[p*sbk + j*sbn] for i < m, j < n, accumulated in double.
+/// `nb` products: C[q*scb + i*scm + j*scn] = sum_p A[q*sab + i*sam + p*sak] * B[q*sbb + p*sbk + j*sbn] for q < nb,
+/// i < m, j < n, accumulated in double. The nb × m rows are one loop split between cores (per-example outer products
+/// are one call, not one per example); each row is computed the same way whichever piece holds it.
 private func gemm(_ t: String) -> String {
     let acc = cType(t)
     return """
-    void ax_gemm_\(t)(int64_t m, int64_t n, int64_t k, const \(acc) *a, int64_t sam, int64_t sak,
-                     const \(acc) *b, int64_t sbk, int64_t sbn, \(acc) *c, int64_t scm, int64_t scn) {
+    void ax_gemm_\(t)(int64_t nb, int64_t m, int64_t n, int64_t k, const \(acc) *a, int64_t sab, int64_t sam, int64_t sak,
+                     const \(acc) *b, int64_t sbb, int64_t sbk, int64_t sbn, \(acc) *c, int64_t scb, int64_t scm, int64_t scn) {
         struct ax_gemm_args_\(t) g;
         int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
-        g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
-        g.a = a; g.b = b; g.c = c;
+        g.m = m; g.n = n; g.k = k; g.sab = sab; g.sam = sam; g.sak = sak; g.sbb = sbb; g.sbk = sbk; g.sbn = sbn;
+        g.scb = scb; g.scm = scm; g.scn = scn; g.a = a; g.b = b; g.c = c;
         /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
-        ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_\(t), &g);
+        ax_parallel_for(nb * m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_\(t), &g);
     }
     """
 }
@@ -162,7 +171,7 @@ private func matmulTile(_ t: String) -> RuntimeFunction {
 
 private func gemmProto(_ t: String) -> String {
     let c = cType(t)
-    return "void ax_gemm_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, const \(c) *, int64_t, int64_t, \(c) *, int64_t, int64_t);"
+    return "void ax_gemm_\(t)(int64_t, int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, int64_t, \(c) *, int64_t, int64_t, int64_t);"
 }
 
 // MARK: f32 cores of the transcendentals (docs/numerics.md)
