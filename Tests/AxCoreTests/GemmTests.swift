@@ -79,3 +79,49 @@ private let batchedCases: [(String, TensorType, TensorType, DotDims, Int)] = {
         if cc == nil { withKnownIssue("no C compiler: tier 2 not compared") { Issue.record("cc not on PATH") } }
     }
 }
+
+/// The definition every path of the GEMM computes (docs/numerics.md): each element a chain of fused multiply-adds
+/// from 0 in p order (`addingProduct` rounds once), in the dtype.
+private func referenceGemm<T: BinaryFloatingPoint>(_ nb: Int, _ m: Int, _ n: Int, _ k: Int, _ a: [T], _ sa: [Int],
+                                                   _ b: [T], _ sb: [Int], _ sc: [Int], into c: inout [T]) {
+    for q in 0..<nb { for i in 0..<m { for j in 0..<n {
+        var acc: T = 0
+        for p in 0..<k { acc = acc.addingProduct(a[q * sa[0] + i * sa[1] + p * sa[2]], b[q * sb[0] + p * sb[1] + j * sb[2]]) }
+        c[q * sc[0] + i * sc[1] + j * sc[2]] = acc
+    } } }
+}
+
+extension GemmTests {
+    /// ax_gemm_f32/f64 called directly on edge shapes (m, n, k of 0, 1, 3, 17, 64, a k over the 256-step panel, rows
+    /// split between cores), operands row-major or transposed and the result row- or column-major, two products in
+    /// one call: every element has the reference's bits.
+    @Test(arguments: [DType.f32, .f64])
+    func gemmEdgeShapesMatchTheReference(_ t: DType) throws {
+        typealias Gemm = @convention(c) (Int64, Int64, Int64, Int64, UnsafeRawPointer?, Int64, Int64, Int64,
+                                         UnsafeRawPointer?, Int64, Int64, Int64, UnsafeMutableRawPointer?, Int64, Int64, Int64) -> Void
+        let gemm = unsafeBitCast(try runtimeSymbol(gemmName(t)), to: Gemm.self)
+        let sizes = [0, 1, 3, 17, 64]
+        var shapes = sizes.flatMap { m in sizes.flatMap { n in sizes.map { k in (m, n, k) } } }
+        shapes += [(7, 33, 300), (13, 16, 5), (100, 5, 3), (3000, 20, 40), (2, 40, 600)]
+        func run<T: BinaryFloatingPoint>(_: T.Type) {
+            for (m, n, k) in shapes {
+                for layout in 0..<8 {
+                    let (ta, tb, tc) = (layout & 1 != 0, layout & 2 != 0, layout & 4 != 0)
+                    let a = pseudoRandom(2 * m * k, seed: UInt64(m * 31 + k)).map { T($0) }
+                    let b = pseudoRandom(2 * k * n, seed: UInt64(n * 17 + k + 5)).map { T($0) }
+                    let sa = [m * k, ta ? 1 : k, ta ? m : 1], sb = [k * n, tb ? 1 : n, tb ? k : 1], sc = [m * n, tc ? 1 : n, tc ? m : 1]
+                    var want = [T](repeating: .nan, count: 2 * m * n), got = want
+                    referenceGemm(2, m, n, k, a, sa, b, sb, sc, into: &want)
+                    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in got.withUnsafeMutableBytes { pc in
+                        let s = (sa + sb + sc).map(Int64.init)
+                        gemm(2, Int64(m), Int64(n), Int64(k), pa.baseAddress, s[0], s[1], s[2], pb.baseAddress, s[3], s[4], s[5],
+                             pc.baseAddress, s[6], s[7], s[8])
+                    } } }
+                    let bad = got.indices.first { got[$0] != want[$0] || got[$0].sign != want[$0].sign }
+                    #expect(bad == nil, "\(t) m=\(m) n=\(n) k=\(k) layout \(layout): element \(bad ?? -1) is \(bad.map { Double(got[$0]) } ?? 0), want \(bad.map { Double(want[$0]) } ?? 0)")
+                }
+            }
+        }
+        if t == .f32 { run(Float.self) } else { run(Double.self) }
+    }
+}

@@ -180,7 +180,7 @@ struct DotGeneralRules: PrimitiveRules {
 
     /// A contraction computed where it is read instead of in a kernel of its own (Codegen/Fuse.swift): `x @ W` of
     /// buffers `[m, k]` and `[k, c]` of floats with 2 ≤ k ≤ 32 and c ≤ 16 (the neuron's 5 × 3). Each element is
-    /// summed in double in the order of the interpreter and the GEMM, so the bits do not change. nil otherwise.
+    /// the GEMM's chain of fma (the interpreter calls the GEMM), so the bits do not change. nil otherwise.
     static func smallMatmul(_ e: Eqn) -> (k: Int, cols: Int)? {
         guard case .dotGeneral(let d) = e.prim, d.lhsBatch.isEmpty, d.lhsContract == [1], d.rhsContract == [0],
               e.inputs[0].type.rank == 2, e.inputs[1].type.rank == 2, e.out.type.dtype.isFloat,
@@ -191,7 +191,7 @@ struct DotGeneralRules: PrimitiveRules {
     }
     func inlinable(_ e: Eqn) -> Bool { Self.smallMatmul(e) != nil }
 
-    /// An inlined small contraction's element (i, j): `Σ_p x[i, p] W[p, j]` from 0.0, in double.
+    /// An inlined small contraction's element (i, j): the GEMM's chain of fma from 0 over p.
     func elementC(_ e: Eqn, _ idx: Index, _ k: KernelEmitter) throws -> String {
         guard let (kk, cols) = Self.smallMatmul(e) else { throw InternalError("codegen: dot_general must be materialized") }
         var i: String, j: String
@@ -202,14 +202,14 @@ struct DotGeneralRules: PrimitiveRules {
         if !k.isSimple(i) { i = k.bind("int64_t", i) }
         if !k.isSimple(j) { j = k.bind("int64_t", j) }
         let (l, r) = (e.inputs[0], e.inputs[1])
-        let sum = try (0..<kk).reduce("0.0") { acc, p in
-            "(\(acc) + (double)\(try k.gen(l, .multi([i, "\(p)"]))) * (double)\(try k.gen(r, .multi(["\(p)", j]))))"
+        let t = e.out.type.dtype
+        return try (0..<kk).reduce("(\(t.cType))0") { acc, p in
+            "\(fmaName(t))(\(try k.gen(l, .multi([i, "\(p)"]))), \(try k.gen(r, .multi(["\(p)", j]))), \(acc))"
         }
-        return "((\(e.out.type.dtype.cType))\(sum))"
     }
 
     /// An inlined small contraction on tiles of whole rows (the nest's tiles start at multiples of 64 rows, its
-    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, blocks of 64 rows transposed into double).
+    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, blocks of 64 rows transposed).
     func tileable(_ e: Eqn, _ t: DType) -> Bool { Self.smallMatmul(e) != nil && e.out.type.dtype == t }
     func planTile(_ e: Eqn, _ args: [TileArg], _ plan: TilePlan, _ k: KernelEmitter) throws -> TileArg {
         guard let (kk, cols) = Self.smallMatmul(e), plan.index == nil,
@@ -220,7 +220,8 @@ struct DotGeneralRules: PrimitiveRules {
                           lead: ["\(kk)", "\(cols)"])
     }
 
-    /// Small contractions as inline loops accumulating in double (i32 wraps); large float ones call the runtime GEMM.
+    /// Small contractions as inline loops: floats as the runtime GEMM defines each element (a chain of fma from 0 over
+    /// the contracting indices in row-major order, docs/numerics.md), i32 wrapping; large float ones call the GEMM.
     func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
         let (l, r) = (e.inputs[0], e.inputs[1])
         let t = e.out.type.dtype
@@ -229,11 +230,9 @@ struct DotGeneralRules: PrimitiveRules {
         let nb = d.lhsBatch.count
         if try emitRuntimeGemm(e, lFree: lFree, rFree: rFree, target: target, k) { return }
         let outShape = e.out.type.shape
-        let rule = ReduceRule(accType: t == .i32 ? "int32_t" : "double", identity: t == .i32 ? "0" : "0.0",
-                              combine: t == .i32 ? wrappingAdd : CTemplate(text: "($0 + $1)"), isSum: true)
-        let mul = BinaryOp.mul.def.c(t)
+        let bounds = d.lhsContract.map { k.dim(l.type.shape[$0]) }
         try k.loops(outShape.map(k.dim)) { outVars in
-                let acc = try k.emitAccumulate(bounds: d.lhsContract.map { k.dim(l.type.shape[$0]) }, rule: rule, dtype: t) { kv in
+                func operands(_ kv: [String]) throws -> [String] {
                     var li = Array(repeating: "0", count: l.type.rank), ri = Array(repeating: "0", count: r.type.rank)
                     for (i, a) in d.lhsBatch.enumerated() { li[a] = outVars[i] }
                     for (i, a) in d.rhsBatch.enumerated() { ri[a] = outVars[i] }
@@ -241,9 +240,22 @@ struct DotGeneralRules: PrimitiveRules {
                     for (i, a) in rFree.enumerated() { ri[a] = outVars[nb + lFree.count + i] }
                     for (i, a) in d.lhsContract.enumerated() { li[a] = kv[i] }
                     for (i, a) in d.rhsContract.enumerated() { ri[a] = kv[i] }
-                    return mul.apply([try k.gen(l, .multi(li)), try k.gen(r, .multi(ri))])
+                    return [try k.gen(l, .multi(li)), try k.gen(r, .multi(ri))]
                 }
-                k.line("\(target)[\(k.linear(outShape, outVars))] = (\(t.cType))\(acc);")
+                let out = "\(target)[\(k.linear(outShape, outVars))]"
+                if t.isFloat {
+                    let acc = k.fresh("acc")
+                    k.line("\(t.cType) \(acc) = 0;")
+                    try k.loops(bounds) { kv in
+                        let (x, y) = try { let o = try operands(kv); return (o[0], o[1]) }()
+                        k.line("\(acc) = \(fmaName(t))(\(x), \(y), \(acc));")
+                    }
+                    k.line("\(out) = \(acc);")
+                    return
+                }
+                let rule = ReduceRule(accType: "int32_t", identity: "0", combine: wrappingAdd, isSum: true)
+                let acc = try k.emitAccumulate(bounds: bounds, rule: rule, dtype: t) { BinaryOp.mul.def.c(t).apply(try operands($0)) }
+                k.line("\(out) = \(acc);")
         }
     }
 
