@@ -90,217 +90,217 @@ void ax_parallel_for(int64_t n, int64_t grain, void (*body)(void *, int64_t, int
 }
 
 struct ax_gemm_args_f32 {
-    int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+    int64_t m, n, k, sab, sam, sak, sbb, sbk, sbn, scb, scm, scn;
     const float *a, *b;
     float *c;
 };
-AX_CLONES static void ax_gemm_rows_f32(void *ctx, int64_t lo, int64_t hi) {
+AX_CLONES static void ax_gemm_rows_f32(void *ctx, int64_t lo0, int64_t hi0) {
     const struct ax_gemm_args_f32 *g = (const struct ax_gemm_args_f32 *)ctx;
-    const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
-    const float *a = g->a, *b = g->b;
-    float *c = g->c;
-    int64_t i, j, p;
-    if (k == 1 && sbn == 1 && scn == 1) {
-        for (i = lo; i < hi; i++) {
-            const float av = a[i * sam];
-            float *cp = c + i * scm;
-            for (j = 0; j < n; j++) cp[j] = (float)((double)av * b[j]);
+    const int64_t m = g->m, n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
+    int64_t i, j, p, s = lo0;
+    while (s < hi0) {
+        /* Rows [lo, hi) of product e. */
+        const int64_t e = s / m, lo = s - e * m, hi = hi0 - e * m < m ? hi0 - e * m : m;
+        const float *a = g->a + e * g->sab, *b = g->b + e * g->sbb;
+        float *c = g->c + e * g->scb;
+        s += hi - lo;
+        if (k <= 1) {
+            /* An outer product (k = 1): fma(a, b, 0) is a * b + 0 (one rounding; -0 becomes +0). k = 0: zeros. */
+            for (i = lo; i < hi; i++) {
+                const float av = k ? a[i * sam] : (float)0;
+                float *cp = c + i * scm;
+                if (scn == 1 && sbn == 1 && k) { for (j = 0; j < n; j++) cp[j] = av * b[j] + (float)0; }
+                else { for (j = 0; j < n; j++) cp[j * scn] = k ? av * b[j * sbn] + (float)0 : (float)0; }
+            }
+            continue;
         }
-        return;
-    }
-    if (n <= 16 && k <= 32) {
-        /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
-           loops run along rows and vectorize. Chosen by n and k only, so a row's result never depends on
-           how many rows were computed with it. */
-        double bt[32 * 16], at[32 * 64], ct[16 * 64];
-        int64_t i0, ib, q;
-        for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
-        for (i0 = lo; i0 < hi; i0 += 64) {
-            ib = hi - i0 < 64 ? hi - i0 : 64;
-            for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
-            for (j = 0; j < n; j++) {
-                double *cj = ct + j * 64;
-                for (q = 0; q < ib; q++) cj[q] = 0;
-                for (p = 0; p < k; p++) {
-                    const double bv = bt[p * n + j];
-                    const double *ap = at + p * 64;
-                    for (q = 0; q < ib; q++) cj[q] += ap[q] * bv;
+        if (n <= 16 && k <= 32) {
+            /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed, so the inner loops run along rows
+               and vectorize. */
+            float bt[32 * 16], at[32 * 64], ct[16 * 64];
+            int64_t i0, ib, q;
+            for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
+            for (i0 = lo; i0 < hi; i0 += 64) {
+                ib = hi - i0 < 64 ? hi - i0 : 64;
+                for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
+                for (j = 0; j < n; j++) {
+                    float *cj = ct + j * 64;
+                    for (q = 0; q < ib; q++) cj[q] = 0;
+                    for (p = 0; p < k; p++) {
+                        const float bv = bt[p * n + j], *ap = at + p * 64;
+                        for (q = 0; q < ib; q++) cj[q] = fmaf(ap[q], bv, cj[q]);
+                    }
+                }
+                for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = ct[j * 64 + q];
+            }
+            continue;
+        }
+        {
+            /* The microkernel: 6 rows by 16 columns of accumulators in registers, over panels of 256 steps of k
+               (b packed, zero-padded past column n). Rows past the block's end repeat its last row and are not stored.
+               Between panels the sums wait in c, as the same f32 values. */
+            float bp[256 * 16], acc[6][16];
+            int64_t j0, p0, i0, nc, kc, nrow, r, q;
+            for (j0 = 0; j0 < n; j0 += 16) {
+                nc = n - j0 < 16 ? n - j0 : 16;
+                for (p0 = 0; p0 < k; p0 += 256) {
+                    kc = k - p0 < 256 ? k - p0 : 256;
+                    for (p = 0; p < kc; p++) for (q = 0; q < 16; q++) bp[p * 16 + q] = q < nc ? b[(p0 + p) * sbk + (j0 + q) * sbn] : (float)0;
+                    for (i0 = lo; i0 < hi; i0 += 6) {
+                        const float *ar[6];
+                        nrow = hi - i0 < 6 ? hi - i0 : 6;
+                        for (r = 0; r < 6; r++) ar[r] = a + (i0 + (r < nrow ? r : nrow - 1)) * sam + p0 * sak;
+                        for (r = 0; r < 6; r++) for (q = 0; q < 16; q++) acc[r][q] = 0;
+                        if (p0 > 0) for (r = 0; r < nrow; r++) for (q = 0; q < nc; q++) acc[r][q] = c[(i0 + r) * scm + (j0 + q) * scn];
+                        for (p = 0; p < kc; p++) {
+                            const float *bq = bp + p * 16;
+                            for (r = 0; r < 6; r++) {
+                                const float av = ar[r][p * sak];
+                                for (q = 0; q < 16; q++) acc[r][q] = fmaf(av, bq[q], acc[r][q]);
+                            }
+                        }
+                        for (r = 0; r < nrow; r++) for (q = 0; q < nc; q++) c[(i0 + r) * scm + (j0 + q) * scn] = acc[r][q];
+                    }
                 }
             }
-            for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = (float)ct[j * 64 + q];
-        }
-        return;
-    }
-    if (sbn == 1 && scn == 1 && n > 1) {
-        double acc[256];
-        int64_t j0, nb;
-        for (i = lo; i < hi; i++) {
-            for (j0 = 0; j0 < n; j0 += 256) {
-                nb = n - j0 < 256 ? n - j0 : 256;
-                for (j = 0; j < nb; j++) acc[j] = 0;
-                for (p = 0; p < k; p++) {
-                    const double av = a[i * sam + p * sak];
-                    const float *bp = b + p * sbk + j0;
-                    for (j = 0; j < nb; j++) acc[j] += av * bp[j];
-                }
-                for (j = 0; j < nb; j++) c[i * scm + j0 + j] = (float)acc[j];
-            }
-        }
-        return;
-    }
-    for (i = lo; i < hi; i++) {
-        for (j = 0; j < n; j++) {
-            const float *ap = a + i * sam, *bp = b + j * sbn;
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            p = 0;
-            if (sak == 1 && sbk == 1) {
-                for (; p + 4 <= k; p += 4) {
-                    s0 += (double)ap[p] * bp[p]; s1 += (double)ap[p + 1] * bp[p + 1];
-                    s2 += (double)ap[p + 2] * bp[p + 2]; s3 += (double)ap[p + 3] * bp[p + 3];
-                }
-            }
-            for (; p < k; p++) s0 += (double)ap[p * sak] * bp[p * sbk];
-            c[i * scm + j * scn] = (float)((s0 + s1) + (s2 + s3));
         }
     }
 }
 
-AX_CLONES void ax_gemm_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t sam, int64_t sak,
-                 const float *b, int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn) {
+AX_CLONES void ax_gemm_f32(int64_t nb, int64_t m, int64_t n, int64_t k, const float *a, int64_t sab, int64_t sam, int64_t sak,
+                 const float *b, int64_t sbb, int64_t sbk, int64_t sbn, float *c, int64_t scb, int64_t scm, int64_t scn) {
     struct ax_gemm_args_f32 g;
     int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
-    g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
-    g.a = a; g.b = b; g.c = c;
+    g.m = m; g.n = n; g.k = k; g.sab = sab; g.sam = sam; g.sak = sak; g.sbb = sbb; g.sbk = sbk; g.sbn = sbn;
+    g.scb = scb; g.scm = scm; g.scn = scn; g.a = a; g.b = b; g.c = c;
     /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
-    ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f32, &g);
+    ax_parallel_for(nb * m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f32, &g);
 }
 
 AX_CLONES void ax_vmatmul_f32(int64_t n, int64_t k, int64_t cols, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
-    double bt[32 * 16], at[32 * 64], acc[64];
+    float at[32 * 64], acc[64];
     int64_t rows = n / cols, r0, nr, q, p, j;
     (void)sa; (void)sb;
-    for (p = 0; p < k * cols; p++) bt[p] = b[p];
     for (r0 = 0; r0 < rows; r0 += 64) {
         const float *ar = a + r0 * k;
         float *orow = o + r0 * cols;
         nr = rows - r0 < 64 ? rows - r0 : 64;
         for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
         for (j = 0; j < cols; j++) {
-            for (q = 0; q < nr; q++) acc[q] = 0.0;
+            for (q = 0; q < nr; q++) acc[q] = 0;
             for (p = 0; p < k; p++) {
-                const double bv = bt[p * cols + j];
-                const double *ap = at + p * 64;
-                for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+                const float bv = b[p * cols + j], *ap = at + p * 64;
+                for (q = 0; q < nr; q++) acc[q] = fmaf(ap[q], bv, acc[q]);
             }
-            for (q = 0; q < nr; q++) orow[q * cols + j] = (float)acc[q];
+            for (q = 0; q < nr; q++) orow[q * cols + j] = acc[q];
         }
     }
 }
 
 struct ax_gemm_args_f64 {
-    int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
+    int64_t m, n, k, sab, sam, sak, sbb, sbk, sbn, scb, scm, scn;
     const double *a, *b;
     double *c;
 };
-AX_CLONES static void ax_gemm_rows_f64(void *ctx, int64_t lo, int64_t hi) {
+AX_CLONES static void ax_gemm_rows_f64(void *ctx, int64_t lo0, int64_t hi0) {
     const struct ax_gemm_args_f64 *g = (const struct ax_gemm_args_f64 *)ctx;
-    const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
-    const double *a = g->a, *b = g->b;
-    double *c = g->c;
-    int64_t i, j, p;
-    if (k == 1 && sbn == 1 && scn == 1) {
-        for (i = lo; i < hi; i++) {
-            const double av = a[i * sam];
-            double *cp = c + i * scm;
-            for (j = 0; j < n; j++) cp[j] = (double)((double)av * b[j]);
+    const int64_t m = g->m, n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
+    int64_t i, j, p, s = lo0;
+    while (s < hi0) {
+        /* Rows [lo, hi) of product e. */
+        const int64_t e = s / m, lo = s - e * m, hi = hi0 - e * m < m ? hi0 - e * m : m;
+        const double *a = g->a + e * g->sab, *b = g->b + e * g->sbb;
+        double *c = g->c + e * g->scb;
+        s += hi - lo;
+        if (k <= 1) {
+            /* An outer product (k = 1): fma(a, b, 0) is a * b + 0 (one rounding; -0 becomes +0). k = 0: zeros. */
+            for (i = lo; i < hi; i++) {
+                const double av = k ? a[i * sam] : (double)0;
+                double *cp = c + i * scm;
+                if (scn == 1 && sbn == 1 && k) { for (j = 0; j < n; j++) cp[j] = av * b[j] + (double)0; }
+                else { for (j = 0; j < n; j++) cp[j * scn] = k ? av * b[j * sbn] + (double)0 : (double)0; }
+            }
+            continue;
         }
-        return;
-    }
-    if (n <= 16 && k <= 32) {
-        /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
-           loops run along rows and vectorize. Chosen by n and k only, so a row's result never depends on
-           how many rows were computed with it. */
-        double bt[32 * 16], at[32 * 64], ct[16 * 64];
-        int64_t i0, ib, q;
-        for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
-        for (i0 = lo; i0 < hi; i0 += 64) {
-            ib = hi - i0 < 64 ? hi - i0 : 64;
-            for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
-            for (j = 0; j < n; j++) {
-                double *cj = ct + j * 64;
-                for (q = 0; q < ib; q++) cj[q] = 0;
-                for (p = 0; p < k; p++) {
-                    const double bv = bt[p * n + j];
-                    const double *ap = at + p * 64;
-                    for (q = 0; q < ib; q++) cj[q] += ap[q] * bv;
+        if (n <= 16 && k <= 32) {
+            /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed, so the inner loops run along rows
+               and vectorize. */
+            double bt[32 * 16], at[32 * 64], ct[16 * 64];
+            int64_t i0, ib, q;
+            for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
+            for (i0 = lo; i0 < hi; i0 += 64) {
+                ib = hi - i0 < 64 ? hi - i0 : 64;
+                for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
+                for (j = 0; j < n; j++) {
+                    double *cj = ct + j * 64;
+                    for (q = 0; q < ib; q++) cj[q] = 0;
+                    for (p = 0; p < k; p++) {
+                        const double bv = bt[p * n + j], *ap = at + p * 64;
+                        for (q = 0; q < ib; q++) cj[q] = fma(ap[q], bv, cj[q]);
+                    }
+                }
+                for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = ct[j * 64 + q];
+            }
+            continue;
+        }
+        {
+            /* The microkernel: 6 rows by 8 columns of accumulators in registers, over panels of 256 steps of k
+               (b packed, zero-padded past column n). Rows past the block's end repeat its last row and are not stored.
+               Between panels the sums wait in c, as the same f64 values. */
+            double bp[256 * 8], acc[6][8];
+            int64_t j0, p0, i0, nc, kc, nrow, r, q;
+            for (j0 = 0; j0 < n; j0 += 8) {
+                nc = n - j0 < 8 ? n - j0 : 8;
+                for (p0 = 0; p0 < k; p0 += 256) {
+                    kc = k - p0 < 256 ? k - p0 : 256;
+                    for (p = 0; p < kc; p++) for (q = 0; q < 8; q++) bp[p * 8 + q] = q < nc ? b[(p0 + p) * sbk + (j0 + q) * sbn] : (double)0;
+                    for (i0 = lo; i0 < hi; i0 += 6) {
+                        const double *ar[6];
+                        nrow = hi - i0 < 6 ? hi - i0 : 6;
+                        for (r = 0; r < 6; r++) ar[r] = a + (i0 + (r < nrow ? r : nrow - 1)) * sam + p0 * sak;
+                        for (r = 0; r < 6; r++) for (q = 0; q < 8; q++) acc[r][q] = 0;
+                        if (p0 > 0) for (r = 0; r < nrow; r++) for (q = 0; q < nc; q++) acc[r][q] = c[(i0 + r) * scm + (j0 + q) * scn];
+                        for (p = 0; p < kc; p++) {
+                            const double *bq = bp + p * 8;
+                            for (r = 0; r < 6; r++) {
+                                const double av = ar[r][p * sak];
+                                for (q = 0; q < 8; q++) acc[r][q] = fma(av, bq[q], acc[r][q]);
+                            }
+                        }
+                        for (r = 0; r < nrow; r++) for (q = 0; q < nc; q++) c[(i0 + r) * scm + (j0 + q) * scn] = acc[r][q];
+                    }
                 }
             }
-            for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = (double)ct[j * 64 + q];
-        }
-        return;
-    }
-    if (sbn == 1 && scn == 1 && n > 1) {
-        double acc[256];
-        int64_t j0, nb;
-        for (i = lo; i < hi; i++) {
-            for (j0 = 0; j0 < n; j0 += 256) {
-                nb = n - j0 < 256 ? n - j0 : 256;
-                for (j = 0; j < nb; j++) acc[j] = 0;
-                for (p = 0; p < k; p++) {
-                    const double av = a[i * sam + p * sak];
-                    const double *bp = b + p * sbk + j0;
-                    for (j = 0; j < nb; j++) acc[j] += av * bp[j];
-                }
-                for (j = 0; j < nb; j++) c[i * scm + j0 + j] = (double)acc[j];
-            }
-        }
-        return;
-    }
-    for (i = lo; i < hi; i++) {
-        for (j = 0; j < n; j++) {
-            const double *ap = a + i * sam, *bp = b + j * sbn;
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            p = 0;
-            if (sak == 1 && sbk == 1) {
-                for (; p + 4 <= k; p += 4) {
-                    s0 += (double)ap[p] * bp[p]; s1 += (double)ap[p + 1] * bp[p + 1];
-                    s2 += (double)ap[p + 2] * bp[p + 2]; s3 += (double)ap[p + 3] * bp[p + 3];
-                }
-            }
-            for (; p < k; p++) s0 += (double)ap[p * sak] * bp[p * sbk];
-            c[i * scm + j * scn] = (double)((s0 + s1) + (s2 + s3));
         }
     }
 }
 
-AX_CLONES void ax_gemm_f64(int64_t m, int64_t n, int64_t k, const double *a, int64_t sam, int64_t sak,
-                 const double *b, int64_t sbk, int64_t sbn, double *c, int64_t scm, int64_t scn) {
+AX_CLONES void ax_gemm_f64(int64_t nb, int64_t m, int64_t n, int64_t k, const double *a, int64_t sab, int64_t sam, int64_t sak,
+                 const double *b, int64_t sbb, int64_t sbk, int64_t sbn, double *c, int64_t scb, int64_t scm, int64_t scn) {
     struct ax_gemm_args_f64 g;
     int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
-    g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
-    g.a = a; g.b = b; g.c = c;
+    g.m = m; g.n = n; g.k = k; g.sab = sab; g.sam = sam; g.sak = sak; g.sbb = sbb; g.sbk = sbk; g.sbn = sbn;
+    g.scb = scb; g.scm = scm; g.scn = scn; g.a = a; g.b = b; g.c = c;
     /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
-    ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f64, &g);
+    ax_parallel_for(nb * m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_f64, &g);
 }
 
 AX_CLONES void ax_vmatmul_f64(int64_t n, int64_t k, int64_t cols, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
-    double bt[32 * 16], at[32 * 64], acc[64];
+    double at[32 * 64], acc[64];
     int64_t rows = n / cols, r0, nr, q, p, j;
     (void)sa; (void)sb;
-    for (p = 0; p < k * cols; p++) bt[p] = b[p];
     for (r0 = 0; r0 < rows; r0 += 64) {
         const double *ar = a + r0 * k;
         double *orow = o + r0 * cols;
         nr = rows - r0 < 64 ? rows - r0 : 64;
         for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
         for (j = 0; j < cols; j++) {
-            for (q = 0; q < nr; q++) acc[q] = 0.0;
+            for (q = 0; q < nr; q++) acc[q] = 0;
             for (p = 0; p < k; p++) {
-                const double bv = bt[p * cols + j];
-                const double *ap = at + p * 64;
-                for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+                const double bv = b[p * cols + j], *ap = at + p * 64;
+                for (q = 0; q < nr; q++) acc[q] = fma(ap[q], bv, acc[q]);
             }
-            for (q = 0; q < nr; q++) orow[q * cols + j] = (double)acc[q];
+            for (q = 0; q < nr; q++) orow[q * cols + j] = acc[q];
         }
     }
 }

@@ -41,6 +41,9 @@ func cLiteral(_ x: Double, _ t: DType) -> String {
     }
 }
 
+/// `fmaf` or `fma`: a float contraction's multiply-add (one rounding), in the dtype `t`.
+func fmaName(_ t: DType) -> String { t == .f32 ? "fmaf" : "fma" }
+
 /// Every libm function kernels may call, with its C prototype (registered with tcc_add_symbol). Transcendentals
 /// are not among them: kernels call the runtime's (RuntimeTable.swift), which the interpreter calls too.
 let libmPrototypes: [(name: String, proto: String)] = {
@@ -53,5 +56,6 @@ let libmPrototypes: [(name: String, proto: String)] = {
         out.append((base + "f", "float \(base)f(float, float);"))
         out.append((base, "double \(base)(double, double);"))
     }
+    out += [("fmaf", "float fmaf(float, float, float);"), ("fma", "double fma(double, double, double);")]
     return out
 }()

@@ -28,132 +28,139 @@ func matmulTileName(_ t: DType) -> String { "ax_vmatmul_\(t)" }
 /// The C type of a float dtype name.
 private func cType(_ t: String) -> String { t == "f32" ? "float" : "double" }
 
-/// The row loop of ax_gemm (a helper: the struct of its arguments and a static function over rows [lo, hi)).
+/// The row loop of ax_gemm (a helper: the struct of its arguments and a static function over rows [lo0, hi0) of the
+/// products stacked, row r being row r % m of product r / m).
+/// Every path computes each element as one definition (docs/numerics.md): from 0, `acc = fma(a[i,p], b[p,j], acc)` for
+/// p = 0, 1, …, k-1 in the dtype (fmaf: one rounding per step, whether the CPU has FMA or libm emulates it); the paths
+/// are chosen by n, k and the strides only, so a row's bits never depend on which rows were computed with it.
 private func gemmRows(_ t: String) -> String {
-    let acc = cType(t)
+    let c = cType(t), fma = fmaName(DType(rawValue: t)!), nr = t == "f32" ? 16 : 8
     return """
     struct ax_gemm_args_\(t) {
-        int64_t m, n, k, sam, sak, sbk, sbn, scm, scn;
-        const \(acc) *a, *b;
-        \(acc) *c;
+        int64_t m, n, k, sab, sam, sak, sbb, sbk, sbn, scb, scm, scn;
+        const \(c) *a, *b;
+        \(c) *c;
     };
-    static void ax_gemm_rows_\(t)(void *ctx, int64_t lo, int64_t hi) {
+    static void ax_gemm_rows_\(t)(void *ctx, int64_t lo0, int64_t hi0) {
         const struct ax_gemm_args_\(t) *g = (const struct ax_gemm_args_\(t) *)ctx;
-        const int64_t n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
-        const \(acc) *a = g->a, *b = g->b;
-        \(acc) *c = g->c;
-        int64_t i, j, p;
-        if (k == 1 && sbn == 1 && scn == 1) {
-            for (i = lo; i < hi; i++) {
-                const \(acc) av = a[i * sam];
-                \(acc) *cp = c + i * scm;
-                for (j = 0; j < n; j++) cp[j] = (\(acc))((double)av * b[j]);
+        const int64_t m = g->m, n = g->n, k = g->k, sam = g->sam, sak = g->sak, sbk = g->sbk, sbn = g->sbn, scm = g->scm, scn = g->scn;
+        int64_t i, j, p, s = lo0;
+        while (s < hi0) {
+            /* Rows [lo, hi) of product e. */
+            const int64_t e = s / m, lo = s - e * m, hi = hi0 - e * m < m ? hi0 - e * m : m;
+            const \(c) *a = g->a + e * g->sab, *b = g->b + e * g->sbb;
+            \(c) *c = g->c + e * g->scb;
+            s += hi - lo;
+            if (k <= 1) {
+                /* An outer product (k = 1): fma(a, b, 0) is a * b + 0 (one rounding; -0 becomes +0). k = 0: zeros. */
+                for (i = lo; i < hi; i++) {
+                    const \(c) av = k ? a[i * sam] : (\(c))0;
+                    \(c) *cp = c + i * scm;
+                    if (scn == 1 && sbn == 1 && k) { for (j = 0; j < n; j++) cp[j] = av * b[j] + (\(c))0; }
+                    else { for (j = 0; j < n; j++) cp[j * scn] = k ? av * b[j * sbn] + (\(c))0 : (\(c))0; }
+                }
+                continue;
             }
-            return;
-        }
-        if (n <= 16 && k <= 32) {
-            /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed into double, so the inner
-               loops run along rows and vectorize. Chosen by n and k only, so a row's result never depends on
-               how many rows were computed with it. */
-            double bt[32 * 16], at[32 * 64], ct[16 * 64];
-            int64_t i0, ib, q;
-            for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
-            for (i0 = lo; i0 < hi; i0 += 64) {
-                ib = hi - i0 < 64 ? hi - i0 : 64;
-                for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
-                for (j = 0; j < n; j++) {
-                    double *cj = ct + j * 64;
-                    for (q = 0; q < ib; q++) cj[q] = 0;
-                    for (p = 0; p < k; p++) {
-                        const double bv = bt[p * n + j];
-                        const double *ap = at + p * 64;
-                        for (q = 0; q < ib; q++) cj[q] += ap[q] * bv;
+            if (n <= 16 && k <= 32) {
+                /* Few output columns (n x 5 @ 5 x 3): 64 rows at a time, transposed, so the inner loops run along rows
+                   and vectorize. */
+                \(c) bt[32 * 16], at[32 * 64], ct[16 * 64];
+                int64_t i0, ib, q;
+                for (p = 0; p < k; p++) for (j = 0; j < n; j++) bt[p * n + j] = b[p * sbk + j * sbn];
+                for (i0 = lo; i0 < hi; i0 += 64) {
+                    ib = hi - i0 < 64 ? hi - i0 : 64;
+                    for (p = 0; p < k; p++) for (q = 0; q < ib; q++) at[p * 64 + q] = a[(i0 + q) * sam + p * sak];
+                    for (j = 0; j < n; j++) {
+                        \(c) *cj = ct + j * 64;
+                        for (q = 0; q < ib; q++) cj[q] = 0;
+                        for (p = 0; p < k; p++) {
+                            const \(c) bv = bt[p * n + j], *ap = at + p * 64;
+                            for (q = 0; q < ib; q++) cj[q] = \(fma)(ap[q], bv, cj[q]);
+                        }
+                    }
+                    for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = ct[j * 64 + q];
+                }
+                continue;
+            }
+            {
+                /* The microkernel: 6 rows by \(nr) columns of accumulators in registers, over panels of 256 steps of k
+                   (b packed, zero-padded past column n). Rows past the block's end repeat its last row and are not stored.
+                   Between panels the sums wait in c, as the same \(t) values. */
+                \(c) bp[256 * \(nr)], acc[6][\(nr)];
+                int64_t j0, p0, i0, nc, kc, nrow, r, q;
+                for (j0 = 0; j0 < n; j0 += \(nr)) {
+                    nc = n - j0 < \(nr) ? n - j0 : \(nr);
+                    for (p0 = 0; p0 < k; p0 += 256) {
+                        kc = k - p0 < 256 ? k - p0 : 256;
+                        for (p = 0; p < kc; p++) for (q = 0; q < \(nr); q++) bp[p * \(nr) + q] = q < nc ? b[(p0 + p) * sbk + (j0 + q) * sbn] : (\(c))0;
+                        for (i0 = lo; i0 < hi; i0 += 6) {
+                            const \(c) *ar[6];
+                            nrow = hi - i0 < 6 ? hi - i0 : 6;
+                            for (r = 0; r < 6; r++) ar[r] = a + (i0 + (r < nrow ? r : nrow - 1)) * sam + p0 * sak;
+                            for (r = 0; r < 6; r++) for (q = 0; q < \(nr); q++) acc[r][q] = 0;
+                            if (p0 > 0) for (r = 0; r < nrow; r++) for (q = 0; q < nc; q++) acc[r][q] = c[(i0 + r) * scm + (j0 + q) * scn];
+                            for (p = 0; p < kc; p++) {
+                                const \(c) *bq = bp + p * \(nr);
+                                for (r = 0; r < 6; r++) {
+                                    const \(c) av = ar[r][p * sak];
+                                    for (q = 0; q < \(nr); q++) acc[r][q] = \(fma)(av, bq[q], acc[r][q]);
+                                }
+                            }
+                            for (r = 0; r < nrow; r++) for (q = 0; q < nc; q++) c[(i0 + r) * scm + (j0 + q) * scn] = acc[r][q];
+                        }
                     }
                 }
-                for (q = 0; q < ib; q++) for (j = 0; j < n; j++) c[(i0 + q) * scm + j * scn] = (\(acc))ct[j * 64 + q];
-            }
-            return;
-        }
-        if (sbn == 1 && scn == 1 && n > 1) {
-            double acc[256];
-            int64_t j0, nb;
-            for (i = lo; i < hi; i++) {
-                for (j0 = 0; j0 < n; j0 += 256) {
-                    nb = n - j0 < 256 ? n - j0 : 256;
-                    for (j = 0; j < nb; j++) acc[j] = 0;
-                    for (p = 0; p < k; p++) {
-                        const double av = a[i * sam + p * sak];
-                        const \(acc) *bp = b + p * sbk + j0;
-                        for (j = 0; j < nb; j++) acc[j] += av * bp[j];
-                    }
-                    for (j = 0; j < nb; j++) c[i * scm + j0 + j] = (\(acc))acc[j];
-                }
-            }
-            return;
-        }
-        for (i = lo; i < hi; i++) {
-            for (j = 0; j < n; j++) {
-                const \(acc) *ap = a + i * sam, *bp = b + j * sbn;
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                p = 0;
-                if (sak == 1 && sbk == 1) {
-                    for (; p + 4 <= k; p += 4) {
-                        s0 += (double)ap[p] * bp[p]; s1 += (double)ap[p + 1] * bp[p + 1];
-                        s2 += (double)ap[p + 2] * bp[p + 2]; s3 += (double)ap[p + 3] * bp[p + 3];
-                    }
-                }
-                for (; p < k; p++) s0 += (double)ap[p * sak] * bp[p * sbk];
-                c[i * scm + j * scn] = (\(acc))((s0 + s1) + (s2 + s3));
             }
         }
     }
     """
 }
 
-/// C[i*scm + j*scn] = sum_p A[i*sam + p*sak] * B[p*sbk + j*sbn] for i < m, j < n, accumulated in double.
+/// `nb` products: C[q*scb + i*scm + j*scn] = sum_p A[q*sab + i*sam + p*sak] * B[q*sbb + p*sbk + j*sbn] for q < nb,
+/// i < m, j < n, each sum a chain of fma in the dtype from 0 in p order (docs/numerics.md). The nb × m rows are one
+/// loop split between cores (per-example outer products are one call, not one per example); each row is computed the
+/// same way whichever piece holds it.
 private func gemm(_ t: String) -> String {
     let acc = cType(t)
     return """
-    void ax_gemm_\(t)(int64_t m, int64_t n, int64_t k, const \(acc) *a, int64_t sam, int64_t sak,
-                     const \(acc) *b, int64_t sbk, int64_t sbn, \(acc) *c, int64_t scm, int64_t scn) {
+    void ax_gemm_\(t)(int64_t nb, int64_t m, int64_t n, int64_t k, const \(acc) *a, int64_t sab, int64_t sam, int64_t sak,
+                     const \(acc) *b, int64_t sbb, int64_t sbk, int64_t sbn, \(acc) *c, int64_t scb, int64_t scm, int64_t scn) {
         struct ax_gemm_args_\(t) g;
         int64_t work = (n > 0 ? n : 1) * (k > 0 ? k : 1);
-        g.m = m; g.n = n; g.k = k; g.sam = sam; g.sak = sak; g.sbk = sbk; g.sbn = sbn; g.scm = scm; g.scn = scn;
-        g.a = a; g.b = b; g.c = c;
+        g.m = m; g.n = n; g.k = k; g.sab = sab; g.sam = sam; g.sak = sak; g.sbb = sbb; g.sbk = sbk; g.sbn = sbn;
+        g.scb = scb; g.scm = scm; g.scn = scn; g.a = a; g.b = b; g.c = c;
         /* Rows in grains of about 2^18 multiply-adds, at least 64 rows. */
-        ax_parallel_for(m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_\(t), &g);
+        ax_parallel_for(nb * m, work >= 4096 ? 64 : 262144 / work / 64 * 64 + 64, ax_gemm_rows_\(t), &g);
     }
     """
 }
 
 /// A tile of a small `x @ W` inlined into its consumer's loop (Primitives/Contraction.swift): `n` elements, whole rows
 /// of `cols` (≤ 16), from `a` (the tile's first row; rows of `k` ≤ 32 contiguous elements) and the row-major
-/// `k` × `cols` `b`. The GEMM's few-columns path specialized to contiguous rows: blocks of 64 rows transposed into
-/// double, each output summed from 0.0 in `p` order, so the bits are the GEMM's and the interpreter's. The strides of
-/// the tile convention are 1 here.
+/// `k` × `cols` `b`. The GEMM's few-columns path specialized to contiguous rows: blocks of 64 rows transposed, each
+/// output a chain of fma from 0 in `p` order, so the bits are the GEMM's and the interpreter's. The strides of the
+/// tile convention are 1 here.
 private func matmulTile(_ t: String) -> RuntimeFunction {
-    let c = cType(t)
+    let c = cType(t), fma = fmaName(DType(rawValue: t)!)
     return RuntimeFunction(name: "ax_vmatmul_\(t)",
                            proto: "void ax_vmatmul_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);",
                            source: """
     void ax_vmatmul_\(t)(int64_t n, int64_t k, int64_t cols, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(c) *o) {
-        double bt[32 * 16], at[32 * 64], acc[64];
+        \(c) at[32 * 64], acc[64];
         int64_t rows = n / cols, r0, nr, q, p, j;
         (void)sa; (void)sb;
-        for (p = 0; p < k * cols; p++) bt[p] = b[p];
         for (r0 = 0; r0 < rows; r0 += 64) {
             const \(c) *ar = a + r0 * k;
             \(c) *orow = o + r0 * cols;
             nr = rows - r0 < 64 ? rows - r0 : 64;
             for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
             for (j = 0; j < cols; j++) {
-                for (q = 0; q < nr; q++) acc[q] = 0.0;
+                for (q = 0; q < nr; q++) acc[q] = 0;
                 for (p = 0; p < k; p++) {
-                    const double bv = bt[p * cols + j];
-                    const double *ap = at + p * 64;
-                    for (q = 0; q < nr; q++) acc[q] += ap[q] * bv;
+                    const \(c) bv = b[p * cols + j], *ap = at + p * 64;
+                    for (q = 0; q < nr; q++) acc[q] = \(fma)(ap[q], bv, acc[q]);
                 }
-                for (q = 0; q < nr; q++) orow[q * cols + j] = (\(c))acc[q];
+                for (q = 0; q < nr; q++) orow[q * cols + j] = acc[q];
             }
         }
     }
@@ -162,7 +169,7 @@ private func matmulTile(_ t: String) -> RuntimeFunction {
 
 private func gemmProto(_ t: String) -> String {
     let c = cType(t)
-    return "void ax_gemm_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, const \(c) *, int64_t, int64_t, \(c) *, int64_t, int64_t);"
+    return "void ax_gemm_\(t)(int64_t, int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, int64_t, const \(c) *, int64_t, int64_t, int64_t, \(c) *, int64_t, int64_t, int64_t);"
 }
 
 // MARK: f32 cores of the transcendentals (docs/numerics.md)

@@ -1,5 +1,5 @@
-// The contraction's record: dot_general (JAX's dimension numbers) — shape rule, evaluation (f32 accumulates in
-// double), VJP (JAX's transpose rules), batching, its C kernel (inline loops for small shapes, the runtime GEMM
+// The contraction's record: dot_general (JAX's dimension numbers) — shape rule, evaluation (floats by the runtime
+// GEMM), VJP (JAX's transpose rules), batching, its C kernel (inline loops for small shapes, the runtime GEMM
 // otherwise) and the rewrite that folds a transpose of its output into the contraction.
 
 /// `dot_general`'s dimension numbers: contracting and batch dimensions of each side.
@@ -46,7 +46,8 @@ struct DotGeneralRules: PrimitiveRules {
     }
 
     /// Both operands are gathered to [batch, free, contract] layout, then each output element is a contiguous dot
-    /// product (f32 accumulates in Double, i32 wraps).
+    /// product: floats by the runtime GEMM the kernels call (one definition of the sums, so eager and jit agree bit
+    /// for bit: docs/numerics.md), i32 wrapping.
     func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage {
         let (l, r) = (args[0], args[1])
         func layout(_ t: Tensor, batch: [Int], contract: [Int]) -> (perm: [Int], free: Int, k: Int) {
@@ -65,7 +66,21 @@ struct DotGeneralRules: PrimitiveRules {
                 makeArray(a.count) { out in stridedCopy(pa.baseAddress!, 0, perm.map { st[$0] }, out, 0, Tensor.strides(shape), shape) }
             }
         }
-        func kernel<T, A>(_ la: [T], _ ra: [T], _ zero: A, _ fma: (A, T, T) -> A, _ finish: (A) -> T) -> [T] {
+        /// ax_gemm_T over the gathered operands: b products of [m, k] by the transpose of [nn, k].
+        func gemm<T>(_ la: [T], _ ra: [T], _ t: DType) throws -> [T] {
+            typealias Gemm = @convention(c) (Int64, Int64, Int64, Int64, UnsafeRawPointer?, Int64, Int64, Int64,
+                                             UnsafeRawPointer?, Int64, Int64, Int64, UnsafeMutableRawPointer?, Int64, Int64, Int64) -> Void
+            let fn = unsafeBitCast(try runtimeSymbol(gemmName(t)), to: Gemm.self)
+            let lg = gather(la, l, lp), rg = gather(ra, r, rp)
+            let (m64, n64, k64) = (Int64(m), Int64(nn), Int64(k))
+            return lg.withUnsafeBufferPointer { pl in rg.withUnsafeBufferPointer { pr in
+                makeArray(total) { (out: UnsafeMutablePointer<T>) in
+                    fn(Int64(b), m64, n64, k64, pl.baseAddress, m64 * k64, k64, 1, pr.baseAddress, n64 * k64, 1, k64, out, m64 * n64, n64, 1)
+                }
+            } }
+        }
+        /// i32 dot products, wrapping.
+        func wrapping(_ la: [Int32], _ ra: [Int32]) -> [Int32] {
             let lg = gather(la, l, lp), rg = gather(ra, r, rp)
             return lg.withUnsafeBufferPointer { pl in rg.withUnsafeBufferPointer { pr in
                 makeArray(total) { out in
@@ -74,11 +89,11 @@ struct DotGeneralRules: PrimitiveRules {
                         for i in 0..<m {
                             let lrow = pl.baseAddress.map { $0 + (bi * m + i) * k }
                             for j in 0..<nn {
-                                var acc = zero
+                                var acc: Int32 = 0
                                 if let lrow, let rrow = pr.baseAddress.map({ $0 + (bi * nn + j) * k }) {
-                                    for q in 0..<k { acc = fma(acc, lrow[q], rrow[q]) }
+                                    for q in 0..<k { acc = acc &+ lrow[q] &* rrow[q] }
                                 }
-                                out[o] = finish(acc); o += 1
+                                out[o] = acc; o += 1
                             }
                         }
                     }
@@ -87,9 +102,9 @@ struct DotGeneralRules: PrimitiveRules {
         }
         guard total == outShape.reduce(1, *) else { throw InternalError("dot_general: output size mismatch") }
         switch (l.storage, r.storage) {
-        case (.f32(let x), .f32(let y)): return .f32(kernel(x, y, 0.0 as Double, { $0 + Double($1) * Double($2) }, { Float($0) }))
-        case (.f64(let x), .f64(let y)): return .f64(kernel(x, y, 0.0 as Double, { $0 + $1 * $2 }, { $0 }))
-        case (.i32(let x), .i32(let y)): return .i32(kernel(x, y, Int32(0), { $0 &+ $1 &* $2 }, { $0 }))
+        case (.f32(let x), .f32(let y)): return .f32(try gemm(x, y, .f32))
+        case (.f64(let x), .f64(let y)): return .f64(try gemm(x, y, .f64))
+        case (.i32(let x), .i32(let y)): return .i32(wrapping(x, y))
         default: throw Diagnostic("dot_general: operands must be numbers of the same dtype")
         }
     }
@@ -165,7 +180,7 @@ struct DotGeneralRules: PrimitiveRules {
 
     /// A contraction computed where it is read instead of in a kernel of its own (Codegen/Fuse.swift): `x @ W` of
     /// buffers `[m, k]` and `[k, c]` of floats with 2 ≤ k ≤ 32 and c ≤ 16 (the neuron's 5 × 3). Each element is
-    /// summed in double in the order of the interpreter and the GEMM, so the bits do not change. nil otherwise.
+    /// the GEMM's chain of fma (the interpreter calls the GEMM), so the bits do not change. nil otherwise.
     static func smallMatmul(_ e: Eqn) -> (k: Int, cols: Int)? {
         guard case .dotGeneral(let d) = e.prim, d.lhsBatch.isEmpty, d.lhsContract == [1], d.rhsContract == [0],
               e.inputs[0].type.rank == 2, e.inputs[1].type.rank == 2, e.out.type.dtype.isFloat,
@@ -176,7 +191,7 @@ struct DotGeneralRules: PrimitiveRules {
     }
     func inlinable(_ e: Eqn) -> Bool { Self.smallMatmul(e) != nil }
 
-    /// An inlined small contraction's element (i, j): `Σ_p x[i, p] W[p, j]` from 0.0, in double.
+    /// An inlined small contraction's element (i, j): the GEMM's chain of fma from 0 over p.
     func elementC(_ e: Eqn, _ idx: Index, _ k: KernelEmitter) throws -> String {
         guard let (kk, cols) = Self.smallMatmul(e) else { throw InternalError("codegen: dot_general must be materialized") }
         var i: String, j: String
@@ -187,14 +202,14 @@ struct DotGeneralRules: PrimitiveRules {
         if !k.isSimple(i) { i = k.bind("int64_t", i) }
         if !k.isSimple(j) { j = k.bind("int64_t", j) }
         let (l, r) = (e.inputs[0], e.inputs[1])
-        let sum = try (0..<kk).reduce("0.0") { acc, p in
-            "(\(acc) + (double)\(try k.gen(l, .multi([i, "\(p)"]))) * (double)\(try k.gen(r, .multi(["\(p)", j]))))"
+        let t = e.out.type.dtype
+        return try (0..<kk).reduce("(\(t.cType))0") { acc, p in
+            "\(fmaName(t))(\(try k.gen(l, .multi([i, "\(p)"]))), \(try k.gen(r, .multi(["\(p)", j]))), \(acc))"
         }
-        return "((\(e.out.type.dtype.cType))\(sum))"
     }
 
     /// An inlined small contraction on tiles of whole rows (the nest's tiles start at multiples of 64 rows, its
-    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, blocks of 64 rows transposed into double).
+    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, blocks of 64 rows transposed).
     func tileable(_ e: Eqn, _ t: DType) -> Bool { Self.smallMatmul(e) != nil && e.out.type.dtype == t }
     func planTile(_ e: Eqn, _ args: [TileArg], _ plan: TilePlan, _ k: KernelEmitter) throws -> TileArg {
         guard let (kk, cols) = Self.smallMatmul(e), plan.index == nil,
@@ -205,7 +220,8 @@ struct DotGeneralRules: PrimitiveRules {
                           lead: ["\(kk)", "\(cols)"])
     }
 
-    /// Small contractions as inline loops accumulating in double (i32 wraps); large float ones call the runtime GEMM.
+    /// Small contractions as inline loops: floats as the runtime GEMM defines each element (a chain of fma from 0 over
+    /// the contracting indices in row-major order, docs/numerics.md), i32 wrapping; large float ones call the GEMM.
     func emitKernel(_ e: Eqn, target: String, _ k: KernelEmitter) throws {
         let (l, r) = (e.inputs[0], e.inputs[1])
         let t = e.out.type.dtype
@@ -214,11 +230,9 @@ struct DotGeneralRules: PrimitiveRules {
         let nb = d.lhsBatch.count
         if try emitRuntimeGemm(e, lFree: lFree, rFree: rFree, target: target, k) { return }
         let outShape = e.out.type.shape
-        let rule = ReduceRule(accType: t == .i32 ? "int32_t" : "double", identity: t == .i32 ? "0" : "0.0",
-                              combine: t == .i32 ? wrappingAdd : CTemplate(text: "($0 + $1)"), isSum: true)
-        let mul = BinaryOp.mul.def.c(t)
+        let bounds = d.lhsContract.map { k.dim(l.type.shape[$0]) }
         try k.loops(outShape.map(k.dim)) { outVars in
-                let acc = try k.emitAccumulate(bounds: d.lhsContract.map { k.dim(l.type.shape[$0]) }, rule: rule, dtype: t) { kv in
+                func operands(_ kv: [String]) throws -> [String] {
                     var li = Array(repeating: "0", count: l.type.rank), ri = Array(repeating: "0", count: r.type.rank)
                     for (i, a) in d.lhsBatch.enumerated() { li[a] = outVars[i] }
                     for (i, a) in d.rhsBatch.enumerated() { ri[a] = outVars[i] }
@@ -226,14 +240,28 @@ struct DotGeneralRules: PrimitiveRules {
                     for (i, a) in rFree.enumerated() { ri[a] = outVars[nb + lFree.count + i] }
                     for (i, a) in d.lhsContract.enumerated() { li[a] = kv[i] }
                     for (i, a) in d.rhsContract.enumerated() { ri[a] = kv[i] }
-                    return mul.apply([try k.gen(l, .multi(li)), try k.gen(r, .multi(ri))])
+                    return [try k.gen(l, .multi(li)), try k.gen(r, .multi(ri))]
                 }
-                k.line("\(target)[\(k.linear(outShape, outVars))] = (\(t.cType))\(acc);")
+                let out = "\(target)[\(k.linear(outShape, outVars))]"
+                if t.isFloat {
+                    let acc = k.fresh("acc")
+                    k.line("\(t.cType) \(acc) = 0;")
+                    try k.loops(bounds) { kv in
+                        let (x, y) = try { let o = try operands(kv); return (o[0], o[1]) }()
+                        k.line("\(acc) = \(fmaName(t))(\(x), \(y), \(acc));")
+                    }
+                    k.line("\(out) = \(acc);")
+                    return
+                }
+                let rule = ReduceRule(accType: "int32_t", identity: "0", combine: wrappingAdd, isSum: true)
+                let acc = try k.emitAccumulate(bounds: bounds, rule: rule, dtype: t) { BinaryOp.mul.def.c(t).apply(try operands($0)) }
+                k.line("\(out) = \(acc);")
         }
     }
 
     /// Large float contractions with one contracting dimension and at most one free dimension per side
-    /// become one runtime GEMM call per batch element. Returns false when the shape does not qualify.
+    /// become one runtime GEMM call over the last batch dimension (per-example products in one call, split between
+    /// cores), in a loop over any other batch dimensions. Returns false when the shape does not qualify.
     private func emitRuntimeGemm(_ e: Eqn, lFree: [Int], rFree: [Int], target: String, _ k: KernelEmitter) throws -> Bool {
         let (l, r) = (e.inputs[0], e.inputs[1])
         let t = e.out.type.dtype
@@ -253,14 +281,18 @@ struct DotGeneralRules: PrimitiveRules {
         let sam = lFree.first.map { stride(ls, $0) } ?? "0", sak = d.lhsContract.first.map { stride(ls, $0) } ?? "0"
         let sbk = d.rhsContract.first.map { stride(rs, $0) } ?? "0", sbn = rFree.first.map { stride(rs, $0) } ?? "0"
         let scm = lFree.isEmpty ? "0" : (rFree.isEmpty ? "1" : n), scn = rFree.isEmpty ? "0" : "1"
+        // The last batch dimension is the call's batch (its rows split between cores with the products' rows); any
+        // batch dimensions before it are loops around the call.
+        let (count, sab, sbb, scb) = nb == 0 ? ("1", "0", "0", "0")
+            : (k.dim(os[nb - 1]), stride(ls, d.lhsBatch[nb - 1]), stride(rs, d.rhsBatch[nb - 1]), stride(os, nb - 1))
         let fn = gemmName(t)
         k.runtime.insert(fn)
-        try k.loops(os.prefix(nb).map(k.dim)) { bVars in
+        try k.loops(os.prefix(max(0, nb - 1)).map(k.dim)) { bVars in
                 var li = Array(repeating: "0", count: ls.count), ri = Array(repeating: "0", count: rs.count)
                 var oi = Array(repeating: "0", count: os.count)
-                for (i, a) in d.lhsBatch.enumerated() { li[a] = bVars[i]; oi[i] = bVars[i] }
-                for (i, a) in d.rhsBatch.enumerated() { ri[a] = bVars[i] }
-                k.line("\(fn)(\(m), \(n), \(kk), \(lb) + \(k.linear(ls, li)), \(sam), \(sak), \(rb) + \(k.linear(rs, ri)), \(sbk), \(sbn), \(target) + \(k.linear(os, oi)), \(scm), \(scn));")
+                for (i, a) in d.lhsBatch.prefix(bVars.count).enumerated() { li[a] = bVars[i]; oi[i] = bVars[i] }
+                for (i, a) in d.rhsBatch.prefix(bVars.count).enumerated() { ri[a] = bVars[i] }
+                k.line("\(fn)(\(count), \(m), \(n), \(kk), \(lb) + \(k.linear(ls, li)), \(sab), \(sam), \(sak), \(rb) + \(k.linear(rs, ri)), \(sbb), \(sbk), \(sbn), \(target) + \(k.linear(os, oi)), \(scb), \(scm), \(scn));")
         }
         return true
     }

@@ -18,9 +18,9 @@ const ax_rt_symbol *ax_rt_symbols(void);
 
 /* The runtime functions. */
 void ax_parallel_for(int64_t, int64_t, void (*)(void *, int64_t, int64_t), void *);
-void ax_gemm_f32(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t, int64_t, float *, int64_t, int64_t);
+void ax_gemm_f32(int64_t, int64_t, int64_t, int64_t, const float *, int64_t, int64_t, int64_t, const float *, int64_t, int64_t, int64_t, float *, int64_t, int64_t, int64_t);
 void ax_vmatmul_f32(int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
-void ax_gemm_f64(int64_t, int64_t, int64_t, const double *, int64_t, int64_t, const double *, int64_t, int64_t, double *, int64_t, int64_t);
+void ax_gemm_f64(int64_t, int64_t, int64_t, int64_t, const double *, int64_t, int64_t, int64_t, const double *, int64_t, int64_t, int64_t, double *, int64_t, int64_t, int64_t);
 void ax_vmatmul_f64(int64_t, int64_t, int64_t, const double *, int64_t, const double *, int64_t, double *);
 void ax_vadd_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
 void ax_vatan2_f32(int64_t, const float *, int64_t, const float *, int64_t, float *);
