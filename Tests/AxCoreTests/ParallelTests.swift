@@ -26,16 +26,6 @@ whole = jit(total)
 per_example_grads = jit(vmap(grad(squared_error), in_axes=(None, 0, 0)))
 """
 
-/// The bits of every element of `t`.
-private func bitPatterns(_ t: Tensor) -> [UInt64] {
-    switch t.storage {
-    case .f32(let a): return a.map { UInt64($0.bitPattern) }
-    case .f64(let a): return a.map(\.bitPattern)
-    case .i32(let a): return a.map { UInt64(UInt32(bitPattern: $0)) }
-    case .bool(let a): return a.map { $0 ? 1 : 0 }
-    }
-}
-
 @Suite struct ParallelTests {
     /// Each entry's outputs are byte-identical run on 1, 2 and 3 threads (the pool's size is AXC_THREADS), and every
     /// loop of it goes through the pool.
@@ -73,12 +63,12 @@ private func bitPatterns(_ t: Tensor) -> [UInt64] {
             let k = try compileKernel(p, name: "rowsum", optimize: false)
             #expect(k.source.contains("ax_parallel_for("), "rows of \(r): the sums must be split between cores")
             let big = 5000, ins = randomInputs(p, ["n": big], seed: 3)
-            let whole = try k.run(inputs: ins, sizes: [:]).map(bitPatterns)
+            let whole = try k.run(inputs: ins, sizes: [:]).map(bits)
             for (start, count) in [(0, 1), (4321, 1), (big - 1, 1), (0, 7), (2500, 7), (big - 7, 7)] {
                 let part = ins.map { t in Tensor(.f32, shape: [count, r], doubles: Array(t.doubles[(start * r)..<((start + count) * r)])) }
-                let got = try k.run(inputs: part, sizes: [:]).map(bitPatterns)
-                for (o, bits) in got.enumerated() {
-                    #expect(bits == Array(whole[o][start..<(start + count)]), "rows of \(r), output \(o), examples \(start)..<\(start + count)")
+                let sliced = try k.run(inputs: part, sizes: [:]).map(bits)
+                for (o, got) in sliced.enumerated() {
+                    #expect(got == Array(whole[o][start..<(start + count)]), "rows of \(r), output \(o), examples \(start)..<\(start + count)")
                 }
             }
         }
@@ -108,7 +98,7 @@ private func bitPatterns(_ t: Tensor) -> [UInt64] {
         for size in [0, 1, 7, 40_000] {
             let ins = randomInputs(p, ["n": size], seed: UInt64(size))
             let want = try evaluate(p, inputs: ins, sizes: ["n": size]), got = try kernel.run(inputs: ins, sizes: [:])
-            for o in [0, 1, 2, 4] { #expect(bitPatterns(got[o]) == bitPatterns(want[o]), "output \(o) at n=\(size)") }
+            for o in [0, 1, 2, 4] { #expect(bits(got[o]) == bits(want[o]), "output \(o) at n=\(size)") }
             #expect(close(got[3].doubles, want[3].doubles, rtol: 1e-5, atol: 1e-6), "output 3 (reads a sum) at n=\(size)")
         }
     }
