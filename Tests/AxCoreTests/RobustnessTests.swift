@@ -57,7 +57,7 @@ private func tempBytes(_ b: [UInt8], _ name: String) throws -> String {
 }
 
 /// Bit patterns of every element (NaN-safe equality).
-private func bits(_ t: Tensor) -> [UInt64] {
+func bits(_ t: Tensor) -> [UInt64] {
     switch t.storage {
     case .f32(let a): return a.map { UInt64($0.bitPattern) }
     case .f64(let a): return a.map(\.bitPattern)

@@ -348,6 +348,16 @@ final class KernelEmitter {
         }
     }
 
+    /// Maps of one shape in one tiled loop when the runtime covers them all (EmitTiles.swift); otherwise each in a loop
+    /// of its own, tiled or scalar, in order.
+    func emitMaps(_ es: [Eqn]) throws {
+        if try emitTiledMaps(es) { return }
+        for e in es {
+            if es.count > 1, try emitTiledMaps([e]) { continue }
+            try emitMap(target: bufferName(e.out)!, shape: e.out.type.shape, flat: flatOK(e)) { try genEqn(e, $0) }
+        }
+    }
+
     // MARK: the function
 
     /// Bytes of scratch each loop nest needs past the scratch slots (C expressions of the sizes): the loops run one
@@ -431,10 +441,8 @@ final class KernelEmitter {
         for nest in g.nests {
             do {
                 switch nest {
-                case .map(let e):
-                    let target = bufferName(e.out)!
-                    if try emitTiledMap(e, target: target) { break }
-                    try emitMap(target: target, shape: e.out.type.shape, flat: flatOK(e)) { try genEqn(e, $0) }
+                case .map(let e): try emitMaps([e])
+                case .mapSiblings(let es): try emitMaps(es)
                 case .reduce(let e): try emitReduce(e, target: bufferName(e.out)!)
                 case .reduceSiblings(let es):
                     // One loop when the tiles cover them all; otherwise each sum recomputes what they share.

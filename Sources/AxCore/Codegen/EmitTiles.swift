@@ -41,6 +41,8 @@ struct TileStep {
     var type: String
     /// Integer arguments passed after the count, before the operands (a small contraction's k and columns).
     var lead: [String] = []
+    /// The buffer this step writes at the tile's offset instead of a tile (a map's target).
+    var target: String? = nil
 }
 
 extension KernelEmitter {
@@ -146,13 +148,6 @@ extension KernelEmitter {
         period > 4096 ? nil : (period >= tileElements ? period : (tileElements / period) * period)
     }
 
-    /// Whether the chain computing `a` calls a transcendental function (a loop worth splitting between cores).
-    func isHeavy(_ a: Atom) -> Bool {
-        guard case .v(let v) = a, bufferName(v) == nil, let e = g.defs[v.id] else { return false }
-        return memoFlag("heavy", v) { isHeavy(e) }
-    }
-    func isHeavy(_ e: Eqn) -> Bool { e.prim.rules.isHeavy || e.inputs.contains(where: isHeavy) }
-
     /// Whether `a` is the same value at every element (a scalar, possibly broadcast or reshaped).
     func isUniform(_ a: Atom) -> Bool {
         if a.type.rank == 0 { return true }
@@ -241,15 +236,11 @@ extension KernelEmitter {
 
     /// Emits `body(lo, hi)`, a loop over elements [lo, hi), as a static function that ax_parallel_for runs over
     /// [0, n) in pieces of whole `grain`s (the runtime splits long loops between cores; standalone C runs it whole).
-    /// Maps always go through it (memory-bound ones too: two cores move twice the bytes; a vadd of 1e7 elements
-    /// measured 10.6 → 5.6 ms): the runtime splits only loops of two grains (64K elements) or more. Sums without a
-    /// transcendental step (`parallel: false`) run inline.
-    func emitParallel(n: String, grain: Int, unitElements: Int = 1, parallel: Bool, partials: String? = nil,
+    /// Tiled maps and sums always go through it (memory-bound ones too: two cores move twice the bytes; a vadd of 1e7
+    /// elements measured 10.6 → 5.6 ms): the runtime splits only loops of two grains or more. Every element or row is
+    /// computed the same way whichever piece holds it, so the split never changes a bit.
+    func emitParallel(n: String, grain: Int, unitElements: Int = 1, partials: String? = nil,
                       _ body: (_ lo: String, _ hi: String) throws -> Void) throws {
-        if !parallel {
-            try block("") { try body("0", bind("int64_t", n)) }
-            return
-        }
         // Pieces of at least `minParallelElements` (a unit of the loop is `unitElements`): shorter loops are not worth
         // a second core's wake-up.
         let units = max(1, (minParallelElements + unitElements - 1) / unitElements)
@@ -285,17 +276,13 @@ extension KernelEmitter {
         line("ax_parallel_for(\(n), \(grain), \(fname), ax_ctx);")
     }
 
-    /// `for (i = from; i < to; i += step)` over tiles: the tile's length `tn`, `plan`'s steps (the last one
-    /// writing `lastDest(i)` when given, else its tile), then `tail(tn)`.
-    func tileLoop(_ i: String, from: String, to: String, _ plan: TilePlan, lastDest: ((String) -> String)? = nil,
-                  tail: (String) -> Void = { _ in }) {
+    /// `for (i = from; i < to; i += step)` over tiles: the tile's length `tn`, `plan`'s steps (each writing its
+    /// target at `i` when it has one, else its tile), then `tail(tn)`.
+    func tileLoop(_ i: String, from: String, to: String, _ plan: TilePlan, tail: (String) -> Void = { _ in }) {
         let tn = fresh("n")
         block("for (int64_t \(i) = \(from); \(i) < \(to); \(i) += \(plan.step))") {
             line("int64_t \(tn) = \(to) - \(i) < \(plan.step) ? \(to) - \(i) : \(plan.step);")
-            for (k, s) in plan.steps.enumerated() {
-                let last = k == plan.steps.count - 1
-                emitStep(s, count: tn, dest: last && lastDest != nil ? lastDest!(i) : "ax_T\(s.out)")
-            }
+            for s in plan.steps { emitStep(s, count: tn, dest: s.target.map { "\($0) + \(i)" } ?? "ax_T\(s.out)") }
             tail(tn)
         }
     }
@@ -308,10 +295,10 @@ extension KernelEmitter {
 
     /// Assigns the tiles of `plan`'s steps to reused slots and declares them; returns `results` renamed. A step's
     /// tile takes a slot that no later step and no result reads any more (never one of its own operands), so a
-    /// nest's stack holds as many tiles as are live at once, not one per step of its chain. The last step writes
-    /// the target instead when `lastToTarget`.
+    /// nest's stack holds as many tiles as are live at once, not one per step of its chain. Steps writing a target
+    /// take no slot.
     @discardableResult
-    func declareTiles(_ plan: TilePlan, lastToTarget: Bool, results: [TileArg] = []) -> [TileArg] {
+    func declareTiles(_ plan: TilePlan, results: [TileArg] = []) -> [TileArg] {
         let name = { (k: Int) in "ax_T\(k)" }
         var lastUse: [String: Int] = [:]
         for (i, s) in plan.steps.enumerated() { for a in s.args { lastUse[a.pointer] = i } }
@@ -325,7 +312,7 @@ extension KernelEmitter {
         for (i, s) in plan.steps.enumerated() {
             var step = s
             step.args = s.args.map(rename)
-            if !(lastToTarget && i == plan.steps.count - 1) {
+            if s.target == nil {
                 let slot = free[s.type]?.popLast() ?? slots.count
                 if slot == slots.count { slots.append((slot, s.type)) }
                 slotOf[name(s.out)] = (slot, s.type)
@@ -372,38 +359,40 @@ extension KernelEmitter {
         return TilePlan(t, offset: offset, step: step)
     }
 
-    /// `target[i] = e(i)` over `shape` by tiles, when `e` is an element-wise chain the runtime covers.
-    /// Returns false (emitting nothing) otherwise.
-    func emitTiledMap(_ e: Eqn, target: String) throws -> Bool {
-        let t = e.out.type.dtype, shape = e.out.type.shape
-        guard !shape.isEmpty, tileOK(e, t), !e.inputs.allSatisfy(isUniform) else { return false }
-        guard e.prim.isElementwise else { return false }
+    /// `target[i] = e(i)` over their one shape by tiles, for each map `e` of `es` in order in one loop (a later map
+    /// reads an earlier one's target at the tile it has just written), when each is an element-wise chain the runtime
+    /// covers. Returns false (emitting nothing) otherwise.
+    func emitTiledMaps(_ es: [Eqn]) throws -> Bool {
+        let t = es[0].out.type.dtype, shape = es[0].out.type.shape
+        guard !shape.isEmpty, es.allSatisfy({ e in e.prim.isElementwise && tileOK(e, t) && !e.inputs.allSatisfy(isUniform) }) else { return false }
         let i = fresh("i")
-        guard let probe = tiling(e.inputs, shape: shape, dtype: t, offset: i) else { return false }
-        try emitParallel(n: count(shape), grain: probe.step, parallel: true) { lo, hi in
+        guard let probe = tiling(es.flatMap(\.inputs), shape: shape, dtype: t, offset: i) else { return false }
+        try emitParallel(n: count(shape), grain: probe.step) { lo, hi in
             let plan = TilePlan(t, offset: i, step: probe.step, index: probe.index)
-            let r = try planTile(e, plan)
-            // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
-            if plan.steps.isEmpty || r.pointer != "ax_T\(plan.steps.count - 1)" { _ = copyStep(r, plan) }
-            declareTiles(plan, lastToTarget: true)
-            tileLoop(i, from: lo, to: hi, plan, lastDest: { "\(target) + \($0)" })
+            for e in es {
+                let before = plan.steps.count, r = try planTile(e, plan)
+                // The value is an earlier tile or a buffer (x ** 1): one more step copies it exactly (x * 1).
+                if plan.steps.count == before || r.pointer != "ax_T\(plan.steps.count - 1)" { _ = copyStep(r, plan) }
+                plan.steps[plan.steps.count - 1].target = bufferName(e.out)!
+            }
+            declareTiles(plan)
+            tileLoop(i, from: lo, to: hi, plan)
         }
         return true
     }
 
     /// `target[o] = sum over r < R of a[o*R + r]` by tiles, for each (a, target) of `parts` in one loop (shared
     /// producers computed once), when every `a` is a buffer or a chain the runtime covers: long rows (R symbolic
-    /// or >= 64) tile each row, split between cores by rows when a chain is heavy; short rows (R constant) tile
-    /// whole rows and sum each. Returns false (emitting nothing) otherwise.
+    /// or >= 64) tile each row, split between cores by rows; short rows (R constant) tile whole rows and sum each. Returns false (emitting nothing) otherwise.
     func emitTiledSums(_ parts: [(a: Atom, target: String)], outer: String, reduced: [Dim], dtype t: DType) throws -> Bool {
         let atoms = parts.map(\.a)
         guard t.isFloat, atoms.allSatisfy({ tileOK($0, t) && !isUniform($0) }) else { return false }
-        let shape = atoms[0].type.shape, heavy = atoms.contains(where: isHeavy)
+        let shape = atoms[0].type.shape
         let rConst = reduced.compactMap(\.constValue).count == reduced.count ? reduced.compactMap(\.constValue).reduce(1, *) : nil
         let period = atoms.map(tilePeriod).reduce(1, lcm)
         if let r = rConst, r < 64 {
             guard r > 0, !atoms.contains(where: { innerNeeds($0).needed }), let step = tileStep(lcm(period, r)) else { return false }
-            return try emitTiledRowSums(parts, outer: outer, rowLength: r, step: step, heavy: heavy, dtype: t)
+            return try emitTiledRowSums(parts, outer: outer, rowLength: r, step: step, dtype: t)
         }
         if outer == "1" && (rConst ?? Int.max) >= 131072 {
             return try emitChunkedSums(parts, reduced: reduced, period: period, dtype: t)
@@ -412,11 +401,11 @@ extension KernelEmitter {
         guard let probe = tiling(atoms, shape: shape, dtype: t, offset: "\(o)*\(rN) + \(i)") else { return false }
         // Each row starts at a multiple of R, so periodic operands stay aligned when the period divides R.
         guard probe.index != nil || period == 1 || (rConst.map { $0 % period == 0 } ?? false) else { return false }
-        try emitParallel(n: outer, grain: 1, unitElements: rConst ?? 64, parallel: heavy) { lo, hi in
+        try emitParallel(n: outer, grain: 1, unitElements: rConst ?? 64) { lo, hi in
             line("int64_t \(rN) = \(count(reduced));")
             let plan = TilePlan(t, offset: probe.offset, step: probe.step, index: probe.index)
             let accs = parts.map { _ in fresh("acc") }
-            let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { alongTile(try planTile($0, plan), plan) })
+            let values = declareTiles(plan, results: try atoms.map { alongTile(try planTile($0, plan), plan) })
             block("for (int64_t \(o) = \(lo); \(o) < \(hi); \(o)++)") {
                 for acc in accs { line("double \(acc) = 0.0;") }
                 tileLoop(i, from: "0", to: rN, plan, tail: { addTileSums(values, to: accs, count: $0, dtype: t) })
@@ -441,11 +430,11 @@ extension KernelEmitter {
             sizes()
             line("int64_t \(chunks) = (\(rN) + \(chunk) - 1) / \(chunk);")
             line("double \(part)[\(64 * parts.count)];")
-            try emitParallel(n: chunks, grain: 1, unitElements: 65536, parallel: true, partials: part) { lo, hi in
+            try emitParallel(n: chunks, grain: 1, unitElements: 65536, partials: part) { lo, hi in
                 sizes()
                 let plan = TilePlan(t, offset: i, step: probe.step)
                 let c = fresh("k"), end = fresh("t"), accs = parts.map { _ in fresh("acc") }
-                let values = declareTiles(plan, lastToTarget: false, results: try atoms.map { alongTile(try planTile($0, plan), plan) })
+                let values = declareTiles(plan, results: try atoms.map { alongTile(try planTile($0, plan), plan) })
                 block("for (int64_t \(c) = \(lo); \(c) < \(hi); \(c)++)") {
                     line("int64_t \(end) = (\(c) + 1) * \(chunk) < \(rN) ? (\(c) + 1) * \(chunk) : \(rN);")
                     for acc in accs { line("double \(acc) = 0.0;") }
@@ -465,11 +454,11 @@ extension KernelEmitter {
 
     /// Short rows: tiles of whole rows (`step` is a multiple of R), each tile's rows summed by one runtime call.
     private func emitTiledRowSums(_ parts: [(a: Atom, target: String)], outer: String, rowLength r: Int, step: Int,
-                                  heavy: Bool, dtype t: DType) throws -> Bool {
-        try emitParallel(n: "\(outer)*\(r)", grain: step, parallel: heavy) { lo, hi in
+                                  dtype t: DType) throws -> Bool {
+        try emitParallel(n: "\(outer)*\(r)", grain: step) { lo, hi in
             let i = fresh("i")
             let plan = TilePlan(t, offset: i, step: step)
-            let values = declareTiles(plan, lastToTarget: false, results: try parts.map { alongTile(try planTile($0.a, plan), plan) })
+            let values = declareTiles(plan, results: try parts.map { alongTile(try planTile($0.a, plan), plan) })
             tileLoop(i, from: lo, to: hi, plan, tail: { tn in
                 runtime.insert("ax_vrowsum_\(t)")
                 for (v, part) in zip(values, parts) {

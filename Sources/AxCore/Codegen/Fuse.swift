@@ -20,6 +20,10 @@ public enum LoopNest: Sendable {
     /// Sums over the same axes of same-shaped operands, none depending on another, computed in one loop so
     /// that producers they share are computed once and never written out (XLA's multi-output fusion).
     case reduceSiblings([Eqn])
+    /// Element-wise maps over one shape and dtype computed in one loop, in order: a member reads earlier members'
+    /// values at its own index, just written (in the same tile), so each input is read once and nothing written is
+    /// read back from memory (XLA's multi-output fusion; formed by `mergeMaps`).
+    case mapSiblings([Eqn])
     /// A primitive with a kernel of its own (`emitKernel`): a contraction (inline loops for tiny shapes, a runtime
     /// GEMM call otherwise) or a cumulative operation.
     case kernel(Eqn)
@@ -260,32 +264,66 @@ let maxCodeCopies = 16
 
 /// The nests in an order where each runs after the nests that compute the buffers it reads (directly or through
 /// its inlined producers), otherwise in their given order: a topological sort (Kahn's, ready nests taken by
-/// position), linear in the nests and the inlined equations they read.
+/// position), linear in the nests and the inlined equations they read. Maps are then merged (`mergeMaps`).
 private func schedule(_ nests: [(nest: LoopNest, eqns: [Eqn])], defs: [Int: Eqn], materialized: Set<Int>) throws -> [LoopNest] {
     var producer: [Int: Int] = [:]
     for (k, n) in nests.enumerated() { for e in n.eqns { producer[e.out.id] = k } }
     var waitingOn = Array(repeating: 0, count: nests.count)
     var dependents = Array(repeating: [Int](), count: nests.count)
+    // For each nest, the nests it reads, and whether every such read is at a map's own index (through element-wise
+    // steps of its shape only): a value reached both ways is walked at most twice.
+    var reads = Array(repeating: [Int: Bool](), count: nests.count)
     for (k, n) in nests.enumerated() {
-        // The buffers read by this nest: walk its inlined producers (iteratively, each once).
-        var seen = Set<Int>(), deps = Set<Int>(), stack = n.eqns.flatMap(\.inputs)
-        while let a = stack.popLast() {
-            guard let v = a.variable, seen.insert(v.id).inserted else { continue }
-            if let j = producer[v.id] { if j != k { deps.insert(j) }; continue }
-            if !materialized.contains(v.id), let e = defs[v.id] { stack += e.inputs }
+        var seen: [Int: Bool] = [:], deps: [Int: Bool] = [:]
+        let map: Eqn? = { if case .map(let e) = n.nest, e.prim.isElementwise { return e }; return nil }()
+        var stack = n.eqns.flatMap { e in e.inputs.map { ($0, map != nil && $0.type.shape == e.out.type.shape) } }
+        while let (a, same) = stack.popLast() {
+            guard let v = a.variable, seen[v.id] != false, seen[v.id] != same else { continue }
+            seen[v.id] = same
+            if let j = producer[v.id] { if j != k { deps[j] = same && deps[j] != false }; continue }
+            if !materialized.contains(v.id), let e = defs[v.id] {
+                stack += e.inputs.map { ($0, same && e.prim.isElementwise && $0.type.shape == e.out.type.shape) }
+            }
         }
+        reads[k] = deps
         waitingOn[k] = deps.count
-        for j in deps { dependents[j].append(k) }
+        for j in deps.keys { dependents[j].append(k) }
     }
-    var ready = MinHeap(), order: [LoopNest] = []
+    var ready = MinHeap(), order: [Int] = []
     for k in nests.indices where waitingOn[k] == 0 { ready.push(k) }
     while let k = ready.pop() {
-        order.append(nests[k].nest)
+        order.append(k)
         for d in dependents[k] { waitingOn[d] -= 1; if waitingOn[d] == 0 { ready.push(d) } }
     }
     // Sibling groups are formed by level, so the nests' dependencies have no cycle and every nest was taken.
     guard order.count == nests.count else { throw InternalError("fuse: cyclic dependencies between loop nests") }
-    return order
+    return mergeMaps(order, nests.map(\.nest), reads: reads)
+}
+
+/// Merges element-wise maps of one shape and dtype into `mapSiblings` nests, taking the nests in topological `order`:
+/// a map joins the last group of its key when it reads the group's members only at its own index and every other nest
+/// it reads comes before the group's first member; the group stands at that first member's place. The order stays
+/// topological: what a member reads from outside comes before the group, and what reads a member came after it.
+private func mergeMaps(_ order: [Int], _ nests: [LoopNest], reads: [[Int: Bool]]) -> [LoopNest] {
+    struct Key: Hashable { let shape: [Dim]; let dtype: DType }
+    var position = Array(repeating: 0, count: nests.count)
+    for (p, k) in order.enumerated() { position[k] = p }
+    var open: [Key: Int] = [:], groupOf: [Int: Int] = [:], members: [[Eqn]] = [], firstPosition: [Int] = []
+    for k in order {
+        guard case .map(let e) = nests[k], e.prim.isElementwise, e.out.type.rank > 0 else { continue }
+        let key = Key(shape: e.out.type.shape, dtype: e.out.type.dtype)
+        if let g = open[key], reads[k].allSatisfy({ j, same in groupOf[j] == g ? same : position[j] < firstPosition[g] }) {
+            members[g].append(e); groupOf[k] = g; continue
+        }
+        open[key] = members.count; groupOf[k] = members.count
+        members.append([e]); firstPosition.append(position[k])
+    }
+    var merged: [LoopNest] = [], placed = Set<Int>()
+    for k in order {
+        guard let g = groupOf[k], members[g].count > 1 else { merged.append(nests[k]); continue }
+        if placed.insert(g).inserted { merged.append(.mapSiblings(members[g])) }
+    }
+    return merged
 }
 
 /// A binary min-heap of Ints.

@@ -54,6 +54,7 @@ extension KernelGraph {
             case .map(let e): roots = [e]; kind = "map"
             case .reduce(let e): roots = [e]; kind = "reduce"
             case .reduceSiblings(let es): roots = es; kind = "reduce_siblings"
+            case .mapSiblings(let es): roots = es; kind = "map_siblings"
             case .kernel(let e): roots = [e]; kind = e.prim.rules.fusion == .contraction ? "dot" : "kernel"
             case .loop(let es): roots = es; kind = es[0].prim.name
             case .copy(let k, let from):
@@ -70,6 +71,7 @@ extension KernelGraph {
                 if let e = defs[v.id] { inlined.append(e); stack += e.inputs }
             }
             inlined.sort { position[$0.out.id]! < position[$1.out.id]! }
+            reads.subtract(roots.compactMap { place[$0.out.id] })  // merged maps read each other inside the loop
             let writes = roots.compactMap { place[$0.out.id].map(label) }.joined(separator: " ")
             let readText = reads.sorted { rank($0) < rank($1) }.map(label).joined(separator: " ")
             out += "    \(n) \(kind) → \(writes)" + (readText.isEmpty ? "" : " (reads \(readText))") + "\n"

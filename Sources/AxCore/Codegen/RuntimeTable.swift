@@ -430,9 +430,12 @@ private let parallelFor = RuntimeFunction(
         ax_pool_busy = fresh;
     }
 
+    /* Threads in all, the caller's included: AXC_THREADS when set (1 to 64: results never depend on it, which the
+       tests check by varying it), else one per core, at most 8. */
     static void ax_pool_start(void) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        int k, want = cores > 8 ? 7 : (int)cores - 1;
+        long cores = sysconf(_SC_NPROCESSORS_ONLN), asked = getenv("AXC_THREADS") ? atol(getenv("AXC_THREADS")) : 0;
+        long threads = asked > 0 ? (asked > 64 ? 64 : asked) : (cores > 8 ? 8 : cores);
+        int k, want = (int)threads - 1;
         pthread_atfork(0, 0, ax_pool_forked);
         for (k = 0; k < want; k++) {
             pthread_t t;
@@ -579,6 +582,7 @@ func runtimeSourceFile() -> String {
        C carries the same definitions as static functions. */
     #include <math.h>
     #include <pthread.h>
+    #include <stdlib.h>
     #include <unistd.h>
     #include "axruntime.h"
 
