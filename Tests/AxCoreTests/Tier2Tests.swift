@@ -54,7 +54,7 @@ private func neuron() throws -> Entry {
             let session = try CompilerSession(path: dir.appendingPathComponent(f).path)
             let lowered = try session.checkAll().filter(\.isRunnable).map { try lower($0, to: .kernel) }
             let source = tier2Source(lowered.map { l in
-                (emitKernel(l.graph!, name: cEntryName(l.name)), packedWrappers(l.graph!, name: cEntryName(l.name)))
+                (emitKernel(l.graph!, name: cEntryName(l.name), perElement: true), packedWrappers(l.graph!, name: cEntryName(l.name)))
             })
             let module = try Tier2Module.load(source, config: Tier2Config(compiler: cc))
             for l in lowered {

@@ -28,6 +28,8 @@ final class TilePlan {
     let index: ((Int) -> String)?
     var steps: [TileStep] = []
     var memo: [Int: TileArg] = [:]
+    /// Set when the plan is emitted per element (EmitElements.swift): the steps whose tiles are arrays.
+    var stored: Set<Int>? = nil
     init(_ dtype: DType, offset: String, step: Int, index: ((Int) -> String)? = nil) {
         self.dtype = dtype; self.offset = offset; self.step = step; self.index = index
     }
@@ -292,9 +294,13 @@ extension KernelEmitter {
         let tn = fresh("n")
         block("for (int64_t \(i) = \(from); \(i) < \(to); \(i) += \(plan.step))") {
             line("int64_t \(tn) = \(to) - \(i) < \(plan.step) ? \(to) - \(i) : \(plan.step);")
-            for (k, s) in plan.steps.enumerated() {
-                let last = k == plan.steps.count - 1
-                emitStep(s, count: tn, dest: last && lastDest != nil ? lastDest!(i) : "ax_T\(s.out)")
+            if plan.stored != nil {
+                emitElementSteps(plan, count: tn, lastDest: lastDest?(i))
+            } else {
+                for (k, s) in plan.steps.enumerated() {
+                    let last = k == plan.steps.count - 1
+                    emitStep(s, count: tn, dest: last && lastDest != nil ? lastDest!(i) : "ax_T\(s.out)")
+                }
             }
             tail(tn)
         }
@@ -312,6 +318,7 @@ extension KernelEmitter {
     /// the target instead when `lastToTarget`.
     @discardableResult
     func declareTiles(_ plan: TilePlan, lastToTarget: Bool, results: [TileArg] = []) -> [TileArg] {
+        if perElement, let r = declareElementTiles(plan, lastToTarget: lastToTarget, results: results) { return r }
         let name = { (k: Int) in "ax_T\(k)" }
         var lastUse: [String: Int] = [:]
         for (i, s) in plan.steps.enumerated() { for a in s.args { lastUse[a.pointer] = i } }

@@ -47,7 +47,7 @@ public func emitStandalone(entries: [(name: String, graph: KernelGraph, chain: S
     for e in entries {
         let cname = cEntryName(prefix + e.name, taken: taken)
         taken.insert(cname)
-        let k = emitKernel(e.graph, name: cname)
+        let k = emitKernel(e.graph, name: cname, perElement: true)
         if let f = k.failure { throw f }
         kernels.append((cname, e.name, cname != prefix + e.name, e.chain, k, e.graph.device))
     }

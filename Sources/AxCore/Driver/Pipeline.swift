@@ -86,7 +86,7 @@ public func lower(_ program: Program, name: String, to target: LowerTarget = .ke
     guard target >= .kernel else { return out }
     let k = emitKernel(graph, name: cEntryName(name))
     let c = tccSource(k, device: device != nil)
-    let c2 = tier2Source([(k, packedWrappers(graph, name: cEntryName(name)))])
+    let c2 = tier2Source([(emitKernel(graph, name: cEntryName(name), perElement: true), packedWrappers(graph, name: cEntryName(name)))])
     out.c = c; out.tier2C = c2
     after(.emit)
     // Device kernels (pmap) stay at tier 1: their C needs the collectives table's declarations (docs/deviations.md).
