@@ -1,6 +1,7 @@
 // Per-element C (Codegen/EmitElements.swift) computes the tiled kernel's bits: every element-wise op on special and
 // random values (huge sin/cos arguments take the redo path), chains into maps, sums and selects, and sample entries,
-// through tier 2 (`cc -O3 -march=native`) and through `axc compile`'s file built as an embedder would (`cc -O2`).
+// through tier 2 (`cc -O3 -march=native`) and through `axc compile`'s file built as an embedder would (`cc -O2`), with
+// its loops whole or split by an AXC_PARALLEL_FOR of the embedder's.
 import Foundation
 import Testing
 @testable import AxCore
@@ -23,6 +24,16 @@ private func sweep(_ t: DType, count n: Int, seed: UInt64) -> Tensor {
     return Tensor(t, shape: [n], doubles: xs)
 }
 
+/// An embedder's AXC_PARALLEL_FOR (docs/c-interface.md) for `-DAXC_PARALLEL_FOR=test_split`: pieces of one grain,
+/// last piece first, as another thread pool might order them.
+private let splitLoops = """
+    void test_split(int64_t n, int64_t grain, void (*body)(void *, int64_t, int64_t), void *ctx) {
+        int64_t piece = grain, lo = (n - 1) / piece * piece;
+        for (; n > 0 && lo >= 0; lo -= piece) body(ctx, lo, lo + piece < n ? lo + piece : n);
+    }
+
+    """
+
 /// `graphs` (C names and fused graphs) in one shared object of per-element C: tier 2's file (`Tier2Config.flags`), or
 /// with `embedFlags` the standalone file of `axc compile` plus packed wrappers, compiled with those flags.
 private func perElementObject(_ graphs: [(name: String, graph: KernelGraph)], embedFlags: [String]? = nil) throws -> Tier2Module {
@@ -35,7 +46,7 @@ private func perElementObject(_ graphs: [(name: String, graph: KernelGraph)], em
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     var (c, h) = try emitStandalone(entries: graphs.map { ($0.name, $0.graph, "test") }, sourceHash: "test", headerName: "k.h")
-    c += graphs.map { packedWrappers($0.graph, name: $0.name) }.joined() + "void axc_tier2_bind(void *p) { (void)p; }\n"
+    c += graphs.map { packedWrappers($0.graph, name: $0.name) }.joined() + "void axc_tier2_bind(void *p) { (void)p; }\n" + splitLoops
     try c.write(to: dir.appendingPathComponent("k.c"), atomically: true, encoding: .utf8)
     try h.write(to: dir.appendingPathComponent("k.h"), atomically: true, encoding: .utf8)
     let so = dir.appendingPathComponent("k.so").path
@@ -50,7 +61,8 @@ private func expectPerElementEqualsTiled(_ cases: [(name: String, program: Progr
                                          optimize: Bool) throws {
     let lowered = try cases.map { try lower($0.program, name: $0.name, to: .kernel, optimize: optimize) }
     let graphs = lowered.map { (name: cEntryName($0.name), graph: $0.graph!) }
-    for (how, flags) in [("tier 2", nil), ("standalone cc -O2", ["-std=c99", "-O2", "-ffp-contract=off"])] {
+    let embed = ["-std=c99", "-O2", "-ffp-contract=off"]
+    for (how, flags) in [("tier 2", nil), ("standalone cc -O2", embed), ("standalone split", embed + ["-DAXC_PARALLEL_FOR=test_split"])] {
         let m = try perElementObject(graphs, embedFlags: flags)
         for (c, l) in zip(cases, lowered) {
             let k = try CompiledKernel(tier2: m, source: "", graph: l.graph!, program: l.optimized, name: l.name)
