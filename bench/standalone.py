@@ -1,7 +1,7 @@
 """The standalone-C columns of make bench: a workload's `axc compile` output built with the system gcc and clang
 (-O3 -march=native, nothing else) and timed by a C driver generated from its header, with the harness semantics of
 `axc bench` (one first call, one warm-up, then the median of the timed runs). The driver splits loops between cores
-with its own thread pool through the file's AXC_PARALLEL_FOR hook (docs/c-interface.md), as axc does in-process;
+with axc's thread pool through the file's AXC_PARALLEL_FOR hook (docs/c-interface.md), as axc does in-process;
 AXC_BENCH_THREADS=1 runs them whole."""
 import json
 import os
@@ -13,60 +13,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CTYPES = {"f32": "float", "f64": "double", "i32": "int32_t", "bool": "uint8_t"}
 
-# The driver's thread pool: ax_parallel_for's contract (pieces of whole grains, loops under two grains run whole).
+# The driver's AXC_PARALLEL_FOR: axc's own thread pool (the runtime's ax_parallel_for, Sources/AxRuntime/axruntime.c,
+# linked in), or each loop whole when AXC_BENCH_THREADS=1.
 POOL = r"""
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t go = PTHREAD_COND_INITIALIZER, done = PTHREAD_COND_INITIALIZER;
-static int workers = 0, finished = 0;
-static int64_t generation = 0, loop_n = 0, loop_grain = 1;
-static void (*loop_body)(void *, int64_t, int64_t);
-static void *loop_ctx;
-
-static void run_part(int k) {
-    int64_t grains = (loop_n + loop_grain - 1) / loop_grain;
-    int64_t lo = grains * k / (workers + 1) * loop_grain, hi = grains * (k + 1) / (workers + 1) * loop_grain;
-    if (hi > loop_n) hi = loop_n;
-    if (lo < hi) loop_body(loop_ctx, lo, hi);
-}
-
-static void *worker(void *arg) {
-    int k = (int)(intptr_t)arg;
-    int64_t seen = 0;
-    pthread_mutex_lock(&mu);
-    for (;;) {
-        while (generation == seen) pthread_cond_wait(&go, &mu);
-        seen = generation;
-        pthread_mutex_unlock(&mu);
-        run_part(k);
-        pthread_mutex_lock(&mu);
-        if (++finished == workers) pthread_cond_signal(&done);
-    }
-    return 0;
-}
-
+static int serial;
 void bench_parallel_for(int64_t n, int64_t grain, void (*body)(void *, int64_t, int64_t), void *ctx) {
-    if (n <= 0) return;
-    if (workers == 0 || grain <= 0 || n < 2 * grain) { body(ctx, 0, n); return; }
-    pthread_mutex_lock(&mu);
-    loop_body = body; loop_ctx = ctx; loop_n = n; loop_grain = grain; finished = 0; generation++;
-    pthread_cond_broadcast(&go);
-    pthread_mutex_unlock(&mu);
-    run_part(0);
-    pthread_mutex_lock(&mu);
-    while (finished < workers) pthread_cond_wait(&done, &mu);
-    pthread_mutex_unlock(&mu);
-}
-
-static void start_pool(void) {
-    const char *env = getenv("AXC_BENCH_THREADS");
-    long cores = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
-    int k, want = cores > 8 ? 7 : (int)cores - 1;
-    for (k = 0; k < want; k++) {
-        pthread_t t;
-        if (pthread_create(&t, 0, worker, (void *)(intptr_t)(k + 1)) != 0) break;
-        pthread_detach(t);
-        workers++;
-    }
+    if (serial) { if (n > 0) body(ctx, 0, n); } else ax_parallel_for(n, grain, body, ctx);
 }
 """
 
@@ -100,7 +52,7 @@ def driver_source(header_name, h, sizes):
 
     s = ["#define _POSIX_C_SOURCE 200809L", "#include <math.h>", "#include <pthread.h>", "#include <stdint.h>",
          "#include <stdio.h>", "#include <stdlib.h>", "#include <time.h>", "#include <unistd.h>",
-         f'#include "{header_name}"', POOL,
+         f'#include "{header_name}"', '#include "axruntime.h"', POOL,
          "static double now_ms(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e3 + t.tv_nsec / 1e6; }",
          "static uint64_t rng = 0x9e3779b97f4a7c15u;",
          "static double uniform(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return ((rng >> 11) + 0.5) / 9007199254740992.0; }",
@@ -112,7 +64,7 @@ def driver_source(header_name, h, sizes):
          "    int64_t i;",
          "    double t0, first, *times;",
          "    void *scratch;",
-         "    start_pool();"]
+         "    serial = getenv(\"AXC_BENCH_THREADS\") && atoi(getenv(\"AXC_BENCH_THREADS\")) == 1;"]
     for c, dt, dims in inputs:
         t = CTYPES[dt]
         fill = {"f32": "(float)normal()", "f64": "normal()", "i32": "(int32_t)(uniform() * 10)", "bool": "(uint8_t)(uniform() < 0.5)"}[dt]
@@ -132,7 +84,7 @@ def driver_source(header_name, h, sizes):
           f"    for (r = 0; r < runs; r++) {{ t0 = now_ms(); {name}({args}); times[r] = now_ms() - t0; }}",
           "    qsort(times, runs, sizeof(double), cmp);",
           "    printf(\"{\\\"first_ms\\\": %.6g, \\\"median_ms\\\": %.6g, \\\"min_ms\\\": %.6g, \\\"threads\\\": %d}\\n\", first,",
-          "           runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, times[0], workers + 1);",
+          "           runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2, times[0], serial ? 1 : (int)sysconf(_SC_NPROCESSORS_ONLN));",
           "    return 0;", "}"]
     return "\n".join(s) + "\n"
 
@@ -159,8 +111,9 @@ def standalone_times(axc, sample, entry, sizes, runs, slug):
             results[name] = {"error": [f"{name} is not installed"]}
             continue
         exe = os.path.join(d, f"{slug}_{name}")
-        b = subprocess.run([cc, "-O3", "-march=native", "-DAXC_PARALLEL_FOR=bench_parallel_for", "-I", d, c, main, "-o", exe,
-                            "-lm", "-lpthread"], capture_output=True, text=True)
+        rt = os.path.join(ROOT, "Sources", "AxRuntime")
+        b = subprocess.run([cc, "-O3", "-march=native", "-DAXC_PARALLEL_FOR=bench_parallel_for", "-I", d, "-I", os.path.join(rt, "include"),
+                            c, main, os.path.join(rt, "axruntime.c"), "-o", exe, "-lm", "-lpthread"], capture_output=True, text=True)
         if b.returncode != 0:
             results[name] = {"error": (b.stderr.strip().splitlines() or ["build failed"])[-1:]}
             continue
