@@ -30,7 +30,7 @@ extension KernelEmitter {
     /// that are not element-wise (a small contraction's rows, which read only buffers and so run before the loop) —
     /// named as planned. nil (the plan stays tiled) when a step that is not element-wise reads an element-wise one.
     func declareElementTiles(_ plan: TilePlan, lastToTarget: Bool, results: [TileArg]) -> [TileArg]? {
-        let calls = plan.steps.indices.filter { elementTemplates[plan.steps[$0].fn] == nil }
+        let calls = Set(plan.steps.indices.filter { elementTemplates[plan.steps[$0].fn] == nil })
         guard calls.allSatisfy({ plan.steps[$0].args.allSatisfy { a in stepIndex(a).map { calls.contains($0) } ?? true } }) else { return nil }
         var stored = Set(results.compactMap(stepIndex)).union(calls)
         if lastToTarget { stored.remove(plan.steps.count - 1) }
