@@ -37,12 +37,17 @@ test: deps deps-mpi
 	$(SWIFT) build --product axc
 	$(SWIFT) test
 
-# JAX and axc side by side (bench/run.py, docs/performance.md): installs jax with pip when it is missing,
+# JAX and axc side by side (bench/run.py, docs/performance.md): installs jax with pip and clang with apt-get when missing,
 # builds the release axc and prints one table. Takes several minutes (the outer-sum workload is large).
 bench: deps-mpi
 	@if ! python3 -c "import jax" 2>/dev/null; then \
 	  echo "installing jax with pip"; \
 	  python3 -m pip install --quiet jax || python3 -m pip install --quiet --break-system-packages jax; \
+	fi
+	@if ! command -v clang >/dev/null 2>&1; then \
+	  echo "installing clang with apt-get (the standalone-C column)"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang || \
+	  echo "clang could not be installed: its column is skipped"; \
 	fi
 	$(MAKE) build
 	python3 bench/run.py --axc $(AXC_RELEASE)

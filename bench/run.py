@@ -3,10 +3,12 @@
 For each workload: JAX first call (trace + XLA compile + run) and steady state (median), axc first call
 (source → result: parse, transforms, fusion, C emission, tcc, first run) and steady state (median), the
 ratios, and peak memory of both. Also the machine's memory bandwidth (bench/stream.c). Writes
-bench/out/results.json. Usage: python3 bench/run.py [--axc PATH] [--only SUBSTRING]"""
+bench/out/results.json. The standalone C of `axc compile` is timed under gcc and clang too (bench/standalone.py).
+Usage: python3 bench/run.py [--axc PATH] [--only SUBSTRING] [--no-jax]"""
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from workloads import WORKLOADS  # noqa: E402
+from standalone import standalone_times  # noqa: E402
 
 
 def run_json(cmd, timeout=900):
@@ -104,6 +107,7 @@ def main():
     ap.add_argument("--axc", default=os.path.join(ROOT, ".build/release/axc"))
     ap.add_argument("--only", default="")
     ap.add_argument("--only-devices", action="store_true", help="only pmap's scaling section")
+    ap.add_argument("--no-jax", action="store_true", help="axc's columns only")
     a = ap.parse_args()
     if a.only_devices:
         os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
@@ -119,7 +123,7 @@ def main():
         if a.only and a.only not in name:
             continue
         print(f"  running {name} ...", file=sys.stderr, flush=True)
-        jx = run_json([sys.executable, os.path.join(HERE, "jax_bench.py"), name])
+        jx = {"error": ["--no-jax"]} if a.no_jax else run_json([sys.executable, os.path.join(HERE, "jax_bench.py"), name])
         size_args = [f"--size={k}={v}" for k, v in sizes.items()]
         axc_cmd = [a.axc, "bench", sample, "--fn", entry, *size_args, "--json", "--modes", "jit"]
         # Tier 1 (jit) and tier 2 (jit2, the system C compiler, compiled afresh: compile_ms.cc is its latency).
@@ -132,16 +136,17 @@ def main():
         # sides take the median of FIRST_CALLS fresh processes (JAX only one when its first call exceeds 10 s).
         ax_firsts = [axc_first(ax)] + [axc_first(run_json(axc_cmd + ["--runs", "1"])) for _ in range(FIRST_CALLS - 1)]
         jx_firsts = [jx.get("first_ms")]
+        sa = standalone_times(a.axc, sample, entry, sizes, runs, re.sub(r"\W+", "_", name).strip("_"))
         if jx.get("first_ms") and jx["first_ms"] < 10_000:
             jx_firsts += [run_json([sys.executable, os.path.join(HERE, "jax_bench.py"), name, "--first-only"]).get("first_ms")
                           for _ in range(FIRST_CALLS - 1)]
         jx["first_ms_runs"] = jx_firsts
         jx["first_ms"] = median_or_none(jx_firsts)
         rows.append({"workload": name, "jax": jx, "axc": ax, "axc_first_ms": median_or_none(ax_firsts),
-                     "axc_first_ms_runs": ax_firsts})
+                     "axc_first_ms_runs": ax_firsts, "standalone": sa})
     print()
     hdr = (f"{'workload':28} {'JAX first':>10} {'axc first':>10} {'ratio':>7} {'JAX steady':>11} {'axc steady':>11} {'ratio':>7} "
-           f"{'tier 2':>9} {'ratio':>7} {'cc ms':>7} {'JAX MB':>8} {'axc MB':>8}")
+           f"{'tier 2':>9} {'ratio':>7} {'cc ms':>7} {'gcc':>9} {'clang':>9} {'JAX MB':>8} {'axc MB':>8}")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
@@ -156,18 +161,21 @@ def main():
         t2 = ax.get("modes", {}).get("jit2", {}).get("median_ms")
         r2 = f"{js / t2:.2f}×" if js and t2 else "—"
         cc = ax.get("compile_ms", {}).get("cc")
+        sa = r["standalone"]
         print(f"{r['workload']:28} {fmt_ms(jf):>10} {fmt_ms(af):>10} {rf:>7} {fmt_ms(js):>11} {fmt_ms(as_):>11} {rs:>7} "
-              f"{fmt_ms(t2):>9} {r2:>7} {fmt_ms(cc):>7} {jm:8.0f} {am:8.0f}")
-        for side in ("jax", "axc"):
-            if "error" in r[side]:
-                print(f"    {side} failed: {r[side]['error']}")
+              f"{fmt_ms(t2):>9} {r2:>7} {fmt_ms(cc):>7} {fmt_ms(sa['gcc'].get('median_ms')):>9} "
+              f"{fmt_ms(sa['clang'].get('median_ms')):>9} {jm:8.0f} {am:8.0f}")
+        for side, res in [("jax", jx), ("axc", ax), ("gcc", sa["gcc"]), ("clang", sa["clang"])]:
+            if "error" in res and not (side == "jax" and a.no_jax):
+                print(f"    {side} failed: {res['error']}")
     for r in rows:
         jit = r["axc"].get("modes", {}).get("jit", {})
         if r["workload"].startswith("add") and jit.get("gb_per_s") and bw.get("add_gbs"):
             print(f"\n{r['workload']}: axc moves {jit['gb_per_s']:.1f} GB/s, {100 * jit['gb_per_s'] / bw['add_gbs']:.0f}% of the "
                   f"STREAM-like add ({bw['add_gbs']} GB/s)")
     print("\ntimes in ms (first: one call from nothing, source to result, median of %d fresh processes; steady: median "
-          "after warm-up; axc steady is tier 1 (libtcc), tier 2 the system C compiler's code, cc its compile time); "
+          "after warm-up; axc steady is tier 1 (libtcc), tier 2 the system C compiler's code, cc its compile time; gcc and clang: the "
+          "standalone C of axc compile under -O3 -march=native, loops split between cores by the driver's pool); "
           "ratio = JAX / axc (higher is better for axc)" % FIRST_CALLS)
     devices = devices_section(a.axc) if not a.only else None
     with open(os.path.join(HERE, "out", "results.json"), "w") as f:

@@ -19,7 +19,7 @@ private func tempCache(_ tag: String) throws -> String {
 /// The outputs' bits, every NaN as one canonical NaN: the sign and payload of a NaN made by arithmetic on infinities
 /// depend on the instruction sequence (tcc and gcc differ), and nothing observable does (Samples/ode.ax at 40,000 random
 /// steps overflows to NaN).
-private func bits(_ ts: [Tensor]) -> [[UInt64]] {
+func canonicalBits(_ ts: [Tensor]) -> [[UInt64]] {
     ts.map { t in
         switch t.storage {
         case .f32(let a): return a.map { UInt64(($0.isNaN ? Float.nan : $0).bitPattern) }
@@ -54,7 +54,7 @@ private func neuron() throws -> Entry {
             let session = try CompilerSession(path: dir.appendingPathComponent(f).path)
             let lowered = try session.checkAll().filter(\.isRunnable).map { try lower($0, to: .kernel) }
             let source = tier2Source(lowered.map { l in
-                (emitKernel(l.graph!, name: cEntryName(l.name)), packedWrappers(l.graph!, name: cEntryName(l.name)))
+                (emitKernel(l.graph!, name: cEntryName(l.name), perElement: true), packedWrappers(l.graph!, name: cEntryName(l.name)))
             })
             let module = try Tier2Module.load(source, config: Tier2Config(compiler: cc))
             for l in lowered {
@@ -66,7 +66,7 @@ private func neuron() throws -> Entry {
                 for n in p.sizeVars.isEmpty ? [0] : [1, 7, large] {
                     let (inputs, sizes) = try bindInputs(p, args: [:], sizes: Dictionary(uniqueKeysWithValues: p.sizeVars.map { ($0, n) }), seed: 7)
                     let one = try l.kernel!.run(inputs: inputs, sizes: sizes), two = try k2.run(inputs: inputs, sizes: sizes)
-                    let (b1, b2) = (bits(one), bits(two))
+                    let (b1, b2) = (canonicalBits(one), canonicalBits(two))
                     if b1 != b2 {
                         let o = b1.indices.first { b1[$0] != b2[$0] } ?? 0
                         let i = b1[o].indices.first { b1[o][$0] != b2[o][$0] }
@@ -158,11 +158,11 @@ private func neuron() throws -> Entry {
         let before = try first.run(inputs: inputs, sizes: sizes)
         #expect(first.waitForTier2() == nil)
         #expect(first.tier == 2)
-        #expect(bits(try first.run(inputs: inputs, sizes: sizes)) == bits(before))
+        #expect(canonicalBits(try first.run(inputs: inputs, sizes: sizes)) == canonicalBits(before))
         var passes: [Pass] = []
         let second = try lower(entry, tier: .auto, tier2: config) { passes.append($0) }.kernel!
         #expect(second.tier == 2 && passes.last == .cc && !passes.contains(.tcc), "\(passes)")
-        #expect(bits(try second.run(inputs: inputs, sizes: sizes)) == bits(before))
+        #expect(canonicalBits(try second.run(inputs: inputs, sizes: sizes)) == canonicalBits(before))
     }
 
     /// No compiler: auto is tier 1 with no background work, tier 2 is a clear error (a Diagnostic, exit 1).

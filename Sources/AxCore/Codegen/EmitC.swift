@@ -42,9 +42,11 @@ enum Index {
 /// Elements above which a size is rejected (keeps every byte count and loop bound far from overflow).
 let cMaxElements = "((int64_t)1 << 48)"
 
-/// Emits one kernel (shared by the libtcc path and the standalone file).
-func emitKernel(_ g: KernelGraph, name: String) -> EmittedKernel {
+/// Emits one kernel (shared by the libtcc path and the standalone file). `perElement`: fused chains as one loop over
+/// elements (EmitElements.swift), for optimizing C compilers (tier 2 and `axc compile`); else tiles of runtime calls.
+func emitKernel(_ g: KernelGraph, name: String, perElement: Bool = false) -> EmittedKernel {
     let e = KernelEmitter(g)
+    e.perElement = perElement
     return e.emit(name: name)
 }
 
@@ -60,6 +62,8 @@ final class KernelEmitter {
     var functions: [String] = []
     /// The kernel's C name, and every value a loop-body function reads through the context array (C type, name).
     var kernelName = "k"
+    /// Whether tiled chains are emitted per element (EmitElements.swift) rather than as runtime tile calls.
+    var perElement = false
     var contextSlots: [ContextSlot] = []
     /// A value loop-body functions read through the context array: a size (passed by address) or a buffer pointer.
     struct ContextSlot { var type: String; var name: String; var isSize = false }

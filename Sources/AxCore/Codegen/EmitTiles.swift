@@ -28,6 +28,8 @@ final class TilePlan {
     let index: ((Int) -> String)?
     var steps: [TileStep] = []
     var memo: [Int: TileArg] = [:]
+    /// Set when the plan is emitted per element (EmitElements.swift): the steps whose tiles are arrays.
+    var stored: Set<Int>? = nil
     init(_ dtype: DType, offset: String, step: Int, index: ((Int) -> String)? = nil) {
         self.dtype = dtype; self.offset = offset; self.step = step; self.index = index
     }
@@ -282,7 +284,11 @@ extension KernelEmitter {
         let tn = fresh("n")
         block("for (int64_t \(i) = \(from); \(i) < \(to); \(i) += \(plan.step))") {
             line("int64_t \(tn) = \(to) - \(i) < \(plan.step) ? \(to) - \(i) : \(plan.step);")
-            for s in plan.steps { emitStep(s, count: tn, dest: s.target.map { "\($0) + \(i)" } ?? "ax_T\(s.out)") }
+            if plan.stored != nil {
+                emitElementSteps(plan, count: tn, offset: i)
+            } else {
+                for s in plan.steps { emitStep(s, count: tn, dest: s.target.map { "\($0) + \(i)" } ?? "ax_T\(s.out)") }
+            }
             tail(tn)
         }
     }
@@ -299,6 +305,7 @@ extension KernelEmitter {
     /// take no slot.
     @discardableResult
     func declareTiles(_ plan: TilePlan, results: [TileArg] = []) -> [TileArg] {
+        if perElement, let r = declareElementTiles(plan, results: results) { return r }
         let name = { (k: Int) in "ax_T\(k)" }
         var lastUse: [String: Int] = [:]
         for (i, s) in plan.steps.enumerated() { for a in s.args { lastUse[a.pointer] = i } }

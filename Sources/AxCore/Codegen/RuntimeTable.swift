@@ -12,9 +12,14 @@ struct RuntimeFunction {
     var deps: [String]
     /// The definition in axruntime.c when it differs from the portable one (the thread pool).
     var native: String?
+    /// For a scalar math function whose tile redoes some inputs after its loop (f32 sin, cos): the condition on `$a`
+    /// under which it computes another value than its branch-free body `NAME_body` (per-element loops,
+    /// EmitElements.swift, call the body and redo a tile where the condition held).
+    var redoWhen: String?
     var source: String { makeSource() }
-    init(name: String, proto: String, source: @autoclosure @escaping () -> String, deps: [String] = [], native: String? = nil) {
-        self.name = name; self.proto = proto; self.makeSource = source; self.deps = deps; self.native = native
+    init(name: String, proto: String, source: @autoclosure @escaping () -> String, deps: [String] = [], native: String? = nil,
+         redoWhen: String? = nil) {
+        self.name = name; self.proto = proto; self.makeSource = source; self.deps = deps; self.native = native; self.redoWhen = redoWhen
     }
 }
 
@@ -315,7 +320,7 @@ private func mathFunction(_ op: String, _ t: String, body: String, fixup: (when:
         \(c) \(scalar)(\(c) a) {
             \(fixup == nil ? "return \(helper)(a);" : "return \(when("a")) ? \(fix("a")) : \(helper)(a);")
         }
-        """, deps: [helper]),
+        """, deps: [helper], redoWhen: fixup?.when),
         RuntimeFunction(name: tile, proto: "void \(tile)(int64_t, const \(c) *, \(c) *);", source: """
         void \(tile)(int64_t n, const \(c) *a, \(c) *o) {
             int64_t i;

@@ -33,10 +33,18 @@ public struct Lowered: @unchecked Sendable {
     public var graph: KernelGraph?
     /// The kernel's C source for libtcc (`.kernel`).
     public var c: String?
-    /// The same kernel text for the system C compiler (`.kernel`): tier 2 (Runtime/Tier2.swift).
-    public var tier2C: String?
+    /// The same kernel per element for the system C compiler (`.kernel`): tier 2 (Runtime/Tier2.swift). Emitted when
+    /// first needed (by `lower` for tier `.auto` and `.two`, else when read): a kernel kept at tier 1 never pays for it.
+    public var tier2C: String? {
+        if let t = tier2Text { return t }
+        guard c != nil, let g = graph else { return nil }
+        let name = cEntryName(self.name)
+        return tier2Source([(emitKernel(g, name: name, perElement: true), packedWrappers(g, name: name))])
+    }
     /// The compiled kernel (`.kernel`).
     public var kernel: CompiledKernel?
+    /// `tier2C` once `lower` has emitted it.
+    var tier2Text: String?
 }
 
 /// Lowers `program` to `target`. The passes, in order:
@@ -86,11 +94,12 @@ public func lower(_ program: Program, name: String, to target: LowerTarget = .ke
     guard target >= .kernel else { return out }
     let k = emitKernel(graph, name: cEntryName(name))
     let c = tccSource(k, device: device != nil)
-    let c2 = tier2Source([(k, packedWrappers(graph, name: cEntryName(name)))])
-    out.c = c; out.tier2C = c2
-    after(.emit)
+    out.c = c
     // Device kernels (pmap) stay at tier 1: their C needs the collectives table's declarations (docs/deviations.md).
     let config = tier == .one || device != nil ? nil : tier2 ?? Tier2Config.fromEnvironment()
+    if config != nil { out.tier2Text = out.tier2C }
+    let c2 = out.tier2Text ?? ""
+    after(.emit)
     if let config, let m = try (tier == .two ? Tier2Module.load(c2, config: config) : Tier2Module.cached(c2, config: config)) {
         out.kernel = try CompiledKernel(tier2: m, source: c2, graph: graph, program: out.optimized, name: name)
         after(.cc)

@@ -389,6 +389,7 @@ extension KernelEmitter {
         let name = fresh(kernelName + "_" + tag)
         let sub = KernelEmitter(g)
         sub.minParallelElements = 262144
+        sub.perElement = perElement
         let k = sub.emit(name: name, isStatic: true)
         if let f = k.failure { throw f }
         subKernels.append(k.text)

@@ -162,6 +162,10 @@ public final class Tier2Module: @unchecked Sendable {
         self.fromCache = fromCache
     }
 
+    /// A shared object built elsewhere that defines `axc_tier2_bind` and packed entry points (tests build standalone C
+    /// with an embedder's own flags and load it with this).
+    static func open(_ path: String) throws -> Tier2Module { try Tier2Module(path: path, fromCache: false) }
+
     /// The address of the exported function `name`, or nil.
     public func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
 
