@@ -579,9 +579,7 @@ private func unaryFunctions() -> [RuntimeFunction] {
         out += mathFunction("logistic", t, body: """
         int nan = a != a, neg = a < 0, under = a <= -0x1.62e43p+6f;
         float m = -fabsf(a), l, sc, h = ax_expf_parts(ax_sel_f32(m < -104.0f, -104.0f, m), &l, &sc);
-        float eh = h * sc, el = l * sc, d = 1.0f + eh, dl = ((1.0f - d) + eh) + el, y = 1.0f / d, q = eh / d;
-        float yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
-        return ax_sel_f32(nan, a, ax_sel_f32(under, 0.0f, ax_sel_f32(neg, yn, yp)));
+        \(logisticFromExp(t))
         """, deps: [bits, "ax_expf_parts"])
         // x + x^3 p(x^2) below 0.625, 1 - 2 / (1 + exp(2|x|)) above (exp's argument capped at 20: tanh is 1 in
         // f32 from 9.01); tanh(±0) = ±0.
@@ -620,6 +618,18 @@ private func unaryFunctions() -> [RuntimeFunction] {
     return out
 }
 
+/// The end of logistic of dtype `t` (f32 or f64) from `e = exp(-|a|)` as `(h + l) sc` and the masks `nan`, `under`,
+/// `neg`: 1 / (1 + e) for a >= 0 and e / (1 + e) below, with `d = 1 + e` and its rounding error `dl` (exact), the
+/// quotients corrected to first order in `dl` and e's low part; 0 where `under`, NaN returned as itself.
+private func logisticFromExp(_ t: String) -> String {
+    let c = cType(t), f = t == "f32" ? "f" : ""
+    return """
+    \(c) eh = h * sc, el = l * sc, d = 1.0\(f) + eh, dl = ((1.0\(f) - d) + eh) + el, y = 1.0\(f) / d, q = eh / d;
+    \(c) yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
+    return ax_sel_\(t)(nan, a, ax_sel_\(t)(under, 0.0\(f), ax_sel_\(t)(neg, yn, yp)));
+    """
+}
+
 /// The f64 math, branch-free in f64 arithmetic as the f32 math (docs/numerics.md), its conditions masks on the bits
 /// (`ax_lt_f64`, `ax_absgt_f64`, `ax_neg_f64`): NaN returns itself, the domain edges are selected.
 private func f64Math() -> [RuntimeFunction] {
@@ -635,9 +645,7 @@ private func f64Math() -> [RuntimeFunction] {
     out += mathFunction("logistic", t, body: """
     uint64_t nan = ax_absgt_f64(a, INFINITY), neg = ax_neg_f64(a), under = ax_lt_f64(a, -0x1.62e42fefa39efp+9);
     double m = -fabs(a), l, sc, h = ax_exp_f64_parts(ax_sel_f64(ax_lt_f64(m, -746.0), -746.0, m), &l, &sc);
-    double eh = h * sc, el = l * sc, d = 1.0 + eh, dl = ((1.0 - d) + eh) + el, y = 1.0 / d, q = eh / d;
-    double yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
-    return ax_sel_f64(nan, a, ax_sel_f64(under, 0.0, ax_sel_f64(neg, yn, yp)));
+    \(logisticFromExp(t))
     """, deps: [bits, "ax_exp_f64_parts"])
     // Cephes' x + x^3 P(x^2)/Q(x^2) below 0.625; above, 1 - 2 / (1 + e) with e = exp(2|x|) in two parts (its argument
     // capped at 44: tanh is 1 in f64 from 19.06), 1 - q's rounding error and the first-order correction for
