@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-# Near-minimax polynomial coefficients of the runtime's f32 math (docs/numerics.md): Lawson-weighted least squares
-# on Chebyshev nodes against mpmath, rounded to f32. Prints the coefficients RuntimeTable.swift uses (numpy, mpmath).
+# Near-minimax polynomial coefficients of the runtime's math (docs/numerics.md): f32 by Lawson-weighted least squares on
+# Chebyshev nodes against mpmath, rounded to f32; f64 exp by mpmath's Chebyshev fit, rounded to f64. Prints the
+# coefficients RuntimeTable.swift uses (numpy, mpmath).
 import mpmath as mp
 import numpy as np
 
@@ -34,7 +35,21 @@ FITS = {
     "cos q(z)": (lambda v: (mp.cos(v) - 1 + v * v / 2) / v ** 4, 1e-4, 0.8, [0, 2, 4]),
 }
 
+
+
+def exp_f64():
+    """p(r) of exp(r) = 1 + r + r^2 p(r), |r| <= ln2/2 plus slack, degree 10, and max |r^2 (p(r) - p*(r))| of the
+    coefficients rounded to f64, highest degree first (the order of the Horner steps)."""
+    h = mp.mpf("0.3466")
+    q = lambda v: (mp.exp(v) - 1 - v) / v ** 2 if v else mp.mpf(1) / 2
+    c = [float(v) for v in mp.chebyfit(q, [-h, h], 11)]
+    err = max(abs(mp.polyval([mp.mpf(v) for v in c], r) - q(r)) * r * r for r in mp.linspace(-h, h, 2001))
+    return c, err
+
+
 if __name__ == "__main__":
     for name, (f, lo, hi, powers) in FITS.items():
         c, e = fit(f, lo, hi, powers)
         print(f"{name:10s} max abs error {e:.2e}: " + ", ".join("%.9ef" % np.float32(v) for v in c))
+    c, e = exp_f64()
+    print(f"exp f64 p(r), highest degree first, max abs error {float(e):.2e}: " + ", ".join(repr(v) for v in c))

@@ -108,8 +108,11 @@ static float *inputs32(long *count) {
 }
 static double *inputs64(long *count) {
     static const double sp[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
-                                -1.7976931348623157e308, 1, -1, 709.78, 709.79, -745.1, -745.2, -708.4, 1e22, -1e22, -0.999999999};
-    long n = 0, cap = 4000000 + 64;
+                                -1.7976931348623157e308, 1, -1, 709.78, 709.79, -745.1, -745.2, -708.4, 1e22, -1e22, -0.999999999,
+                                0x1.62e42fefa39efp+9, -0x1.62e42fefa39efp+9, 0x1.62e42fefa39fp+9, -0x1.62e42fefa39fp+9,
+                                -745.1332191019411, -745.1332191019412, 0x0.fffffffffffffp-1022, -0x1.fffffffffffffp-1, 0.625,
+                                0x1.3ffffffffffffp-1, 19.1, 22, 1048576, -1048576, 1048576.0000000002, 0x1p-54, -0x1p-54};
+    long n = 0, cap = 4000000 + 3 * 350000 + 64;
     double *x = malloc(cap * sizeof(double));
     for (size_t i = 0; i < sizeof sp / sizeof sp[0]; i++) x[n++] = sp[i];
     for (long i = 0; i < 2000000; i++) {
@@ -118,6 +121,12 @@ static double *inputs64(long *count) {
     }
     for (long i = 0; i < 1000000; i++) x[n++] = (double)(next() >> 11) / 9007199254740992.0 * 1500 - 750;
     for (long i = 0; i < 1000000; i++) x[n++] = (double)(next() >> 11) / 9007199254740992.0 * 20 - 10;
+    /* the doubles nearest multiples k pi/2 (k < 2^20 2/pi, about every second k) and their neighbours, which sin and
+       cos must reduce without cancellation */
+    for (long k = 1; k < 667544 && n + 3 <= cap; k += 1 + (long)(next() % 2)) {
+        double v = (double)(k * 1.5707963267948966192313216916397514L);
+        x[n++] = v; x[n++] = nextafter(v, 0); x[n++] = -nextafter(v, 1e300);
+    }
     *count = n;
     return x;
 }

@@ -1,6 +1,6 @@
 // The runtime's f32 and f64 transcendentals stay within SPEC's 2 ulp on sweeps of a few hundred thousand points
-// (references in Double / Float80 from libm), scalar and tile agree bit for bit, and gcc -O3 vectorizes the standalone
-// f32 math tiles under its default -ftrapping-math (docs/numerics.md).
+// (references in Double / Float80 from libm), f64 special values give glibc's results, scalar and tile agree bit for bit,
+// and gcc -O3 vectorizes the standalone f32 and f64 math tiles under its default -ftrapping-math (docs/numerics.md).
 import AxRuntime
 import Foundation
 import Testing
@@ -23,12 +23,27 @@ private let fastMathSweep32: [Float] = {
     return xs
 }()
 
-/// f64: specials, log-spaced magnitudes (1e-323 ... 1.8e308), uniform in [-750, 750] and [-10, 10].
+/// f64 special values, whose results must be glibc's bit for bit: signed zeros, infinities, NaN, subnormals, tiny and
+/// huge values, the overflow and underflow edges of exp and logistic, tanh's saturation, sin and cos at and beyond the
+/// range of their reduction (2^20), log1p(-1).
+private let specials64: [Double] = [
+    0, -0.0, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
+    -.leastNormalMagnitude, Double.leastNormalMagnitude.nextDown, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+    0x1.62e42fefa39efp+9, -0x1.62e42fefa39efp+9, 0x1.62e42fefa39fp+9, -0x1.62e42fefa39fp+9, -745.1332191019411,
+    -745.1332191019412, 709.79, -745.2, 1e22, -1e22, 19.1, 22, 44, 1048576, -1048576, 1048576.0000000002, 0x1p-54,
+    -0x1p-54, 1e-300, -0x1p-1030, -1,
+]
+
+/// f64: specials, log-spaced magnitudes (1e-323 ... 1.8e308), uniform in [-750, 750] and [-10, 10], and the doubles
+/// nearest multiples of pi/2 below 2^20 (sin and cos must reduce them without cancellation).
 private let fastMathSweep64: [Double] = {
     var r = SeededRandom(seed: 16)
     func unit() -> Double { Double(r.next() >> 11) / Double(1 << 53) }
-    var xs: [Double] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .leastNormalMagnitude,
-                        .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1, -1, 709.78, 709.79, -745.1, -745.2, 1e22]
+    var xs = specials64 + [1, 709.78, -745.1, -708.4, -0.999999999, -0x1.fffffffffffffp-1, 0.625, -0.625]
+    for k in stride(from: 1, to: 667_544, by: 37) {
+        let v = Double(Float80(k) * Float80.pi / 2)
+        xs += [v, v.nextDown, -v.nextUp]
+    }
     for i in 0..<100_000 {
         let m = Foundation.pow(10.0, -323.0 + unit() * 631.2)
         xs.append(i & 1 == 0 ? m : -m)
@@ -50,14 +65,15 @@ private func ulpError32(_ got: Float, _ want: Double) -> Double {
 }
 
 #if arch(x86_64)
-/// The distance in f64 steps between `got` and `want` rounded to f64 (.max for a wrong special value).
-private func ulpDistance64(_ got: Double, _ want: Float80) -> UInt64 {
-    let w = Double(want)
-    if w.isNaN || got.isNaN { return w.isNaN && got.isNaN ? 0 : .max }
-    if w.isInfinite || got.isInfinite { return got == w ? 0 : .max }
-    func key(_ x: Double) -> Int64 { let b = Int64(bitPattern: x.bitPattern); return b < 0 ? Int64.min - b : b }
-    let a = key(got), b = key(w)
-    return a > b ? UInt64(bitPattern: a &- b) : UInt64(bitPattern: b &- a)
+/// The error of `got` in ulps of the f64 nearest `want` (want in Float80); .infinity for a wrong special value.
+private func ulpError64(_ got: Double, _ want: Float80) -> Double {
+    if want.isNaN || got.isNaN { return want.isNaN && got.isNaN ? 0 : .infinity }
+    // beyond the largest finite f64 plus half an ulp the correctly rounded result is inf
+    let w = abs(want) >= Float80(sign: .plus, exponent: 1023, significand: 2 - 0x1p-53) ? (want > 0 ? Float80.infinity : -.infinity) : want
+    if w.isInfinite || got.isInfinite { return Float80(got) == w ? 0 : .infinity }
+    if Float80(got) == w { return 0 }
+    let ulp = Float80(sign: .plus, exponent: max(Int(abs(w).exponent), -1022) - 52, significand: 1)
+    return Double(abs(Float80(got) - w) / ulp)
 }
 #endif
 
@@ -108,18 +124,28 @@ private let mathOps: [UnaryOp] = [.exp, .log, .log1p, .tanh, .logistic, .sin, .c
         #expect(worst.err <= 2, "\(op) f32: \(worst.err) ulp at \(worst.at) (bits \(String(worst.at.bitPattern, radix: 16)))")
     }
 
-    /// ax_vsincos_f32 computes the bits of ax_vsin_f32 and ax_vcos_f32 (one range reduction for both).
+    /// ax_vsincos_T computes the bits of ax_vsin_T and ax_vcos_T (one range reduction for both).
     @Test func sincosTileMatchesSinAndCos() {
-        let xs = fastMathSweep32, n = xs.count
-        var s = [Float](repeating: 0, count: n), c = s, s1 = s, c1 = s
+        sincosMatches(fastMathSweep32, ax_vsincos_f32, ax_vsin_f32, ax_vcos_f32)
+        sincosMatches(fastMathSweep64, ax_vsincos_f64, ax_vsin_f64, ax_vcos_f64)
+    }
+
+    private func sincosMatches<T: BinaryFloatingPoint>(
+        _ xs: [T], _ sincos: (Int64, UnsafePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void,
+        _ sin: (Int64, UnsafePointer<T>?, UnsafeMutablePointer<T>?) -> Void,
+        _ cos: (Int64, UnsafePointer<T>?, UnsafeMutablePointer<T>?) -> Void
+    ) where T.RawSignificand: FixedWidthInteger {
+        let n = xs.count
+        var s = [T](repeating: 0, count: n), c = s, s1 = s, c1 = s
         xs.withUnsafeBufferPointer { a in
             s.withUnsafeMutableBufferPointer { ps in c.withUnsafeMutableBufferPointer { pc in
-                ax_vsincos_f32(Int64(n), a.baseAddress, ps.baseAddress, pc.baseAddress) } }
-            s1.withUnsafeMutableBufferPointer { ax_vsin_f32(Int64(n), a.baseAddress, $0.baseAddress) }
-            c1.withUnsafeMutableBufferPointer { ax_vcos_f32(Int64(n), a.baseAddress, $0.baseAddress) }
+                sincos(Int64(n), a.baseAddress, ps.baseAddress, pc.baseAddress) } }
+            s1.withUnsafeMutableBufferPointer { sin(Int64(n), a.baseAddress, $0.baseAddress) }
+            c1.withUnsafeMutableBufferPointer { cos(Int64(n), a.baseAddress, $0.baseAddress) }
         }
-        let bad = (0..<n).filter { s[$0].bitPattern != s1[$0].bitPattern || c[$0].bitPattern != c1[$0].bitPattern }
-        #expect(bad.isEmpty, "sincos differs from sin/cos at \(bad.prefix(5).map { xs[$0] })")
+        func same(_ x: T, _ y: T) -> Bool { x == y && x.sign == y.sign || x.isNaN && y.isNaN }
+        let bad = (0..<n).filter { !same(s[$0], s1[$0]) || !same(c[$0], c1[$0]) }
+        #expect(bad.isEmpty, "\(T.self) sincos differs from sin/cos at \(bad.prefix(5).map { xs[$0] })")
     }
 
     #if arch(x86_64)
@@ -128,21 +154,45 @@ private let mathOps: [UnaryOp] = [.exp, .log, .log1p, .tanh, .logistic, .sin, .c
         let f = math64[op]!, xs = fastMathSweep64
         var out = [Double](repeating: 0, count: xs.count)
         xs.withUnsafeBufferPointer { a in out.withUnsafeMutableBufferPointer { o in f.tile(Int64(xs.count), a.baseAddress, o.baseAddress) } }
-        var worst = (err: UInt64(0), at: 0.0), mismatches = 0
+        var worst = (err: 0.0, at: 0.0), mismatches = 0
         for (i, x) in xs.enumerated() {
             if f.scalar(x).bitPattern != out[i].bitPattern { mismatches += 1 }
-            let e = ulpDistance64(out[i], reference64(op, x))
+            let e = ulpError64(out[i], reference64(op, x))
             if e > worst.err { worst = (e, x) }
+            if x == 0 && [.sin, .tanh, .log1p].contains(op) { #expect(out[i].sign == x.sign, "\(op)(\(x)) = \(out[i])") }
         }
         #expect(mismatches == 0, "\(op) f64: scalar and tile differ on \(mismatches) inputs")
-        #expect(worst.err <= 2, "\(op) f64: \(worst.err) ulp at \(worst.at)")
+        #expect(worst.err <= 2, "\(op) f64: \(worst.err) ulp at \(worst.at) (bits \(String(worst.at.bitPattern, radix: 16)))")
     }
     #endif
 
-    /// gcc -O3 (default -ftrapping-math) vectorizes the main loop of every standalone f32 math tile.
+    /// The f64 special values give glibc's results bit for bit (any NaN for NaN) wherever glibc's is special too: NaN,
+    /// ±inf, ±0, ±1, the argument itself, subnormal, or sin and cos beyond 2^20 (glibc's own); logistic is JAX's
+    /// 1 / (1 + exp(-x)) in glibc. Elsewhere (exp(44), log(5e-324), ...) the sweep's 2 ulp applies.
+    @Test(arguments: mathOps)
+    func f64SpecialsAsGlibc(_ op: UnaryOp) {
+        let f = math64[op]!
+        let libm: (Double) -> Double = switch op {
+        case .exp: Foundation.exp
+        case .log: Foundation.log
+        case .log1p: Foundation.log1p
+        case .tanh: Foundation.tanh
+        case .logistic: { 1 / (1 + Foundation.exp(-$0)) }
+        case .sin: Foundation.sin
+        default: Foundation.cos
+        }
+        for x in specials64 {
+            let got = f.scalar(x), want = libm(x)
+            guard want.isNaN || want.isInfinite || !want.isNormal || abs(want) == 1 || want == x
+                || [.sin, .cos].contains(op) && x.magnitude > 0x1p20 else { continue }
+            #expect(got.bitPattern == want.bitPattern || got.isNaN && want.isNaN, "\(op)(\(x)) = \(got), glibc \(want)")
+        }
+    }
+
+    /// gcc -O3 (default -ftrapping-math, baseline x86-64) vectorizes the main loop of every standalone f32 and f64 math tile.
     @Test(.enabled(if: findTool(["gcc"]) != nil, "gcc is not installed: the vectorization check is skipped"))
     func gccVectorizesStandaloneMathTiles() throws {
-        let tiles = mathOps.map { "ax_v\($0.rawValue)_f32" } + ["ax_vsincos_f32"]
+        let tiles = ["f32", "f64"].flatMap { t in mathOps.map { "ax_v\($0.rawValue)_\(t)" } + ["ax_vsincos_\(t)"] }
         var c = "#include <math.h>\n#include <stdint.h>\n#include <stddef.h>\n"
         for f in runtimeClosure(Set(tiles)) { c += (f.proto.isEmpty ? "" : "static ") + f.source + "\n" }
         // keep the static tiles: one exported table of their addresses
@@ -178,7 +228,8 @@ private func reference64(_ op: UnaryOp, _ x: Double) -> Float80 {
     case .log: return Foundation.log(y)
     case .log1p: return Foundation.log1p(y)
     case .tanh: return Foundation.tanh(y)
-    case .logistic: return x <= -709.782712893384 ? 0 : 1 / (1 + Foundation.exp(-y))
+    // 0 where exp(-x) overflows: below -0x1.62e42fefa39efp+9 (709.782712893383973 = ln of the largest f64, rounded down)
+    case .logistic: return x < -0x1.62e42fefa39efp+9 ? 0 : 1 / (1 + Foundation.exp(-y))
     case .sin: return Foundation.sin(y)
     case .cos: return Foundation.cos(y)
     default: fatalError("\(op)")

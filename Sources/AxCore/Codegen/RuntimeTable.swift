@@ -249,6 +249,91 @@ static inline void ax_sincos_f32_core(float a, float *sp, float *cp) {
 }
 """
 
+// MARK: f64 cores of the transcendentals (docs/numerics.md)
+// Branch-free as the f32 ones, with one more constraint: gcc -O3 for baseline x86-64 (SSE2) does not vectorize a loop
+// that turns a double comparison into a 64-bit mask, so every condition is computed on the bits with integer adds and
+// shifts (ax_lt_f64, ax_absgt_f64, ax_neg_f64). No FMA anywhere: every clone, the portable twins and tcc compute the
+// same bits. Coefficients: fdlibm's (log, sin, cos), Cephes' (tanh), and a fit of exp's (docs/numerics.md).
+
+/// Bits of an f64 and back, `m ? x : y` on the bits (`m` all ones or 0), and masks (all ones where true) of
+/// `x - y < 0` (x < y when neither is NaN nor both are 0), `|x| > c` (c ≥ 0; true for NaN) and of the sign bit.
+private let f64Bits = """
+static inline uint64_t ax_f64_bits(double x) { union { double f; uint64_t i; } u; u.f = x; return u.i; }
+static inline double ax_f64_from_bits(uint64_t i) { union { double f; uint64_t i; } u; u.i = i; return u.f; }
+static inline double ax_sel_f64(uint64_t m, double x, double y) {
+    return ax_f64_from_bits((ax_f64_bits(x) & m) | (ax_f64_bits(y) & ~m));
+}
+static inline uint64_t ax_lt_f64(double x, double y) { return 0u - (ax_f64_bits(x - y) >> 63); }
+static inline uint64_t ax_absgt_f64(double x, double c) {
+    return 0u - (((ax_f64_bits(x) & 0x7fffffffffffffffu) + (0x7fffffffffffffffu - ax_f64_bits(c))) >> 63);
+}
+static inline uint64_t ax_neg_f64(double x) { return 0u - (ax_f64_bits(x) >> 63); }
+"""
+
+/// exp(x) for x in [-746, 710]: x = (k1 + k2) ln2 + r (k read off the bits of x/ln2 + 1.5*2^52, ln2 in fdlibm's two
+/// parts, r's rounding error kept in rc), exp(r) = 1 + r + r^2 p(r) with a degree-10 p (Estrin's scheme: short chains). Returns h = (1 + u) 2^k1 with
+/// the error of that sum in *l, and *s = 2^k2 (each factor normal, so h * *s rounds once, also for subnormal results).
+/// 2^k1 and 2^k2 come from unsigned shifts of k + 2048 (no 64-bit arithmetic shift or conversion before AVX-512).
+private let expPartsF64 = """
+static inline double ax_exp_f64_parts(double x, double *l, double *s) {
+    double t = x * 1.4426950408889634 + 6755399441055744.0, k = t - 6755399441055744.0;
+    uint64_t ku = ax_f64_bits(t) - 0x4338000000000000u + 2048u, k1 = ku >> 1;
+    double hi = x - k * 6.93147180369123816490e-01, lo = k * 1.90821492927058770002e-10, r = hi - lo, rc = (hi - r) - lo;
+    double z = r * r, z2 = z * z, a, u, h, s1;
+    double p = ((0.5 + 1.666666666666667e-01 * r) + (4.166666666666667e-02 + 8.333333333326136e-03 * r) * z)
+        + ((1.388888888888375e-03 + 1.9841269874815834e-04 * r) + (2.480158732554432e-05 + 2.7557255406285044e-06 * r) * z
+        + ((2.7557273647451087e-07 + 2.5105214474751413e-08 * r) + 2.0914685161418067e-09 * z) * z2) * z2;
+    a = 1.0 + r;
+    u = (r - (a - 1.0)) + (rc + z * p);
+    h = a + u;
+    s1 = ax_f64_from_bits((k1 - 1u) << 52);
+    *l = (u - (h - a)) * s1;
+    *s = ax_f64_from_bits((ku - k1 - 1u) << 52);
+    return h * s1;
+}
+"""
+
+/// log(u) + c for u positive, normal and finite, with e0 added to its exponent (fdlibm's e_log.c without its
+/// branches): u = m 2^e with m in [sqrt(1/2), sqrt(2)) from the bits (e through the bits of 2^52 + e, no conversion),
+/// f = m - 1, s = f / (2 + f), log m = f - f^2/2 + s (f^2/2 + R(s^2)), e ln2 in two parts.
+private let logCoreF64 = """
+static inline double ax_log_f64_core(double u, double e0, double c) {
+    uint64_t ix = ax_f64_bits(u) + (0x3ff0000000000000u - 0x3fe6a09e667f3bcdu);
+    double e = ax_f64_from_bits(0x4330000000000000u | (ix >> 52)) - (4503599627370496.0 + 1023.0) + e0;
+    double f = ax_f64_from_bits((ix & 0x000fffffffffffffu) + 0x3fe6a09e667f3bcdu) - 1.0;
+    double s = f / (2.0 + f), z = s * s, w = z * z, hfsq = 0.5 * f * f;
+    double t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+    double t2 = z * (6.666666666666735130e-01 + w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+    return e * 6.93147180369123816490e-01 - ((hfsq - (s * (hfsq + (t2 + t1)) + (e * 1.90821492927058770002e-10 + c))) - f);
+}
+"""
+
+/// sin and cos of one f64 with |a| <= 2^20 (others give garbage the callers replace): a = k pi/2 + y + yl, k from
+/// a 2/pi + 1.5*2^52, pi/2 in fdlibm's parts P1 + P2 + P3 + P3t (33 bits each but the last, so k Pi is exact), the
+/// two subtractions' rounding errors kept (two-sums), so y + yl is right to about 2^-100 however close a is to a
+/// multiple of pi/2; then fdlibm's kernels __kernel_sin(y, yl) and __kernel_cos(y, yl), the quadrant's choice and
+/// signs on the bits. sin, cos and sincos all call it, so they compute the same bits.
+private let sinCosCoreF64 = """
+static inline void ax_sincos_f64_core(double a, double *sp, double *cp) {
+    double x = ax_sel_f64(~ax_absgt_f64(a, 1048576.0), a, 0.0), t = x * 6.36619772367581382433e-01 + 6755399441055744.0;
+    double k = t - 6755399441055744.0;
+    uint64_t q = ax_f64_bits(t), sn = (q & 2u) << 62, cn = ((q + 1u) & 2u) << 62, odd = 0u - (q & 1u);
+    double r0 = x - k * 1.57079632673412561417e+00, w2 = k * 6.07710050630396597660e-11, w3 = k * 2.02226624871116645580e-21;
+    double r1 = r0 - w2, b1 = r1 - r0, e1 = (r0 - (r1 - b1)) - (w2 + b1);
+    double r2 = r1 - w3, b2 = r2 - r1, e2 = (r1 - (r2 - b2)) - (w3 + b2);
+    double tl = (e1 + e2) - k * 8.47842766036889956997e-32, y = r2 + tl, yl = tl - (y - r2);
+    double z = y * y, v = z * y, hz = 0.5 * z, w = 1.0 - hz, ps, pc, s, c;
+    ps = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * (2.75573137070700676789e-06
+         + z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10)));
+    s = y - ((z * (0.5 * yl - v * ps) - yl) - v * -1.66666666666666324348e-01);
+    pc = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (2.48015872894767294178e-05
+         + z * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))));
+    c = w + (((1.0 - w) - hz) + (z * pc - y * yl));
+    *sp = ax_f64_from_bits(ax_f64_bits(ax_sel_f64(odd, c, s)) ^ sn);
+    *cp = ax_f64_from_bits(ax_f64_bits(ax_sel_f64(odd, s, c)) ^ cn);
+}
+"""
+
 // MARK: tile functions
 
 /// A binary element-wise tile op: `o[i] = a[i*sa] OP b[i*sb]`, strides 0 (a scalar) or 1, with the op's C (its record's).
@@ -308,7 +393,7 @@ private func mathFunction(_ op: String, _ t: String, body: String, fixup: (when:
     func when(_ x: String) -> String { fixup.map { $0.when.replacingOccurrences(of: "$a", with: x) } ?? "" }
     // With a fix-up, the tile loop only notes whether any element needs it, so it stays vectorized.
     let loop = fixup == nil ? "for (i = 0; i < n; i++) o[i] = \(helper)(a[i]);"
-        : "int redo = 0;\n    for (i = 0; i < n; i++) { o[i] = \(helper)(a[i]); redo |= \(when("a[i]")); }\n"
+        : "\(t == "f32" ? "int" : "uint64_t") redo = 0;\n    for (i = 0; i < n; i++) { o[i] = \(helper)(a[i]); redo |= \(when("a[i]")); }\n"
           + "    if (redo) for (i = 0; i < n; i++) if (\(when("a[i]"))) o[i] = \(fix("a[i]"));"
     return [
         RuntimeFunction(name: helper, proto: "", source: """
@@ -330,29 +415,41 @@ private func mathFunction(_ op: String, _ t: String, body: String, fixup: (when:
     ]
 }
 
-/// The fix-up of sin and cos of f32: |x| > 131072, inf and NaN are computed by libm in double.
-private let trigFixup = (when: "!(fabsf($a) <= 131072.0f)", value: "(float)OP((double)$a)")
-
-/// sin or cos of f32 from the shared core (sin(±0) = ±0 is selected: the core's sum gives +0).
-private func sinCos(_ op: String) -> [RuntimeFunction] {
-    mathFunction(op, "f32", body: """
-    float s, c;
-    ax_sincos_f32_core(a, &s, &c);
-    return \(op == "sin" ? "ax_sel_f32(a == 0, a, s)" : "c");
-    """, fixup: (when: trigFixup.when, value: trigFixup.value.replacingOccurrences(of: "OP", with: op)),
-    deps: ["ax_f32_bits", "ax_sincos_f32_core"])
+/// The fix-up of sin and cos: |x| beyond the reduction's range (f32: 131072, f64: 2^20), inf and NaN are computed by
+/// libm (f32 in double). The f64 test is a mask on the bits, so the tile loop that ORs it stays vectorized under gcc.
+private func trigFixup(_ op: String, _ t: String) -> (when: String, value: String) {
+    t == "f32" ? (when: "!(fabsf($a) <= 131072.0f)", value: "(float)\(op)((double)$a)")
+               : (when: "ax_absgt_f64($a, 1048576.0)", value: "\(op)($a)")
 }
 
-/// sin and cos of an f32 tile with one range reduction: the same bits as ax_vsin_f32 and ax_vcos_f32.
-private let vsincos = RuntimeFunction(
-    name: "ax_vsincos_f32", proto: "void ax_vsincos_f32(int64_t, const float *, float *, float *);", source: """
-    void ax_vsincos_f32(int64_t n, const float *a, float *s, float *c) {
+/// sin(±0) = ±0, selected over the shared core's sine `s` of `a` (its sum gives +0).
+private func signedZeroSine(_ t: String, _ a: String, _ s: String) -> String {
+    t == "f32" ? "ax_sel_f32(\(a) == 0, \(a), \(s))" : "ax_sel_f64(~ax_absgt_f64(\(a), 0.0), \(a), \(s))"
+}
+
+/// sin or cos from the shared core of dtype `t`.
+private func sinCos(_ op: String, _ t: String) -> [RuntimeFunction] {
+    mathFunction(op, t, body: """
+    \(cType(t)) s, c;
+    ax_sincos_\(t)_core(a, &s, &c);
+    return \(op == "sin" ? signedZeroSine(t, "a", "s") : "c");
+    """, fixup: trigFixup(op, t), deps: ["ax_\(t)_bits", "ax_sincos_\(t)_core"])
+}
+
+/// sin and cos of a tile with one range reduction: the same bits as ax_vsin_T and ax_vcos_T.
+private func vsincos(_ t: String) -> RuntimeFunction {
+    let c = cType(t), name = "ax_vsincos_\(t)", redo = t == "f32" ? "int" : "uint64_t"
+    let when = trigFixup("", t).when.replacingOccurrences(of: "$a", with: "a[i]")
+    func fix(_ op: String) -> String { trigFixup(op, t).value.replacingOccurrences(of: "$a", with: "a[i]") }
+    return RuntimeFunction(name: name, proto: "void \(name)(int64_t, const \(c) *, \(c) *, \(c) *);", source: """
+    void \(name)(int64_t n, const \(c) *a, \(c) *s, \(c) *c) {
         int64_t i;
-        int redo = 0;
-        for (i = 0; i < n; i++) { ax_sincos_f32_core(a[i], s + i, c + i); s[i] = ax_sel_f32(a[i] == 0, a[i], s[i]); redo |= !(fabsf(a[i]) <= 131072.0f); }
-        if (redo) for (i = 0; i < n; i++) if (!(fabsf(a[i]) <= 131072.0f)) { s[i] = (float)sin((double)a[i]); c[i] = (float)cos((double)a[i]); }
+        \(redo) redo = 0;
+        for (i = 0; i < n; i++) { ax_sincos_\(t)_core(a[i], s + i, c + i); s[i] = \(signedZeroSine(t, "a[i]", "s[i]")); redo |= \(when); }
+        if (redo) for (i = 0; i < n; i++) if (\(when)) { s[i] = \(fix("sin")); c[i] = \(fix("cos")); }
     }
-    """, deps: ["ax_f32_bits", "ax_sincos_f32_core"])
+    """, deps: ["ax_\(t)_bits", "ax_sincos_\(t)_core"])
+}
 
 /// A sum of a tile in double, with eight accumulators.
 private func vsum(_ t: String) -> RuntimeFunction {
@@ -480,8 +577,7 @@ private func unaryFunctions() -> [RuntimeFunction] {
         out.append(vunary("sqrt", t, "sqrt\(f)(a[i])"))
         out.append(vunary("sign", t, "a[i] > 0 ? (\(c))1 : (a[i] < 0 ? (\(c))-1 : a[i])"))
         if t == "f64" {
-            for op in ["exp", "log", "log1p", "sin", "cos", "tanh"] { out += mathFunction(op, t, body: "return \(op)(a);") }
-            out += mathFunction("logistic", t, body: "return 1.0 / (1.0 + exp(-a));")
+            out += f64Math()
             continue
         }
         // f32 in f32 arithmetic, branch-free (docs/numerics.md): NaN returns itself, the domain edges are selected.
@@ -498,9 +594,7 @@ private func unaryFunctions() -> [RuntimeFunction] {
         out += mathFunction("logistic", t, body: """
         int nan = a != a, neg = a < 0, under = a <= -0x1.62e43p+6f;
         float m = -fabsf(a), l, sc, h = ax_expf_parts(ax_sel_f32(m < -104.0f, -104.0f, m), &l, &sc);
-        float eh = h * sc, el = l * sc, d = 1.0f + eh, dl = ((1.0f - d) + eh) + el, y = 1.0f / d, q = eh / d;
-        float yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
-        return ax_sel_f32(nan, a, ax_sel_f32(under, 0.0f, ax_sel_f32(neg, yn, yp)));
+        \(logisticFromExp(t))
         """, deps: [bits, "ax_expf_parts"])
         // x + x^3 p(x^2) below 0.625, 1 - 2 / (1 + exp(2|x|)) above (exp's argument capped at 20: tanh is 1 in
         // f32 from 9.01); tanh(±0) = ±0.
@@ -528,9 +622,9 @@ private func unaryFunctions() -> [RuntimeFunction] {
         float y = ax_logf_core(u, 0.0f, c);
         return ax_sel_f32(ok & !zero, y, ax_sel_f32(zero, a, ax_sel_f32(m1, -HUGE_VALF, ax_sel_f32(pos, a, NAN))));
         """, deps: [bits, "ax_logf_core"])
-        out += sinCos("sin")
-        out += sinCos("cos")
-        out.append(vsincos)
+        out += sinCos("sin", t)
+        out += sinCos("cos", t)
+        out.append(vsincos(t))
     }
     // The ops whose records define their math (UnaryDef.math).
     for t in ["f32", "f64"] {
@@ -539,10 +633,74 @@ private func unaryFunctions() -> [RuntimeFunction] {
     return out
 }
 
-/// The exported f32 math functions (scalar and tile), cloned for AVX-512 too.
-private let f32MathNames: Set<String> = Set(["exp", "log", "log1p", "tanh", "logistic", "sin", "cos"].flatMap {
-    ["ax_\($0)_f32", "ax_v\($0)_f32"]
-} + ["ax_vsincos_f32"])
+/// The end of logistic of dtype `t` (f32 or f64) from `e = exp(-|a|)` as `(h + l) sc` and the masks `nan`, `under`,
+/// `neg`: 1 / (1 + e) for a >= 0 and e / (1 + e) below, with `d = 1 + e` and its rounding error `dl` (exact), the
+/// quotients corrected to first order in `dl` and e's low part; 0 where `under`, NaN returned as itself.
+private func logisticFromExp(_ t: String) -> String {
+    let c = cType(t), f = t == "f32" ? "f" : ""
+    return """
+    \(c) eh = h * sc, el = l * sc, d = 1.0\(f) + eh, dl = ((1.0\(f) - d) + eh) + el, y = 1.0\(f) / d, q = eh / d;
+    \(c) yp = y - (y * dl) * y, yn = q + (el - q * dl) * y;
+    return ax_sel_\(t)(nan, a, ax_sel_\(t)(under, 0.0\(f), ax_sel_\(t)(neg, yn, yp)));
+    """
+}
+
+/// The f64 math, branch-free in f64 arithmetic as the f32 math (docs/numerics.md), its conditions masks on the bits
+/// (`ax_lt_f64`, `ax_absgt_f64`, `ax_neg_f64`): NaN returns itself, the domain edges are selected.
+private func f64Math() -> [RuntimeFunction] {
+    let t = "f64", bits = "ax_f64_bits"
+    var out: [RuntimeFunction] = []
+    out += mathFunction("exp", t, body: """
+    uint64_t nan = ax_absgt_f64(a, INFINITY), lo = ax_lt_f64(a, -746.0), hi = ax_lt_f64(710.0, a);
+    double l, s, h = ax_exp_f64_parts(ax_sel_f64(lo, -746.0, ax_sel_f64(hi | nan, 710.0, a)), &l, &s);
+    return ax_sel_f64(nan, a, h * s);
+    """, deps: [bits, "ax_exp_f64_parts"])
+    // As f32's: 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|) in two parts, corrected to first order in
+    // the rounding error of 1 + e and e's low part; 0 where JAX's 1 / (1 + exp(-x)) is, as exp(-x) overflows.
+    out += mathFunction("logistic", t, body: """
+    uint64_t nan = ax_absgt_f64(a, INFINITY), neg = ax_neg_f64(a), under = ax_lt_f64(a, -0x1.62e42fefa39efp+9);
+    double m = -fabs(a), l, sc, h = ax_exp_f64_parts(ax_sel_f64(ax_lt_f64(m, -746.0), -746.0, m), &l, &sc);
+    \(logisticFromExp(t))
+    """, deps: [bits, "ax_exp_f64_parts"])
+    // Cephes' x + x^3 P(x^2)/Q(x^2) below 0.625; above, 1 - 2 / (1 + e) with e = exp(2|x|) in two parts (its argument
+    // capped at 44: tanh is 1 in f64 from 19.06), 1 - q's rounding error and the first-order correction for
+    // 1 + e's added before the last rounding; tanh(±0) = ±0.
+    out += mathFunction("tanh", t, body: """
+    double ax = fabs(a), z = a * a, p = (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3;
+    double r = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
+    double l, sc, h = ax_exp_f64_parts(ax_sel_f64(ax_lt_f64(ax, 22.0), 2.0 * ax, 44.0), &l, &sc);
+    double eh = h * sc, el = l * sc, d = 1.0 + eh, dl = (1.0 - (d - eh)) + el, q = 2.0 / d;
+    double u = 1.0 - q, y = u + (((1.0 - u) - q) + 0.5 * q * q * dl);
+    uint64_t keep = ax_absgt_f64(a, INFINITY) | ~ax_absgt_f64(a, 0.0), small = ax_lt_f64(ax, 0.625);
+    return ax_sel_f64(keep, a, ax_sel_f64(small, a + a * (z * (p / r)), ax_sel_f64(ax_neg_f64(a), -y, y)));
+    """, deps: [bits, "ax_exp_f64_parts"])
+    // Subnormals are scaled by 2^54 first; log(±0) = -inf, log(x < 0) = NaN, log(inf) = inf.
+    out += mathFunction("log", t, body: """
+    uint64_t neg = ax_neg_f64(a), zero = ~ax_absgt_f64(a, 0.0), ok = ~(neg | zero | ax_absgt_f64(a, 1.7976931348623157e308));
+    uint64_t sub = ~ax_absgt_f64(a, 0x0.fffffffffffffp-1022);
+    double u = ax_sel_f64(ok, ax_sel_f64(sub, a * 18014398509481984.0, a), 1.0);
+    double y = ax_log_f64_core(u, ax_sel_f64(sub, -54.0, 0.0), 0.0);
+    return ax_sel_f64(ok, y, ax_sel_f64(zero, -HUGE_VAL, ax_sel_f64(neg, NAN, a)));
+    """, deps: [bits, "ax_log_f64_core"])
+    // log(u) + c / u with u = 1 + x rounded and c its rounding error; log1p(±0) = ±0, log1p(-1) = -inf, below NaN.
+    out += mathFunction("log1p", t, body: """
+    uint64_t neg = ax_neg_f64(a), zero = ~ax_absgt_f64(a, 0.0), le1 = neg & ax_absgt_f64(a, 0x1.fffffffffffffp-1);
+    uint64_t m1 = le1 & ~ax_absgt_f64(a, 1.0), ok = ~(le1 | zero | ax_absgt_f64(a, 1.7976931348623157e308));
+    double x = ax_sel_f64(ok, a, 0.0), u = 1.0 + x;
+    double c = ax_sel_f64(ax_lt_f64(u, 2.0), x - (u - 1.0), 1.0 - (u - x)) / u;
+    double y = ax_log_f64_core(u, 0.0, c);
+    return ax_sel_f64(ok, y, ax_sel_f64(zero | ~le1, a, ax_sel_f64(m1, -HUGE_VAL, NAN)));
+    """, deps: [bits, "ax_log_f64_core"])
+    out += sinCos("sin", t)
+    out += sinCos("cos", t)
+    out.append(vsincos(t))
+    return out
+}
+
+/// The exported math functions (scalar and tile) of f32 and f64, cloned for AVX-512 too.
+private let mathNames: Set<String> = Set(["exp", "log", "log1p", "tanh", "logistic", "sin", "cos"].flatMap { op in
+    ["f32", "f64"].flatMap { ["ax_\(op)_\($0)", "ax_v\(op)_\($0)"] }
+} + ["ax_vsincos_f32", "ax_vsincos_f64"])
 
 /// Every runtime function, in the order of axruntime.c (helpers before their callers).
 let runtimeFunctions: [RuntimeFunction] = {
@@ -557,6 +715,10 @@ let runtimeFunctions: [RuntimeFunction] = {
         RuntimeFunction(name: "ax_expf_parts", proto: "", source: expParts, deps: ["ax_f32_bits"]),
         RuntimeFunction(name: "ax_logf_core", proto: "", source: logCore, deps: ["ax_f32_bits"]),
         RuntimeFunction(name: "ax_sincos_f32_core", proto: "", source: sinCosCore, deps: ["ax_f32_bits"]),
+        RuntimeFunction(name: "ax_f64_bits", proto: "", source: f64Bits),
+        RuntimeFunction(name: "ax_exp_f64_parts", proto: "", source: expPartsF64, deps: ["ax_f64_bits"]),
+        RuntimeFunction(name: "ax_log_f64_core", proto: "", source: logCoreF64, deps: ["ax_f64_bits"]),
+        RuntimeFunction(name: "ax_sincos_f64_core", proto: "", source: sinCosCoreF64, deps: ["ax_f64_bits"]),
     ]
     for t in ["f32", "f64"] {
         // Every arithmetic op and comparison has a tile (comparisons write bool tiles), as the records' `tileable` say.
@@ -592,8 +754,9 @@ func runtimeSourceFile() -> String {
     #include "axruntime.h"
 
     /* Each exported function is compiled twice, for AVX2+FMA and for baseline x86-64, and picked when loaded
-       (-ffp-contract=off keeps both clones' results identical to the portable twins'); the f32 math also for
-       AVX-512 (x86-64-v4: its selects and conversions made those tiles 25-45% faster, docs/numerics.md).
+       (-ffp-contract=off keeps both clones' results identical to the portable twins'); the f32 and f64 math also
+       for AVX-512 (x86-64-v4: its selects and conversions made the f32 tiles 25-45% faster, the f64 ones 10-30%,
+       docs/numerics.md).
        -DAX_NO_CLONES turns this off, for sanitizers whose runtimes start after ifunc resolvers run. */
     #if defined(__x86_64__) && defined(__linux__) && (defined(__clang__) || defined(__GNUC__)) && !defined(AX_NO_CLONES)
     #define AX_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -610,7 +773,7 @@ func runtimeSourceFile() -> String {
     for f in runtimeFunctions where !f.source.isEmpty {
         if let native = f.native { s += native + "\n\n"; continue }
         // Exported functions are cloned; so are static loop bodies called through pointers (never inlined).
-        let clones = f32MathNames.contains(f.name) ? "AX_MATH_CLONES " : "AX_CLONES "
+        let clones = mathNames.contains(f.name) ? "AX_MATH_CLONES " : "AX_CLONES "
         s += (f.proto.isEmpty ? f.source.replacingOccurrences(of: "static void ", with: "AX_CLONES static void ")
                               : clones + f.source) + "\n\n"
     }
