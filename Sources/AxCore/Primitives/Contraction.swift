@@ -21,7 +21,7 @@ struct DotGeneralRules: PrimitiveRules {
         "dimension_numbers=((\(paramList(d.lhsContract)), \(paramList(d.rhsContract))), (\(paramList(d.lhsBatch)), \(paramList(d.rhsBatch))))"
     }
     var fusion: FusionKind { .contraction }
-    /// Inlined into a loop (`inlinable`), a contraction is k multiply-adds per element: worth splitting between cores.
+    /// Inlined into a loop (`inlinable`), a contraction is k multiply-adds per element: not cheap to recompute.
     var isHeavy: Bool { true }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {

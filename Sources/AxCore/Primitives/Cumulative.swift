@@ -189,7 +189,7 @@ struct CumulativeRules: PrimitiveRules {
         try k.loops([outer, inner]) { oi in
             let a = k.fresh("acc"), j = k.fresh("j"), p = k.fresh("t")
             k.line("\(acc) \(a) = \(identity);")
-            try k.block("for (int64_t \(j) = 0; \(j) < \(length); \(j)++)") {
+            k.block("for (int64_t \(j) = 0; \(j) < \(length); \(j)++)") {
                 let pos = reverse ? "(\(length) - 1 - \(j))" : j
                 k.line("int64_t \(p) = (\(oi[0]) * \(length) + \(pos)) * \(inner) + \(oi[1]);")
                 let xv = kind == .logsumexp ? "(double)\(src)[\(p)]" : "\(src)[\(p)]"

@@ -348,7 +348,7 @@ extension KernelEmitter {
                 let consts = ins[..<c].map(pointer), xs = ins[(c + k)...]
                 let n = isSimple(dim(length)) ? dim(length) : bind("int64_t", dim(length))
                 let it = fresh("it"), ix = fresh("ix")
-                try block("for (int64_t \(it) = 0; \(it) < \(n); \(it)++)") {
+                block("for (int64_t \(it) = 0; \(it) < \(n); \(it)++)") {
                     line("int64_t \(ix) = \(reverse ? "\(n) - 1 - \(it)" : it); (void)\(ix);")
                     let xArgs = xs.enumerated().map { j, a in
                         "\(pointer(a)) + \(ix) * \(count(Array(b.program.inputs[c + k + j].type.shape)))"
@@ -363,7 +363,7 @@ extension KernelEmitter {
                 let cconsts = ins[..<cc].map(pointer), bconsts = ins[cc..<(cc + bc)].map(pointer)
                 let p = fresh("p")
                 line("uint8_t \(p) = 0;")
-                try block("for (;;)") {
+                block("for (;;)") {
                     line("if (\(condK.call((cconsts + cur + ["&" + p]).joined(separator: ", "), "ax_t"))) return 1;")
                     line("if (!\(p)) break;")
                     line("if (\(bodyK.call((bconsts + cur + nxt).joined(separator: ", "), "ax_t"))) return 1;")

@@ -85,7 +85,8 @@ protocol PrimitiveRules {
     func tileable(_ e: Eqn, _ t: DType) -> Bool
     /// Element-wise lowering on tiles: appends the steps computing `e` from its operands' tiles `args` to `plan`.
     func planTile(_ e: Eqn, _ args: [TileArg], _ plan: TilePlan, _ k: KernelEmitter) throws -> TileArg
-    /// Whether its C calls a transcendental function (a loop worth splitting between cores).
+    /// Whether its C is expensive per element (a transcendental call, a contraction's k multiply-adds): fusion does
+    /// not treat it as cheap index arithmetic to recompute at each use (Codegen/Fuse.swift).
     var isHeavy: Bool { get }
     /// Reduction lowering: the C of the reduction over dtype `t`.
     func reduceRule(_ t: DType) -> ReduceRule?
