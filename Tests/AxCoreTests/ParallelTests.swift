@@ -1,11 +1,12 @@
-// Loops split between cores give the same bits whatever the split (docs/pipeline.md §7): sums and merged maps at 1, 2
-// and 3 threads (AXC_THREADS), per-example row sums at batch sizes 1, 7 and large, and maps merged into one loop
+// Loops split between cores give the same bits whatever the split (docs/pipeline.md §7): sums (column sums too) and
+// merged maps at 1, 2 and 3 threads (AXC_THREADS), per-example row sums at batch sizes 1, 7 and large, and maps merged into one loop
 // (`mapSiblings`, Codegen/Fuse.swift) equal to the interpreter bit for bit.
 import Foundation
 import Testing
 @testable import AxCore
 
-/// Row sums (long and short rows), a whole-array sum and per-example gradients, all large enough to be split.
+/// Row sums (long and short rows), a whole-array sum, column sums and maxima (reductions over a leading axis, split by
+/// their outputs) and per-example gradients, all large enough to be split.
 private let splitSource = """
 def row_stats(x: f32[k], y: f32[k]) -> (f32, f32):
     return sum(x * y + x), sum(x * x)
@@ -24,6 +25,11 @@ rows = jit(vmap(row_stats))
 short_rows = jit(vmap(short_row))
 whole = jit(total)
 per_example_grads = jit(vmap(grad(squared_error), in_axes=(None, 0, 0)))
+
+def column_stats(x: f32[3000, 300]) -> (f32[300], f32[300]):
+    return sum(exp(x) * 0.5, axis=0), max(x, axis=0)
+
+columns = jit(column_stats)
 """
 
 @Suite struct ParallelTests {
@@ -34,7 +40,7 @@ per_example_grads = jit(vmap(grad(squared_error), in_axes=(None, 0, 0)))
         let file = try dir.write("split.ax", splitSource)
         let compiled = try CompilerSession(path: file)
         let runs: [(String, [String])] = [("rows", ["n=2000", "k=100"]), ("short_rows", ["n=100000"]), ("whole", ["n=300001"]),
-                                          ("per_example_grads", ["n=200000"])]
+                                          ("per_example_grads", ["n=200000"]), ("columns", [])]
         for (entry, sizes) in runs {
             let source = try lower(compiled.entry(entry), to: .kernel).kernel!.source
             #expect(source.contains("ax_parallel_for("), "\(entry): its loop must be split between cores")

@@ -341,7 +341,7 @@ final class KernelEmitter {
             }
             return
         }
-        try loops(kept.map { dim(shape[$0]) }) { keptVars in
+        func reduceAt(_ keptVars: [String]) throws {
             let r = try emitAccumulate(bounds: axes.map { dim(shape[$0]) }, rule: rule, dtype: t) { rv in
                 var ix = Array(repeating: "0", count: shape.count)
                 for (i, d) in kept.enumerated() { ix[d] = keptVars[i] }
@@ -349,6 +349,16 @@ final class KernelEmitter {
                 return try gen(a, .multi(ix))
             }
             line("\(target)[\(linear(kept.map { shape[$0] }, keptVars))] = (\(t.cType))\(r);")
+        }
+        guard let first = kept.first else { return try loops([], reduceAt) }
+        // Column sums and other reductions over leading axes: the outputs are split between cores by their first kept
+        // index, each output's reduction running whole on one core, so the split never changes a bit.
+        let unit = (kept.dropFirst().map { shape[$0] } + axes.map { shape[$0] }).reduce(1) { n, d in min(n * (d.constValue ?? 64), 1 << 40) }
+        try emitParallel(n: dim(shape[first]), grain: 1, unitElements: max(1, unit)) { lo, hi in
+            let v = fresh("i")
+            try block("for (int64_t \(v) = \(lo); \(v) < \(hi); \(v)++)") {
+                try loops(kept.dropFirst().map { dim(shape[$0]) }) { rest in try reduceAt([v] + rest) }
+            }
         }
     }
 
