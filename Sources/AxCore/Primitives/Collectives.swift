@@ -144,8 +144,8 @@ func mappedPlaceholders(_ p: Program, axis: String, size: Dim) -> [String: Dim] 
     var sizes: [String: Dim] = [:]
     var work = [p]
     while let q = work.popLast() {
+        work += q.loopPrograms
         for e in q.eqns {
-            work.append(contentsOf: e.prim.loopSpec?.spec.programs ?? [])
             if case .psumScatter(axis, _, .sym(own)) = e.prim { sizes[own] = size }  // its output may be constant
             for case .sym(let s) in e.out.type.shape where s.hasSuffix(own) && sizes[s] == nil {
                 sizes[own] = size

@@ -399,3 +399,16 @@ extension KernelEmitter {
         return ({ args, scr in "\(name)(\((sizes + [args, scr]).joined(separator: ", ")))" }, scratch)
     }
 }
+
+extension Program {
+    /// The sub-programs of its loops, once per loop group (a group's K equations share one spec).
+    var loopPrograms: [Program] {
+        var out: [Program] = [], last: LoopSpec? = nil
+        for e in eqns {
+            let s = e.prim.loopSpec?.spec
+            if let s, s != last { out += s.programs }
+            last = s
+        }
+        return out
+    }
+}

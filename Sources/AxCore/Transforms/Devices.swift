@@ -114,10 +114,11 @@ func deviceProgram(_ p: Program, axis: String, countVar: String, count: Int? = n
 func usesTiled(_ p: Program, _ axis: String) -> Bool {
     var work = [p]
     while let q = work.popLast() {
+        work += q.loopPrograms
         for e in q.eqns {
             switch e.prim {
             case .allGather(axis, _, _, true), .psumScatter(axis, _, .some): return true
-            default: work.append(contentsOf: e.prim.loopSpec?.spec.programs ?? [])
+            default: continue
             }
         }
     }
