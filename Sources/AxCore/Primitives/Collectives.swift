@@ -129,11 +129,19 @@ func tiledDim(_ d: Dim, _ p: Dim, gathered: Bool) -> Dim? {
         return .sym(gathered ? "\(k)*\(s)" : "\(k)/\(s)")
     case (.sym(let s), .sym(let n)) where n.hasPrefix("|"):
         // all_gather of psum_scatter's block, or psum_scatter of all_gather's tiles (each other's transposes).
-        if gathered, s.hasSuffix("/\(n)"), let c = Int(s.dropLast(n.count + 1)) { return .const(c) }
-        if !gathered, s.hasSuffix("*\(n)"), let k = Int(s.dropLast(n.count + 1)) { return .const(k) }
-        return nil
+        guard let (k, multiple) = tiledPlaceholder(s, of: n), multiple != gathered else { return nil }
+        return .const(k)
     default: return nil
     }
+}
+
+/// The constant and the kind of a tiled placeholder of the mapped-size placeholder `p` (`8*|i|`: 8, a multiple;
+/// `8/|i|`: 8, a block), as `tiledDim` names them; nil for any other name.
+private func tiledPlaceholder(_ s: String, of p: String) -> (Int, multiple: Bool)? {
+    guard s.hasSuffix(p) else { return nil }
+    let head = s.dropLast(p.count)
+    guard let op = head.last, op == "*" || op == "/", let k = Int(head.dropLast()) else { return nil }
+    return (k, op == "*")
 }
 
 /// What each placeholder of `axis` in `p` (loop bodies included) becomes once the axis has `size`: the sizes to
@@ -149,9 +157,7 @@ func mappedPlaceholders(_ p: Program, axis: String, size: Dim) -> [String: Dim] 
             if case .psumScatter(axis, _, .sym(own)) = e.prim { sizes[own] = size }  // its output may be constant
             for case .sym(let s) in e.out.type.shape where s.hasSuffix(own) && sizes[s] == nil {
                 sizes[own] = size
-                let head = s.dropLast(own.count)
-                guard let op = head.last, let k = Int(head.dropLast()), op == "*" || op == "/",
-                      let d = tiledDim(.const(k), size, gathered: op == "*") else { continue }
+                guard let (k, multiple) = tiledPlaceholder(s, of: own), let d = tiledDim(.const(k), size, gathered: multiple) else { continue }
                 sizes[s] = d
             }
         }
@@ -260,15 +266,15 @@ struct PsumScatterRules: PrimitiveRules {
     /// first split into the mapped size and the block.
     func batch(_ ins: [Batched], out: TensorType, _ b: Batcher) throws -> Batched {
         var x = ins[0]
+        // `dimension` in the batched operand.
+        let at = x.bdim.map { dimension >= $0 ? dimension + 1 : dimension } ?? dimension
         guard axis == b.axisName else {
-            let d = x.bdim.map { dimension >= $0 ? dimension + 1 : dimension } ?? dimension
             let bdim = tiled == nil ? x.bdim.map { $0 > dimension ? $0 - 1 : $0 } : x.bdim
-            return Batched(try b.b.emit(.psumScatter(axis: axis, dimension: d, tiled: tiled), [x.atom]), bdim)
+            return Batched(try b.b.emit(.psumScatter(axis: axis, dimension: at, tiled: tiled), [x.atom]), bdim)
         }
         if tiled != nil {
             var shape = x.atom.type.shape
-            let d = x.bdim.map { dimension >= $0 ? dimension + 1 : dimension } ?? dimension
-            shape.replaceSubrange(d...d, with: [b.size, out.shape[dimension]])
+            shape.replaceSubrange(at...at, with: [b.size, out.shape[dimension]])
             x = Batched(try b.b.emit(.reshape(shape), [x.atom]), x.bdim)
         }
         var perExample = x.atom.type.shape
