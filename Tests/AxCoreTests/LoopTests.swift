@@ -102,6 +102,19 @@ def psum_step(c: f32[3], x: f32[3]):
 def per_device_inner(xs: f32[5, 3]):
     return scan(psum_step, zeros(3), xs)
 
+def rcell(state: (f64[3, 3], f64[3]), x: f64[3]):
+    W, h = state
+    h = sin(h @ W) + x
+    return (W, h), h[0]
+
+def rev_loss(W: f64[3, 3], xs: f64[t, 3]):
+    (_, h), ys = scan(rcell, (W, zeros(3, f64)), xs, reverse=True)
+    return sum(h * h) + sum(ys)
+
+rnn_grad = grad(rnn_loss)
+rev_grad = grad(rev_loss, argnums=(0, 1))
+rev_input_grad = grad(rev_loss, argnums=1)
+
 p_loop = pmap(per_device, axis_name='d')
 v_loop = vmap(per_device, axis_name='d')
 p_inner = pmap(per_device_inner, axis_name='d')
@@ -139,6 +152,40 @@ v_inner = vmap(per_device_inner, axis_name='d')
             let minus = zip(xs, tangents).map { Tensor(.f64, shape: $0.shape, doubles: zip($0.doubles, $1.doubles).map { $0 - h * $1 }) }
             let fd = (try f(plus) - f(minus)) / (2 * h)
             #expect(abs(jout[1].element(0) - fd) <= 1e-6 + 1e-6 * abs(fd), "\(name) \(mode) jvp \(jout[1].element(0)) vs FD \(fd)")
+        }
+    }
+
+    /// A scan VJP's weight cotangents (`ct_W += h ⊗ v` each step) leave the reverse loop: simplification
+    /// (Transforms/Accumulators.swift) makes them one contraction over stacked factors after it, with or without a
+    /// batch (vmap) dimension. The hoisted program equals the sequential one up to rounding, and jit equals eager
+    /// bit for bit, at trip counts 0, 1 and 7 (also where the weight cotangent is dead).
+    @Test(arguments: ["rnn_grad", "rev_grad", "rev_input_grad", "vmap"])
+    func accumulatorsLeaveTheScan(_ name: String) throws {
+        var p = try s.entry(name == "vmap" ? "rnn_grad" : name).program
+        if name == "vmap" { p = try vmap(p, inAxes: [nil, 0], outAxes: [0], axisSize: nil, sizeName: "n") }
+        let q = simplify(p)
+        func outerProductsInScans(_ p: Program) -> Int {
+            p.loopPrograms.reduce(0) { n, body in
+                n + outerProductsInScans(body) + body.eqns.filter {
+                    if case .dotGeneral(let d) = $0.prim { return d.lhsContract.isEmpty }
+                    return false
+                }.count
+            }
+        }
+        #expect(outerProductsInScans(p) > 0, "\(name): the unsimplified VJP accumulates outer products")
+        #expect(outerProductsInScans(q) == 0, "\(name): an outer product is left in a scan:\n\(q.text)")
+        let k = try compileKernel(q, name: name, optimize: false)
+        var rng = SeededUniform(11)
+        for t in [0, 1, 7] {
+            let sizes = ["t": t, "n": 3]
+            let xs = p.inputs.map { rng.tensor($0.type, -1, 1, sizes: sizes) }
+            let sequential = try evaluate(p, inputs: xs, sizes: sizes), hoisted = try evaluate(q, inputs: xs, sizes: sizes)
+            for (a, b) in zip(sequential, hoisted) {
+                for (x, y) in zip(a.doubles, b.doubles) {
+                    #expect(abs(x - y) <= 1e-13 * max(1, abs(x)), "\(name) t=\(t): sequential \(x), hoisted \(y)")
+                }
+            }
+            #expect(try k.run(inputs: xs, sizes: sizes) == hoisted, "\(name) t=\(t): jit differs from eager")
         }
     }
 
