@@ -111,7 +111,16 @@ def rev_loss(W: f64[3, 3], xs: f64[t, 3]):
     (_, h), ys = scan(rcell, (W, zeros(3, f64)), xs, reverse=True)
     return sum(h * h) + sum(ys)
 
+def wide(h: f64[80], x: f64[80]):
+    h = tanh(sum(tanh(einsum("i,j->ij", h, x)), axis=1) * 0.1)
+    return h, h[0]
+
+def wide_loss(h0: f64[80], xs: f64[t, 80]):
+    h, ys = scan(wide, h0, xs)
+    return sum(h) + sum(ys)
+
 rnn_grad = grad(rnn_loss)
+wide_grad = grad(wide_loss, argnums=(0, 1))
 rev_grad = grad(rev_loss, argnums=(0, 1))
 rev_input_grad = grad(rev_loss, argnums=1)
 
@@ -126,7 +135,7 @@ v_inner = vmap(per_device_inner, axis_name='d')
     init() throws { s = try CompilerSession(file: SourceFile(path: "loops.ax", text: source)) }
 
     /// grad of each scalar loss against central differences, and jvp against a directional difference.
-    @Test(arguments: ["rnn_loss", "reverse_loss", "nested_loss", "fori_loss", "sized_loss"])
+    @Test(arguments: ["rnn_loss", "reverse_loss", "nested_loss", "fori_loss", "sized_loss", "wide_loss"])
     func derivativesMatchFiniteDifferences(_ name: String) throws {
         let p = try s.entry(name).program
         let sizes = p.sizeVars.isEmpty ? [:] : ["t": 5]
@@ -187,6 +196,22 @@ v_inner = vmap(per_device_inner, axis_name='d')
             }
             #expect(try k.run(inputs: xs, sizes: sizes) == hoisted, "\(name) t=\(t): jit differs from eager")
         }
+    }
+
+    /// A scan's VJP reads what its forward loop computed (LoopTransforms.swift `forwardScanWithResiduals`): the
+    /// reverse loop of an RNN's gradient computes no `tanh`, it reads the forward loop's. A body whose residuals
+    /// would be much larger than its carries and xs (an 80 × 80 outer product per step) is computed again instead.
+    @Test func scanVJPReadsResiduals() throws {
+        func reverseBodies(_ p: Program) -> [Program] {
+            p.eqns.compactMap { e -> Program? in
+                if case .some(.scan(let b, _, true, _, _)) = e.prim.loopSpec?.spec { return b.program }
+                return nil
+            }
+        }
+        func tanhs(_ p: Program) -> Int { p.eqns.filter { $0.prim.name == "tanh" }.count }
+        let rnn = simplify(try s.entry("rnn_grad").program), wide = simplify(try s.entry("wide_grad").program)
+        #expect(!reverseBodies(rnn).isEmpty && reverseBodies(rnn).allSatisfy { tanhs($0) == 0 }, "\(rnn.text)")
+        #expect(reverseBodies(wide).contains { tanhs($0) == 2 }, "\(wide.text)")
     }
 
     /// A scan whose length is a size variable: one kernel, equal to eager at trip counts 0, 1 and 7.

@@ -55,7 +55,9 @@ extension Elaborator {
         let inner = try programFor(f, sizeNames: Array(names.dropFirst()))
         // A collective inside a loop's body runs as the named vmap (docs/deviations.md): device kernels call the
         // collectives table only from their own top level.
-        if inner.eqns.contains(where: { $0.prim.loopSpec != nil && $0.prim.rules.usesAxis(mapName.name) }) { return nil }
+        if equationRuns(inner.eqns).contains(where: { $0.group != nil && inner.eqns[$0.start].prim.rules.usesAxis(mapName.name) }) {
+            return nil
+        }
         let ins = try flattenInAxes(inAxes, inner, describe(f), at: range)
         let outs = try flattenOutAxes(outAxes, inner, at: range)
         func normal(_ a: Int?, _ t: TensorType) -> Int? { a.map { $0 < 0 ? $0 + t.rank + 1 : $0 } }

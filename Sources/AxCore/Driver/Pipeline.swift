@@ -54,8 +54,9 @@ public struct Lowered: @unchecked Sendable {
 ///    output is simplified before the next transform reads it; the outermost's is left to pass 3, so that
 ///    `axc ir --stage transformed` shows it as the transform produced it.
 /// 3. `simplify` (DCE, CSE, algebraic folds, then contractions and scan accumulators): after the transforms, whose
-///    outputs are full of trivial equations (`x * 1`, duplicated forward values, reshapes of reshapes); before fusion, so that fusion
-///    decides on the smallest program (a duplicate left for fusion would be computed twice or stored). Eager
+///    outputs are full of trivial equations (`x * 1`, duplicated forward values, reshapes of reshapes); before
+///    fusion, so that fusion decides on the smallest program (a duplicate left for fusion would be computed twice
+///    or stored). Eager
 ///    execution evaluates this program too, so eager and jit compute the same equations.
 /// 4. `fuse`: needs the final program (it decides which values are buffers from how many times each is read);
 ///    it is the last pass on IR. `axc compile` stops here and emits standalone C (`emitStandalone`).

@@ -1,16 +1,19 @@
 // The transform rules of loops (docs/language.md "Loops"), as JAX's for scan_p and while_p: batching (a batched
 // while condition runs until every example is done, each keeping its own final carry), JVP (the loop of the JVP'd
-// body over primals and tangents) and, for scan, VJP (a forward loop that also stacks its input carries, and a reverse
-// loop over the body's VJP that reads them). Each rule emits loops; nothing is unrolled.
+// body over primals and tangents) and, for scan, VJP (a forward loop that also stacks the residuals of the body's VJP,
+// and a reverse loop over the rest of it that reads them). Each rule emits loops; nothing is unrolled.
 
 /// Which outputs of `p` depend on the `marked` inputs (or, with `axisName`, on a collective over it). Conservative:
 /// a loop's results all depend on any marked operand.
 func dependsOn(_ p: Program, _ marked: [Bool], axisName: String? = nil) -> [Bool] {
     var dep = Set<Int>()
     for (v, m) in zip(p.inputs, marked) where m { dep.insert(v.id) }
-    for e in p.eqns where e.inputs.contains(where: { $0.variable.map { dep.contains($0.id) } ?? false })
-        || (axisName.map { e.prim.rules.usesAxis($0) } ?? false) {
-        dep.insert(e.out.id)
+    // A loop group's equations share their operands: one test per group (its bodies walked once).
+    for (start, g) in equationRuns(p.eqns) {
+        let e = p.eqns[start]
+        guard e.inputs.contains(where: { $0.variable.map { dep.contains($0.id) } ?? false })
+            || (axisName.map { e.prim.rules.usesAxis($0) } ?? false) else { continue }
+        for member in p.eqns[start..<(start + (g?.span ?? 1))] { dep.insert(member.out.id) }
     }
     return p.outputs.map { $0.variable.map { dep.contains($0.id) } ?? false }
 }
@@ -194,27 +197,87 @@ extension VJPEmitter {
 
 // MARK: - VJP
 
-/// The forward loop grad emits for a scan group: the scan, also stacking each iteration's input carries (the residuals
-/// the reverse loop reads), its results in `g.outs`' variables. Returns the residuals.
-func forwardScanWithResiduals(_ g: LoopGroup, _ b: Builder) throws -> [Atom] {
+/// What a scan's reverse loop reads from its forward loop, as JAX's partial evaluation of the body's VJP splits it:
+/// `stacked`, the per-step values the forward loop computes and stacks (input carries and intermediates such as a
+/// `tanh`'s output), and `tangent`, the rest of the body's VJP. `tangent`'s inputs are the consts, one cotangent per
+/// seed (the body's float outputs, `seeds`), the residuals' slices and the xs; its outputs are the float inputs'
+/// cotangents (consts, carries, xs).
+struct ScanResiduals {
+    var stacked: [Atom]
+    var tangent: Program
+    var seeds: [Int]
+    /// The type of one step's slice of each residual.
+    var sliceTypes: [TensorType] { stacked.map { $0.type.with(shape: Array($0.type.shape.dropFirst())) } }
+}
+
+/// The forward loop grad emits for a scan group, its results in `g.outs`' variables: the scan, also computing and
+/// stacking the residuals of the body's VJP, so that the reverse loop does not compute the body again. The body's
+/// VJP (`vjpProgram`, every float output seeded) is split: equations that read no cotangent but a carry or an x
+/// (directly or not) run in the forward loop, merged with the body's own by CSE; those of their values that the
+/// others read are the residuals. Returns nil for a while loop (which has no VJP).
+func forwardScanWithResiduals(_ g: LoopGroup, _ b: Builder) throws -> ScanResiduals? {
     guard case .scan(let lb, let length, let reverse, let c, let k) = g.spec else {
         _ = try b.appendLoop(g.spec, g.inputs, outs: g.outs)
-        return []
+        return nil
     }
-    let body = lb.program
+    let body = lb.program, n = body.inputs.count
+    let seeds = body.outputs.indices.filter { body.outputs[$0].type.dtype.isFloat }
+    let vb = try vjpProgram(body, seeds: seeds)
+    var tangent = Set(vb.inputs[n...].map(\.id)), step = Set(body.inputs[c...].map(\.id))
+    for e in vb.eqns {
+        let ids = e.inputs.compactMap { $0.variable?.id }
+        if ids.contains(where: tangent.contains) { tangent.insert(e.out.id) } else if ids.contains(where: step.contains) { step.insert(e.out.id) }
+    }
+    // The residuals: per-step values (not xs, which the reverse loop scans anyway) that the rest reads.
+    let xs = Set(body.inputs[(c + k)...].map(\.id))
+    var residuals: [Var] = [], seen = Set<Int>()
+    func read(_ a: Atom) {
+        if let v = a.variable, step.contains(v.id), !xs.contains(v.id), seen.insert(v.id).inserted { residuals.append(v) }
+    }
+    for e in vb.eqns where !step.contains(e.out.id) { e.inputs.forEach(read) }
+    vb.outputs.forEach(read)
+    // Memory: residuals of more than 4× the elements of a step's carries and xs (and 4096; a size variable counted
+    // as 64) are not stacked; the reverse loop computes the body again from the stacked input carries instead.
+    func elements(_ vs: [Var]) -> Int { vs.reduce(0) { $0 + $1.type.shape.reduce(1) { min($0 * ($1.constValue ?? 64), 1 << 40) } } }
+    if elements(residuals) > max(4096, 4 * elements(Array(body.inputs[c...]))) {
+        step = Set(body.inputs[c..<(c + k)].map(\.id))
+        residuals = body.inputs[c..<(c + k)].filter { v in vb.eqns.contains { $0.inputs.contains(.v(v)) } || vb.outputs.contains(.v(v)) }
+    }
+    // The forward body: the body, then the VJP's equations that read no cotangent (renamed; CSE merges what
+    // duplicates the body, DCE drops what no residual needs).
+    let fb = Builder(startingAfter: max(body.maxId, vb.maxId))
+    body.eqns.forEach(fb.append)
+    var env: [Int: Atom] = [:]
+    func get(_ a: Atom) -> Atom { a.variable.flatMap { env[$0.id] } ?? a }
+    for e in vb.eqns where !tangent.contains(e.out.id) {
+        fb.loc = e.loc
+        env[e.out.id] = try fb.emit(e.prim, e.inputs.map(get))
+    }
     var aug = body
-    aug.outputs = body.outputs + body.inputs[c..<(c + k)].map { .v($0) }
+    aug.eqns = fb.take()
+    aug.outputs = body.outputs + residuals.map { get(.v($0)) }
+    aug = simplify(aug)
+    // A residual that is one of the body's ys (a hidden state the loop stacks anyway) is read from those ys.
+    let ny = body.outputs.count
+    let same = (0..<residuals.count).map { i in aug.outputs[k..<ny].firstIndex(of: aug.outputs[ny + i]) }
+    let fresh = (0..<residuals.count).filter { same[$0] == nil }
+    aug.outputs = Array(aug.outputs[..<ny]) + fresh.map { aug.outputs[ny + $0] }
     aug.outTree = .tuple(aug.outputs.map { _ in .leaf })
     let spec = LoopSpec.scan(body: LoopBody(aug), length: length, reverse: reverse, consts: c, carries: k)
-    let r = try b.appendLoop(spec, g.inputs, outs: g.outs + Array(repeating: nil, count: k))
-    return Array(r[body.outputs.count...])
+    let r = try b.appendLoop(spec, g.inputs, outs: g.outs + fresh.map { _ in nil })
+    let stacked = (0..<residuals.count).map { i in same[i].map { r[$0] } ?? r[ny + fresh.firstIndex(of: i)!] }
+    let ins = Array(body.inputs[..<c]) + Array(vb.inputs[n...]) + residuals + Array(body.inputs[(c + k)...])
+    let rest = Program(name: "scan_vjp_tangent", params: positionalParams(ins.count), inputs: ins,
+                       eqns: vb.eqns.filter { !step.contains($0.out.id) }, outputs: vb.outputs, outTree: vb.outTree)
+    return ScanResiduals(stacked: stacked, tangent: eliminateDeadCode(rest), seeds: seeds)
 }
 
 extension VJPEmitter {
-    /// The VJP rule of a scan group: the reverse loop over the body's VJP. `cts[k]` is result k's cotangent (nil:
-    /// zero), `residuals` the forward loop's stacked input carries. Returns each operand's cotangent (nil: none).
-    func vjpScan(_ g: LoopGroup, cts: [Atom?], residuals: [Atom]) throws -> [Atom?] {
-        guard case .scan(let lb, let length, let reverse, let c, let k) = g.spec else {
+    /// The VJP rule of a scan group: the reverse loop over the rest of the body's VJP (`ScanResiduals.tangent`).
+    /// `cts[k]` is result k's cotangent (nil: zero), `residuals` what the forward loop stacked for it. Returns each
+    /// operand's cotangent (nil: none).
+    func vjpScan(_ g: LoopGroup, cts: [Atom?], residuals: ScanResiduals?) throws -> [Atom?] {
+        guard case .scan(let lb, let length, let reverse, let c, let k) = g.spec, let res = residuals else {
             throw Diagnostic("Reverse-mode differentiation does not work for while_loop or fori_loop with dynamic start/stop values: use scan, or fori_loop with static bounds (int literals or size variables)", at: g.loc.start.line > 0 ? g.loc : nil)
         }
         let body = lb.program, ins = g.inputs, nx = ins.count - c - k, ny = body.outputs.count - k
@@ -223,23 +286,25 @@ extension VJPEmitter {
         let fCarries = (0..<k).filter { isF(body.inputs[c + $0].type) }
         let fXs = (0..<nx).filter { isF(body.inputs[c + k + $0].type) }
         let seededYs = (0..<ny).filter { cts[k + $0] != nil && isF(body.outputs[k + $0].type) }
-        // The body's VJP: inputs (body inputs, carry-out cotangents, seeded y cotangents), outputs the float inputs'.
-        let seeds = fCarries + seededYs.map { k + $0 }
-        let vb = try vjpProgram(body, seeds: seeds)
         // The reverse loop: consts = the forward consts; carries = carry cotangents, then the float consts' sums;
-        // scanned = xs, residual carries, y cotangents; ys = the float xs' cotangents.
+        // scanned = xs, residuals, y cotangents; ys = the float xs' cotangents.
         let carryTypes = fCarries.map { body.inputs[c + $0].type } + fConsts.map { body.inputs[$0].type }
-        let xsTypes = (0..<nx).map { body.inputs[c + k + $0].type } + (0..<k).map { body.inputs[c + $0].type }
-            + seededYs.map { body.outputs[k + $0].type }
+        let xsTypes = (0..<nx).map { body.inputs[c + k + $0].type } + res.sliceTypes + seededYs.map { body.outputs[k + $0].type }
         let constTypes = (0..<c).map { body.inputs[$0].type }
-        let nfk = fCarries.count
+        let nfk = fCarries.count, nr = res.stacked.count
         let rev = try buildProgram("scan_vjp", constTypes + carryTypes + xsTypes) { bb, a in
             let consts = Array(a[..<c]), ctCarry = Array(a[c..<(c + nfk)]), acc = Array(a[(c + nfk)..<(c + carryTypes.count)])
             let s0 = c + carryTypes.count
-            let xs = Array(a[s0..<(s0 + nx)]), res = Array(a[(s0 + nx)..<(s0 + nx + k)]), ctY = Array(a[(s0 + nx + k)...])
-            let r = try bb.inline(vb, args: consts + res + xs + ctCarry + ctY)
-            // r: cotangents of the float inputs in order: consts, carries, xs.
+            let xs = Array(a[s0..<(s0 + nx)]), rs = Array(a[(s0 + nx)..<(s0 + nx + nr)]), ctY = Array(a[(s0 + nx + nr)...])
             let m = VJPEmitter(b: bb)
+            // One cotangent per seed: a carry's from the loop's carries, a y's scanned (zero when it has none).
+            let seedCts: [Atom] = try res.seeds.map { s in
+                if s < k { return ctCarry[fCarries.firstIndex(of: s)!] }
+                if let i = seededYs.firstIndex(of: s - k) { return ctY[i] }
+                return try m.zeros(body.outputs[s].type)
+            }
+            let r = try bb.inline(res.tangent, args: consts + seedCts + rs + xs)
+            // r: cotangents of the float inputs in order: consts, carries, xs.
             let gConsts = Array(r[..<fConsts.count]), gCarries = Array(r[fConsts.count..<(fConsts.count + nfk)])
             let gXs = Array(r[(fConsts.count + nfk)...])
             return gCarries + (try zip(acc, gConsts).map { try m.add($0, $1) }) + gXs
@@ -247,7 +312,7 @@ extension VJPEmitter {
         var args: [Atom] = Array(ins[..<c])
         args += try fCarries.map { try cts[$0] ?? zeros(body.inputs[c + $0].type) }
         args += try fConsts.map { try zeros(body.inputs[$0].type) }
-        args += Array(ins[(c + k)...]) + residuals + seededYs.map { cts[k + $0]! }
+        args += Array(ins[(c + k)...]) + res.stacked + seededYs.map { cts[k + $0]! }
         let spec = LoopSpec.scan(body: LoopBody(rev), length: length, reverse: !reverse, consts: c, carries: carryTypes.count)
         let r = try b.emitLoop(spec, args)
         var out: [Atom?] = Array(repeating: nil, count: ins.count)

@@ -171,7 +171,7 @@ struct LoopRules: PrimitiveRules {
     var fusion: FusionKind { .loop }
     /// Whether a sub-program (at any depth) uses a collective over `name`.
     func usesAxis(_ name: String) -> Bool {
-        spec.programs.contains { $0.eqns.contains { $0.prim.rules.usesAxis(name) } }
+        spec.programs.contains { p in equationRuns(p.eqns).contains { p.eqns[$0.start].prim.rules.usesAxis(name) } }
     }
 
     func outputType(_ ins: [TensorType], literal: [Bool]) throws -> TensorType {

@@ -67,10 +67,10 @@ private func describeOutputs(_ p: Program) -> String {
     return walk(p.outTree)
 }
 
-/// The forward pass of reverse mode: `eqns` copied into `b`, except that each scan also stacks its input carries (the
-/// residuals its VJP reads). Returns the residuals by the index of the loop group's first equation.
-func forwardPass(_ eqns: [Eqn], _ b: Builder) throws -> [Int: [Atom]] {
-    var residuals: [Int: [Atom]] = [:]
+/// The forward pass of reverse mode: `eqns` copied into `b`, except that each scan also stacks the residuals its VJP
+/// reads (`forwardScanWithResiduals`). Returns them by the index of the loop group's first equation.
+func forwardPass(_ eqns: [Eqn], _ b: Builder) throws -> [Int: ScanResiduals] {
+    var residuals: [Int: ScanResiduals] = [:]
     for (i, group) in equationRuns(eqns) {
         if let g = group, case .scan = g.spec {
             b.loc = g.loc
@@ -84,7 +84,7 @@ func forwardPass(_ eqns: [Eqn], _ b: Builder) throws -> [Int: [Atom]] {
 
 /// The backward pass: each equation's VJP rule in reverse order (a loop group's once, with all its results'
 /// cotangents), starting from `seeds`. Returns the cotangents by variable id; a variable without one has a zero.
-func backwardPass(_ eqns: [Eqn], seeds: [Int: Atom], residuals: [Int: [Atom]], _ m: VJPEmitter) throws -> [Int: Atom] {
+func backwardPass(_ eqns: [Eqn], seeds: [Int: Atom], residuals: [Int: ScanResiduals], _ m: VJPEmitter) throws -> [Int: Atom] {
     var ct = seeds
     func accumulate(_ inputs: [Atom], _ cts: [Atom?]) throws {
         for (a, c) in zip(inputs, cts) {
@@ -97,7 +97,7 @@ func backwardPass(_ eqns: [Eqn], seeds: [Int: Atom], residuals: [Int: [Atom]], _
             let cts = g.outs.map { v in v.flatMap { ct.removeValue(forKey: $0.id) } }
             if cts.contains(where: { $0 != nil }) {
                 m.b.loc = g.loc
-                try accumulate(g.inputs, try m.vjpScan(g, cts: cts, residuals: residuals[start] ?? []))
+                try accumulate(g.inputs, try m.vjpScan(g, cts: cts, residuals: residuals[start]))
             }
             continue
         }
