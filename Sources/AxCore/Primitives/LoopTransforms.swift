@@ -241,7 +241,8 @@ func forwardScanWithResiduals(_ g: LoopGroup, _ b: Builder) throws -> ScanResidu
     func elements(_ vs: [Var]) -> Int { vs.reduce(0) { $0 + $1.type.shape.reduce(1) { min($0 * ($1.constValue ?? 64), 1 << 40) } } }
     if elements(residuals) > max(4096, 4 * elements(Array(body.inputs[c...]))) {
         step = Set(body.inputs[c..<(c + k)].map(\.id))
-        residuals = body.inputs[c..<(c + k)].filter { v in vb.eqns.contains { $0.inputs.contains(.v(v)) } || vb.outputs.contains(.v(v)) }
+        let read = Set(vb.eqns.flatMap { $0.inputs.compactMap(\.variable?.id) } + vb.outputs.compactMap(\.variable?.id))
+        residuals = body.inputs[c..<(c + k)].filter { read.contains($0.id) }
     }
     // The forward body: the body, then the VJP's equations that read no cotangent (renamed; CSE merges what
     // duplicates the body, DCE drops what no residual needs).
@@ -259,13 +260,20 @@ func forwardScanWithResiduals(_ g: LoopGroup, _ b: Builder) throws -> ScanResidu
     aug = simplify(aug)
     // A residual that is one of the body's ys (a hidden state the loop stacks anyway) is read from those ys.
     let ny = body.outputs.count
-    let same = (0..<residuals.count).map { i in aug.outputs[k..<ny].firstIndex(of: aug.outputs[ny + i]) }
+    var ysIndex: [Atom: Int] = [:]
+    for j in (k..<ny).reversed() { ysIndex[aug.outputs[j]] = j }
+    let same = (0..<residuals.count).map { ysIndex[aug.outputs[ny + $0]] }
     let fresh = (0..<residuals.count).filter { same[$0] == nil }
     aug.outputs = Array(aug.outputs[..<ny]) + fresh.map { aug.outputs[ny + $0] }
     aug.outTree = .tuple(aug.outputs.map { _ in .leaf })
     let spec = LoopSpec.scan(body: LoopBody(aug), length: length, reverse: reverse, consts: c, carries: k)
     let r = try b.appendLoop(spec, g.inputs, outs: g.outs + fresh.map { _ in nil })
-    let stacked = (0..<residuals.count).map { i in same[i].map { r[$0] } ?? r[ny + fresh.firstIndex(of: i)!] }
+    var next = ny
+    let stacked = (0..<residuals.count).map { i -> Atom in
+        if let j = same[i] { return r[j] }
+        defer { next += 1 }
+        return r[next]
+    }
     let ins = Array(body.inputs[..<c]) + Array(vb.inputs[n...]) + residuals + Array(body.inputs[(c + k)...])
     let rest = Program(name: "scan_vjp_tangent", params: positionalParams(ins.count), inputs: ins,
                        eqns: vb.eqns.filter { !step.contains($0.out.id) }, outputs: vb.outputs, outTree: vb.outTree)
