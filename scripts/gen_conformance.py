@@ -594,6 +594,23 @@ CASES = [
 ]
 
 
+def l_rnn_cell(state, x):
+    W, h = state
+    h = jnp.tanh(h @ W + x)
+    return (W, h), jnp.sum(h * h)
+
+
+def l_rnn_loss(W, xs):
+    (_, h), ys = jax.lax.scan(l_rnn_cell, (W, jnp.zeros(3, jnp.float32)), xs)
+    return jnp.sum(h) + jnp.sum(ys)
+
+
+CASES += [
+    # appended last, so the earlier cases keep their inputs
+    ("loops.ax", "rnn_hessian", jax.hessian(l_rnn_loss), (0.5 * normal(3, 3), 0.5 * normal(6, 3)), ["W", "xs"]),
+]
+
+
 def leaves_with_names(name, tree):
     if isinstance(tree, (tuple, list)):
         out = []
