@@ -79,6 +79,37 @@ private func neuron() throws -> Entry {
         #expect(compared > 100)
     }
 
+    /// A difffuzz finding (seed 804054122): gcc 12 at `-O3 -march=native` miscompiled the flat map loops that the
+    /// emitter unrolls 4× for tcc when they select on bools (AVX-512 masks: garbage in some elements). Per-element C
+    /// keeps those loops plain (EmitC.swift `emitMap`); tier 2 equals eager on the reduced program.
+    @Test func unrolledSelectOfBools() throws {
+        guard let cc = requireCC() else { return }
+        let text = """
+        def f1(x: f32, y: f32) -> f32:
+            v10 = mean(sign(zeros((4, 4), dtype=f32)), axis=(-1,))
+            if ((x < 0.0) or (y != 0.0)):
+                v12 = ((y + full((4, 5), 1.0)) - 1.5)
+            else:
+                v15 = (tanh(broadcast_to(y, (5,))) * cos(mean(v10)))
+                v15 = tanh((v15 + f32(full((5,), 0.5, dtype=f64))))
+                y = v15[sum(i32(v10))]
+                v12 = reshape(((y + zeros((20,))) / (abs((y + arange(0.0, 10.0, 0.5))) + 1.0))[:, None], (4, -1))
+            v18 = min(broadcast_to(y, (5, 5, 5)), axis=-1)
+            return (mean(v18) + where((not (x < 0.0)), mean(max(v12, axis=0)), (x - 0.0)))
+
+        e1 = vmap(vmap(vmap(f1, in_axes=(0, None)), in_axes=(0, 0)), in_axes=(0, None))
+        """
+        let l = try lower(try CompilerSession(file: SourceFile(path: "select.ax", text: text)).entry("e1"), to: .kernel)
+        let source = tier2Source([(emitKernel(l.graph!, name: cEntryName(l.name), perElement: true), packedWrappers(l.graph!, name: cEntryName(l.name)))])
+        let k2 = try CompiledKernel(tier2: try Tier2Module.load(source, config: Tier2Config(compiler: cc)), source: source,
+                                    graph: l.graph!, program: l.optimized, name: l.name)
+        for (n, n1, n2) in [(3, 17, 17), (2, 5, 9), (1, 1, 1)] {
+            let (inputs, sizes) = try bindInputs(l.optimized, args: [:], sizes: ["n": n, "n1": n1, "n2": n2], seed: 3)
+            let eager = try evaluate(l.optimized, inputs: inputs, sizes: sizes)
+            #expect(canonicalBits(try k2.run(inputs: inputs, sizes: sizes)) == canonicalBits(eager), "n=\(n) n1=\(n1) n2=\(n2)")
+        }
+    }
+
     /// A miss compiles and writes `KEY.meta` and `KEY-SUM.so`; the next load of the same C hits; other C misses.
     @Test func cacheMissThenHit() throws {
         guard let cc = requireCC() else { return }

@@ -233,9 +233,20 @@ final class KernelEmitter {
     // MARK: loop nests
 
     /// `target[i] = value(i)` over `shape`: one flat loop unrolled 4× when possible, else a loop per dimension.
+    /// Per-element C (tier 2, `axc compile`) keeps the flat loop plain: the compiler unrolls and vectorizes it, and
+    /// gcc 12 at `-O3 -march=native` miscompiled a 4× unrolled select on bools with AVX-512 masks (wrong values;
+    /// a difffuzz finding, Tier2Tests.unrolledSelectOfBools).
     func emitMap(target: String, shape: [Dim], flat: Bool, value: (Index) throws -> String) throws {
         if shape.isEmpty {
             try block("") { line("\(target)[0] = \(try value(.multi([])));") }
+            return
+        }
+        if flat && perElement {
+            try block("") {
+                let n = isSimple(count(shape)) ? count(shape) : bind("int64_t", count(shape))
+                let i = fresh("i")
+                try block("for (int64_t \(i) = 0; \(i) < \(n); \(i)++)") { line("\(target)[\(i)] = \(try value(.flat(i)));") }
+            }
             return
         }
         if flat {
