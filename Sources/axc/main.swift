@@ -183,7 +183,10 @@ struct Run: ParsableCommand {
                 }
             }
             defer {
-                if let e = lowered.kernel?.waitForTier2() { printError("axc: warning: tier 2 was not cached: \(e)\n") }
+                let e = lowered.kernel?.waitForTier2 {
+                    printError("axc: finishing the tier-2 compile of \(entry.name) for later runs (--tier 1 skips it)...\n")
+                }
+                if let e { printError("axc: warning: tier 2 was not cached: \(e)\n") }
             }
             let types = program.outputs.map(\.type)
             for (i, t) in outputs.enumerated() {

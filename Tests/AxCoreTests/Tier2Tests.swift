@@ -79,7 +79,7 @@ private func neuron() throws -> Entry {
         #expect(compared > 100)
     }
 
-    /// A difffuzz finding (seed 804054122): gcc 12 at `-O3 -march=native` miscompiled the flat map loops that the
+    /// A difffuzz finding (program seed 731079882): gcc 12 at `-O3 -march=native` miscompiled the flat map loops that the
     /// emitter unrolls 4× for tcc when they select on bools (AVX-512 masks: garbage in some elements). Per-element C
     /// keeps those loops plain (EmitC.swift `emitMap`); tier 2 equals eager on the reduced program.
     @Test func unrolledSelectOfBools() throws {

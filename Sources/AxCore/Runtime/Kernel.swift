@@ -152,9 +152,13 @@ public final class CompiledKernel: @unchecked Sendable {
     }
 
     /// Waits for a background tier-2 build to end; returns its error, if it failed (the kernel then stays at tier 1).
+    /// `notice` is called once if the build is still running after a second (a progress line for the user).
     @discardableResult
-    public func waitForTier2() -> Error? {
-        background.wait()
+    public func waitForTier2(notice: () -> Void = {}) -> Error? {
+        if background.wait(timeout: .now() + 1) == .timedOut {
+            notice()
+            background.wait()
+        }
         return lock.withLock { backgroundError }
     }
 

@@ -26,6 +26,12 @@ public struct Tier2Config: Sendable {
     /// every result bit-identical to tier 1's; `-fno-math-errno` is what the runtime is compiled with and changes no value).
     public static let flags = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared",
                                "-fvisibility=hidden", "-w"]
+    /// The flags for `source`: `flags`, with `-O2` instead of `-O3` for more than 128 KB of C. gcc's time at -O3
+    /// grows faster than the C (280 KB of a Hessian's kernels: 31 s and 540 MB at -O3, 5.4 s at -O2); the bench
+    /// workloads' files are 3–35 KB. The optimization level changes the speed, never the bits.
+    public static func flags(for source: String) -> [String] {
+        source.utf8.count > 128 << 10 ? flags.map { $0 == "-O3" ? "-O2" : $0 } : flags
+    }
 
     /// The compiler named by `AXC_CC` (a path or a name on PATH; when set and not found there is no compiler, which is
     /// how tests simulate a machine without one), else `cc` on PATH; the cache in `$XDG_CACHE_HOME/axc`, default
@@ -84,14 +90,14 @@ func fnv64(_ bytes: some Sequence<UInt8>) -> String {
 
 /// What identifies a compiled object besides its C text: the compiler (resolved path, size and modification
 /// time of the driver, which change with its version), the flags and the CPU (model and feature flags).
-private func keyMaterial(compiler: String) -> String {
+private func keyMaterial(compiler: String, flags: [String]) -> String {
     var st = stat()
     let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: compiler)).map {
         $0.hasPrefix("/") ? $0 : (compiler as NSString).deletingLastPathComponent + "/" + $0
     } ?? compiler
     stat(real, &st)
     var s = "axc tier-2 cache entry v1\ncompiler: \(real) \(st.st_size) \(st.st_mtim.tv_sec)\n"
-    s += "flags: \(Tier2Config.flags.joined(separator: " "))\ncpu: \(cpuIdentity)\n"
+    s += "flags: \(flags.joined(separator: " "))\ncpu: \(cpuIdentity)\n"
     return s
 }
 
@@ -188,7 +194,7 @@ public final class Tier2Module: @unchecked Sendable {
 
     /// The key material for `cc` and the entry name: the hash of the material and the C text.
     private static func cacheKey(_ source: String, cc: String) -> (meta: String, key: String) {
-        let meta = keyMaterial(compiler: cc)
+        let meta = keyMaterial(compiler: cc, flags: Tier2Config.flags(for: source))
         return (meta, fnv64(Array((meta + source).utf8)))
     }
 
@@ -213,7 +219,7 @@ public final class Tier2Module: @unchecked Sendable {
         let tmp = String(cString: tmpPtr)
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         try source.write(toFile: tmp + "/k.c", atomically: false, encoding: .utf8)
-        let status = try runCompiler(cc, Tier2Config.flags + ["-o", tmp + "/k.so", tmp + "/k.c", "-lm"], log: tmp + "/log")
+        let status = try runCompiler(cc, Tier2Config.flags(for: source) + ["-o", tmp + "/k.so", tmp + "/k.c", "-lm"], log: tmp + "/log")
         guard status == 0, let bytes = FileManager.default.contents(atPath: tmp + "/k.so") else {
             let msg = (try? String(contentsOfFile: tmp + "/log", encoding: .utf8)) ?? ""
             let saved = NSTemporaryDirectory() + "axc-tier2-\(key).c"
