@@ -110,6 +110,26 @@ private func neuron() throws -> Entry {
         }
     }
 
+    /// The cache is bounded (AXC_CACHE_MAX_MB): after a compile, the least recently used entries go, `.meta` and
+    /// object together, and the entry just written stays even when it is the oldest.
+    @Test func cacheEvictsLeastRecentlyUsed() throws {
+        let dir = try tempCache("evict")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (i, key) in ["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"].enumerated() {
+            for name in ["\(key).meta", "\(key)-0123456789abcdef.so"] {
+                FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(count: 500_000))
+                var times = [timeval(tv_sec: 1_700_000_000 + i * 100, tv_usec: 0), timeval(tv_sec: 1_700_000_000 + i * 100, tv_usec: 0)]
+                utimes("\(dir)/\(name)", &times)
+            }
+        }
+        Tier2Module.evict(dir, keeping: "aaaaaaaaaaaaaaaa", limit: 2_500_000)
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        #expect(left == ["aaaaaaaaaaaaaaaa.meta", "aaaaaaaaaaaaaaaa-0123456789abcdef.so",
+                         "cccccccccccccccc.meta", "cccccccccccccccc-0123456789abcdef.so"], "\(left)")
+        Tier2Module.evict(dir, keeping: "cccccccccccccccc", limit: 2_500_000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 4, "under the limit: nothing goes")
+    }
+
     /// A miss compiles and writes `KEY.meta` and `KEY-SUM.so`; the next load of the same C hits; other C misses.
     @Test func cacheMissThenHit() throws {
         guard let cc = requireCC() else { return }

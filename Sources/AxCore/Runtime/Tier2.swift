@@ -208,6 +208,7 @@ public final class Tier2Module: @unchecked Sendable {
         guard rest[rest.index(after: nl)...] == "---\n" + source, object.hasPrefix(key + "-"), object.hasSuffix(".so"),
               let bytes = FileManager.default.contents(atPath: "\(dir)/\(object)"),
               object == "\(key)-\(fnv64(bytes)).so" else { return nil }
+        utimes("\(dir)/\(key).meta", nil)  // the entry's last use, for eviction
         return try? Tier2Module(path: "\(dir)/\(object)", fromCache: true)
     }
 
@@ -231,6 +232,37 @@ public final class Tier2Module: @unchecked Sendable {
         guard rename(tmp + "/k.so", "\(dir)/\(object)") == 0 else { return try Tier2Module(path: tmp + "/k.so", fromCache: false) }
         try (meta + "object: \(object)\n---\n" + source).write(toFile: tmp + "/meta", atomically: false, encoding: .utf8)
         rename(tmp + "/meta", "\(dir)/\(key).meta")
+        evict(dir, keeping: key)
         return try Tier2Module(path: "\(dir)/\(object)", fromCache: false)
+    }
+
+    /// Bytes the cache keeps at most: `AXC_CACHE_MAX_MB` (default 512).
+    static var cacheLimit: Int { (Int(ProcessInfo.processInfo.environment["AXC_CACHE_MAX_MB"] ?? "") ?? 512) << 20 }
+
+    /// Removes the least recently used entries (by their `.meta`'s modification time, which a hit renews) until the
+    /// cache holds at most `limit` bytes; entry `keeping` (just written) stays. Each entry is removed `.meta`
+    /// first, so a reader never finds a `.meta` without its object. Runs after each compile, whose time it adds to.
+    static func evict(_ dir: String, keeping: String, limit: Int = cacheLimit) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        var entries: [String: (bytes: Int, used: Double, files: [String])] = [:]
+        for name in names where !name.hasPrefix(".") {
+            let key = String(name.prefix { $0 != "." && $0 != "-" })
+            var st = stat()
+            guard stat("\(dir)/\(name)", &st) == 0 else { continue }
+            var e = entries[key] ?? (0, 0, [])
+            e.bytes += Int(st.st_size)
+            if name.hasSuffix(".meta") {
+                e.used = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) * 1e-9
+                e.files.insert(name, at: 0)
+            } else {
+                e.files.append(name)
+            }
+            entries[key] = e
+        }
+        var total = entries.values.reduce(0) { $0 + $1.bytes }
+        for (key, e) in entries.sorted(by: { $0.value.used < $1.value.used }) where total > limit && key != keeping {
+            for f in e.files { unlink("\(dir)/\(f)") }
+            total -= e.bytes
+        }
     }
 }
