@@ -94,8 +94,8 @@ def compilers():
     return {"gcc": shutil.which("gcc"), "clang": shutil.which("clang")}
 
 
-def standalone_times(axc, sample, entry, sizes, runs, slug):
-    """{compiler: axc-bench-like JSON or {"error": ...}} for the workload's standalone C under each compiler."""
+def standalone_build(axc, sample, entry, sizes, slug):
+    """{compiler: the path of the driver built with the workload's standalone C, or {"error": ...}}."""
     d = os.path.join(HERE, "out", "standalone")
     os.makedirs(d, exist_ok=True)
     c, h = os.path.join(d, slug + ".c"), os.path.join(d, slug + ".h")
@@ -105,18 +105,22 @@ def standalone_times(axc, sample, entry, sizes, runs, slug):
     main = os.path.join(d, slug + "_main.c")
     with open(h) as f, open(main, "w") as out:
         out.write(driver_source(slug + ".h", f.read(), sizes))
-    results = {}
+    exes = {}
     for name, cc in compilers().items():
         if not cc:
-            results[name] = {"error": [f"{name} is not installed"]}
+            exes[name] = {"error": [f"{name} is not installed"]}
             continue
         exe = os.path.join(d, f"{slug}_{name}")
         rt = os.path.join(ROOT, "Sources", "AxRuntime")
         b = subprocess.run([cc, "-O3", "-march=native", "-DAXC_PARALLEL_FOR=bench_parallel_for", "-I", d, "-I", os.path.join(rt, "include"),
                             c, main, os.path.join(rt, "axruntime.c"), "-o", exe, "-lm", "-lpthread"], capture_output=True, text=True)
-        if b.returncode != 0:
-            results[name] = {"error": (b.stderr.strip().splitlines() or ["build failed"])[-1:]}
-            continue
-        r = subprocess.run([exe, str(runs)], capture_output=True, text=True, timeout=900)
-        results[name] = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {"error": r.stderr.strip().splitlines()[-1:]}
-    return results
+        exes[name] = exe if b.returncode == 0 else {"error": (b.stderr.strip().splitlines() or ["build failed"])[-1:]}
+    return exes
+
+
+def standalone_run(exe, runs):
+    """One process of a driver from standalone_build (or its error): axc-bench-like JSON or {"error": ...}."""
+    if not isinstance(exe, str):
+        return exe
+    r = subprocess.run([exe, str(runs)], capture_output=True, text=True, timeout=900)
+    return json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {"error": r.stderr.strip().splitlines()[-1:]}

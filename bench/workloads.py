@@ -4,12 +4,13 @@ Each workload names the .ax sample and entry axc runs, the sizes, and how to bui
 computation in JAX (a function and its inputs)."""
 
 WORKLOADS = [
-    # name, sample, entry, sizes, runs
+    # name, sample, entry, sizes, runs (calls under 1 ms take hundreds: a median of 20 such calls moved 2.5x between
+    # processes on the shared 2-vCPU machine, docs/performance.md)
     ("add 1e7", "Samples/add.ax", "jit_vmapped_add", {"n": 10_000_000}, 20),
-    ("predict 1e6", "Samples/linear.ax", "jitted_batched_predict", {"n": 1_000_000}, 20),
-    ("per-example grads 1e5", "Samples/linear.ax", "per_example_grads", {"n": 100_000}, 20),
-    ("per-example grads 1e6", "Samples/linear.ax", "per_example_grads", {"n": 1_000_000}, 20),
-    ("mean grad 1e6", "Samples/linear.ax", "mean_grad", {"n": 1_000_000}, 20),
+    ("predict 1e6", "Samples/linear.ax", "jitted_batched_predict", {"n": 1_000_000}, 200),
+    ("per-example grads 1e5", "Samples/linear.ax", "per_example_grads", {"n": 100_000}, 1000),
+    ("per-example grads 1e6", "Samples/linear.ax", "per_example_grads", {"n": 1_000_000}, 200),
+    ("mean grad 1e6", "Samples/linear.ax", "mean_grad", {"n": 1_000_000}, 200),
     ("neuron 1e6", "Samples/neuron.ax", "batched", {"n": 1_000_000}, 10),
     ("mlp per-example grads 1024", "Samples/mlp.ax", "per_example_grads", {"n": 1024}, 5),
     ("grad of grad 1e6", "Samples/higher_order.ax", "batched_d2f", {"n": 1_000_000}, 20),

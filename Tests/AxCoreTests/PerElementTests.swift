@@ -146,4 +146,24 @@ private func expectPerElementEqualsTiled(_ cases: [(name: String, program: Progr
         }
         try expectPerElementEqualsTiled(cases, optimize: false)
     }
+
+    /// In every per-element loop of the sample entries' C, the stores come last: no buffer is read after one (clang
+    /// reloads such reads; docs/performance.md, "Tier 2").
+    @Test func elementLoopsStoreLast() throws {
+        for (sample, entry) in [("linear.ax", "per_example_grads"), ("higher_order.ax", "batched_d2f"), ("rnn.ax", "per_example_grads"),
+                                ("neuron.ax", "batched"), ("linear.ax", "mean_grad")] {
+            let s = try CompilerSession(path: repoRoot.appendingPathComponent("Samples/\(sample)").path)
+            let text = emitKernel(try s.lower(entry, to: .kernel).graph!, name: "k", perElement: true).text
+            var loops = 0, stored = false, inLoop = false
+            for l in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                if l.hasPrefix("for (int64_t ax_j") { inLoop = true; stored = false; loops += 1; continue }
+                guard inLoop else { continue }
+                if l == "}" { inLoop = false; continue }
+                let store = l.range(of: #"^(\(.*\)|ax_T\d+)\[ax_j\d+\] = ax_E\d+;$"#, options: .regularExpression) != nil
+                #expect(store || !stored, "\(sample) \(entry): '\(l)' after a store in an element loop")
+                stored = stored || store
+            }
+            #expect(loops > 0, "\(sample) \(entry): no element loop")
+        }
+    }
 }

@@ -42,8 +42,9 @@ extension KernelEmitter {
     }
 
     /// One tile of `tn` elements, per element: the steps that are not element-wise as runtime calls into their arrays,
-    /// then one loop computing every element-wise step into a local, written to its target at `offset` when it has one
-    /// (a later step of the loop may read it there) and the stored ones into their arrays. A step whose scalar function redoes some inputs (f32 sin, cos beyond 131072) calls its
+    /// then one loop computing every element-wise step into a local (a later step reads the local), then writing each
+    /// to its target at `offset` when it has one and the stored ones into their arrays. A step whose scalar function
+    /// redoes some inputs (f32 sin, cos beyond 131072) calls its
     /// branch-free body and flags them; a flagged tile is computed again with the scalar functions, so every value is
     /// the tile function's.
     func emitElementSteps(_ plan: TilePlan, count tn: String, offset i: String) {
@@ -72,8 +73,11 @@ extension KernelEmitter {
                 return elementTemplates[plan.steps[k].fn] != nil ? "ax_E\(k)" : "ax_T\(k)[\(j)]"
             }
         }
+        // Stores come after every step of the element: no buffer is read after a store, so clang need not reload an
+        // input it already read (it did, per-example grads ran 1.7x slower under clang; docs/performance.md).
         func loop(fast: Bool) {
             block("for (int64_t \(j) = 0; \(j) < \(tn); \(j)++)") {
+                var stores: [String] = []
                 for k in element {
                     let s = plan.steps[k], t = elementTemplates[s.fn]!
                     var ops = s.args.map(operand)
@@ -85,9 +89,10 @@ extension KernelEmitter {
                         line("\(flag) |= \(when.replacingOccurrences(of: "$a", with: ops[0]));")
                     }
                     line("\(s.type) ax_E\(k) = \(expr);")
-                    if let t = s.target { line("(\(t) + \(i))[\(j)] = ax_E\(k);") }
-                    if stored.contains(k) { line("ax_T\(k)[\(j)] = ax_E\(k);") } else if !read.contains(k) && s.target == nil { line("(void)ax_E\(k);") }
+                    if let t = s.target { stores.append("(\(t) + \(i))[\(j)] = ax_E\(k);") }
+                    if stored.contains(k) { stores.append("ax_T\(k)[\(j)] = ax_E\(k);") } else if !read.contains(k) && s.target == nil { line("(void)ax_E\(k);") }
                 }
+                for st in stores { line(st) }
             }
         }
         block("") {
