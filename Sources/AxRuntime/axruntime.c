@@ -184,21 +184,44 @@ AX_CLONES void ax_gemm_f32(int64_t nb, int64_t m, int64_t n, int64_t k, const fl
 }
 
 AX_CLONES void ax_vmatmul_f32(int64_t n, int64_t k, int64_t cols, const float *a, int64_t sa, const float *b, int64_t sb, float *o) {
-    float at[32 * 64], acc[64];
-    int64_t rows = n / cols, r0, nr, q, p, j;
+    float bp[32 * 16];
+    int64_t rows = n / cols, q, p, j, r, nr;
     (void)sa; (void)sb;
-    for (r0 = 0; r0 < rows; r0 += 64) {
-        const float *ar = a + r0 * k;
-        float *orow = o + r0 * cols;
-        nr = rows - r0 < 64 ? rows - r0 : 64;
-        for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
-        for (j = 0; j < cols; j++) {
-            for (q = 0; q < nr; q++) acc[q] = 0;
-            for (p = 0; p < k; p++) {
-                const float bv = b[p * cols + j], *ap = at + p * 64;
-                for (q = 0; q < nr; q++) acc[q] = fmaf(ap[q], bv, acc[q]);
+    if (cols <= 8) {
+        for (p = 0; p < k; p++) for (j = 0; j < 8; j++) bp[p * 8 + j] = j < cols ? b[p * cols + j] : (float)0;
+        for (q = 0; q < rows; q += 8) {
+            const float *ar[8];
+            float acc[8][8];
+            nr = rows - q < 8 ? rows - q : 8;
+            for (r = 0; r < 8; r++) ar[r] = a + (q + (r < nr ? r : nr - 1)) * k;
+            for (r = 0; r < 8; r++) for (j = 0; j < 8; j++) acc[r][j] = 0;
+            for (p = 0; p < k; p++) for (r = 0; r < 8; r++) {
+                const float av = ar[r][p];
+                for (j = 0; j < 8; j++) acc[r][j] = fmaf(av, bp[p * 8 + j], acc[r][j]);
             }
-            for (q = 0; q < nr; q++) orow[q * cols + j] = acc[q];
+            for (r = 0; r < nr; r++) {
+                float *orow = o + (q + r) * cols;
+                if ((q + r) * cols + 8 <= n) for (j = 0; j < 8; j++) orow[j] = acc[r][j];
+                else for (j = 0; j < cols; j++) orow[j] = acc[r][j];
+            }
+        }
+    } else {
+        for (p = 0; p < k; p++) for (j = 0; j < 16; j++) bp[p * 16 + j] = j < cols ? b[p * cols + j] : (float)0;
+        for (q = 0; q < rows; q += 4) {
+            const float *ar[4];
+            float acc[4][16];
+            nr = rows - q < 4 ? rows - q : 4;
+            for (r = 0; r < 4; r++) ar[r] = a + (q + (r < nr ? r : nr - 1)) * k;
+            for (r = 0; r < 4; r++) for (j = 0; j < 16; j++) acc[r][j] = 0;
+            for (p = 0; p < k; p++) for (r = 0; r < 4; r++) {
+                const float av = ar[r][p];
+                for (j = 0; j < 16; j++) acc[r][j] = fmaf(av, bp[p * 16 + j], acc[r][j]);
+            }
+            for (r = 0; r < nr; r++) {
+                float *orow = o + (q + r) * cols;
+                if ((q + r) * cols + 16 <= n) for (j = 0; j < 16; j++) orow[j] = acc[r][j];
+                else for (j = 0; j < cols; j++) orow[j] = acc[r][j];
+            }
         }
     }
 }
@@ -293,21 +316,44 @@ AX_CLONES void ax_gemm_f64(int64_t nb, int64_t m, int64_t n, int64_t k, const do
 }
 
 AX_CLONES void ax_vmatmul_f64(int64_t n, int64_t k, int64_t cols, const double *a, int64_t sa, const double *b, int64_t sb, double *o) {
-    double at[32 * 64], acc[64];
-    int64_t rows = n / cols, r0, nr, q, p, j;
+    double bp[32 * 16];
+    int64_t rows = n / cols, q, p, j, r, nr;
     (void)sa; (void)sb;
-    for (r0 = 0; r0 < rows; r0 += 64) {
-        const double *ar = a + r0 * k;
-        double *orow = o + r0 * cols;
-        nr = rows - r0 < 64 ? rows - r0 : 64;
-        for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
-        for (j = 0; j < cols; j++) {
-            for (q = 0; q < nr; q++) acc[q] = 0;
-            for (p = 0; p < k; p++) {
-                const double bv = b[p * cols + j], *ap = at + p * 64;
-                for (q = 0; q < nr; q++) acc[q] = fma(ap[q], bv, acc[q]);
+    if (cols <= 8) {
+        for (p = 0; p < k; p++) for (j = 0; j < 8; j++) bp[p * 8 + j] = j < cols ? b[p * cols + j] : (double)0;
+        for (q = 0; q < rows; q += 4) {
+            const double *ar[4];
+            double acc[4][8];
+            nr = rows - q < 4 ? rows - q : 4;
+            for (r = 0; r < 4; r++) ar[r] = a + (q + (r < nr ? r : nr - 1)) * k;
+            for (r = 0; r < 4; r++) for (j = 0; j < 8; j++) acc[r][j] = 0;
+            for (p = 0; p < k; p++) for (r = 0; r < 4; r++) {
+                const double av = ar[r][p];
+                for (j = 0; j < 8; j++) acc[r][j] = fma(av, bp[p * 8 + j], acc[r][j]);
             }
-            for (q = 0; q < nr; q++) orow[q * cols + j] = acc[q];
+            for (r = 0; r < nr; r++) {
+                double *orow = o + (q + r) * cols;
+                if ((q + r) * cols + 8 <= n) for (j = 0; j < 8; j++) orow[j] = acc[r][j];
+                else for (j = 0; j < cols; j++) orow[j] = acc[r][j];
+            }
+        }
+    } else {
+        for (p = 0; p < k; p++) for (j = 0; j < 16; j++) bp[p * 16 + j] = j < cols ? b[p * cols + j] : (double)0;
+        for (q = 0; q < rows; q += 2) {
+            const double *ar[2];
+            double acc[2][16];
+            nr = rows - q < 2 ? rows - q : 2;
+            for (r = 0; r < 2; r++) ar[r] = a + (q + (r < nr ? r : nr - 1)) * k;
+            for (r = 0; r < 2; r++) for (j = 0; j < 16; j++) acc[r][j] = 0;
+            for (p = 0; p < k; p++) for (r = 0; r < 2; r++) {
+                const double av = ar[r][p];
+                for (j = 0; j < 16; j++) acc[r][j] = fma(av, bp[p * 16 + j], acc[r][j]);
+            }
+            for (r = 0; r < nr; r++) {
+                double *orow = o + (q + r) * cols;
+                if ((q + r) * cols + 16 <= n) for (j = 0; j < 16; j++) orow[j] = acc[r][j];
+                else for (j = 0; j < cols; j++) orow[j] = acc[r][j];
+            }
         }
     }
 }
@@ -556,11 +602,15 @@ AX_CLONES double ax_vsum_f32(int64_t n, const float *a) {
 
 AX_CLONES void ax_vrowsum_f32(int64_t rows, int64_t r, const float *a, float *o) {
     int64_t i, j;
-    for (i = 0; i < rows; i++) {
-        const float *p = a + i * r;
-        double s = 0;
-        for (j = 0; j < r; j++) s += p[j];
-        o[i] = (float)s;
+    switch (r) {
+    case 2: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 2; j++) s += a[i * 2 + j]; o[i] = (float)s; } return;
+    case 3: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 3; j++) s += a[i * 3 + j]; o[i] = (float)s; } return;
+    case 4: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 4; j++) s += a[i * 4 + j]; o[i] = (float)s; } return;
+    case 5: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 5; j++) s += a[i * 5 + j]; o[i] = (float)s; } return;
+    case 6: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 6; j++) s += a[i * 6 + j]; o[i] = (float)s; } return;
+    case 7: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 7; j++) s += a[i * 7 + j]; o[i] = (float)s; } return;
+    case 8: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 8; j++) s += a[i * 8 + j]; o[i] = (float)s; } return;
+    default: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < r; j++) s += a[i * r + j]; o[i] = (float)s; }
     }
 }
 
@@ -702,11 +752,15 @@ AX_CLONES double ax_vsum_f64(int64_t n, const double *a) {
 
 AX_CLONES void ax_vrowsum_f64(int64_t rows, int64_t r, const double *a, double *o) {
     int64_t i, j;
-    for (i = 0; i < rows; i++) {
-        const double *p = a + i * r;
-        double s = 0;
-        for (j = 0; j < r; j++) s += p[j];
-        o[i] = (double)s;
+    switch (r) {
+    case 2: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 2; j++) s += a[i * 2 + j]; o[i] = (double)s; } return;
+    case 3: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 3; j++) s += a[i * 3 + j]; o[i] = (double)s; } return;
+    case 4: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 4; j++) s += a[i * 4 + j]; o[i] = (double)s; } return;
+    case 5: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 5; j++) s += a[i * 5 + j]; o[i] = (double)s; } return;
+    case 6: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 6; j++) s += a[i * 6 + j]; o[i] = (double)s; } return;
+    case 7: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 7; j++) s += a[i * 7 + j]; o[i] = (double)s; } return;
+    case 8: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < 8; j++) s += a[i * 8 + j]; o[i] = (double)s; } return;
+    default: for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < r; j++) s += a[i * r + j]; o[i] = (double)s; }
     }
 }
 

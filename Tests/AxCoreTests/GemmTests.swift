@@ -125,3 +125,52 @@ extension GemmTests {
         if t == .f32 { run(Float.self) } else { run(Double.self) }
     }
 }
+
+/// Equal with the same sign, or both NaN (the sentinels past a tile's end).
+private func sameValue<T: BinaryFloatingPoint>(_ x: T, _ y: T) -> Bool { (x.isNaN && y.isNaN) || (x == y && x.sign == y.sign) }
+
+extension GemmTests {
+    /// The small-matmul tile ax_vmatmul_f32/f64 (a fused `x @ W`'s rows, Primitives/Contraction.swift) on every
+    /// path: columns 1-8 (one vector per row) and 9-16 (two), row counts that are not a multiple of the rows taken at
+    /// once (0, 1, 7, 9, 64, 67), k from 2 to 32: each element has the reference's bits, and nothing past the tile's
+    /// `n` elements is written.
+    @Test(arguments: [DType.f32, .f64])
+    func matmulTileMatchesTheReference(_ t: DType) throws {
+        typealias Tile = @convention(c) (Int64, Int64, Int64, UnsafeRawPointer?, Int64, UnsafeRawPointer?, Int64, UnsafeMutableRawPointer?) -> Void
+        let tile = unsafeBitCast(try runtimeSymbol(matmulTileName(t)), to: Tile.self)
+        func run<T: BinaryFloatingPoint>(_: T.Type) {
+            for k in [2, 5, 32] { for cols in [1, 3, 8, 9, 16] { for rows in [0, 1, 7, 9, 64, 67] {
+                let a = pseudoRandom(rows * k, seed: UInt64(rows * 7 + k)).map { T($0) }
+                let b = pseudoRandom(k * cols, seed: UInt64(cols * 13 + k)).map { T($0) }
+                var want = [T](repeating: .nan, count: rows * cols + 16), got = want
+                referenceGemm(1, rows, cols, k, a, [0, k, 1], b, [0, cols, 1], [0, cols, 1], into: &want)
+                a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in got.withUnsafeMutableBytes { po in
+                    tile(Int64(rows * cols), Int64(k), Int64(cols), pa.baseAddress, 1, pb.baseAddress, 1, po.baseAddress)
+                } } }
+                let bad = got.indices.first { !sameValue(got[$0], want[$0]) }
+                #expect(bad == nil, "\(t) k=\(k) cols=\(cols) rows=\(rows): element \(bad ?? -1) is \(bad.map { Double(got[$0]) } ?? 0), want \(bad.map { Double(want[$0]) } ?? 0)")
+            } } }
+        }
+        if t == .f32 { run(Float.self) } else { run(Double.self) }
+    }
+
+    /// ax_vrowsum_f32/f64 on rows of 1 to 10 (2-8 have loops of their own) and 0, 1, 7 or 67 rows: each row summed in
+    /// double from 0 in order, -0 rows included.
+    @Test(arguments: [DType.f32, .f64])
+    func rowSumTileMatchesTheReference(_ t: DType) throws {
+        typealias RowSum = @convention(c) (Int64, Int64, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Void
+        let rowsum = unsafeBitCast(try runtimeSymbol("ax_vrowsum_\(t)"), to: RowSum.self)
+        func run<T: BinaryFloatingPoint>(_: T.Type) {
+            for r in 1...10 { for rows in [0, 1, 7, 67] {
+                var a = pseudoRandom(rows * r, seed: UInt64(rows * 11 + r)).map { T($0) }
+                if rows > 1 { for j in 0..<r { a[r + j] = -0.0 } }  // row 1: -0 + ... sums to +0 from 0
+                let want = (0..<rows).map { i in T((0..<r).reduce(0.0) { $0 + Double(a[i * r + $1]) }) } + [T](repeating: .nan, count: 4)
+                var got = [T](repeating: .nan, count: rows + 4)
+                a.withUnsafeBytes { pa in got.withUnsafeMutableBytes { po in rowsum(Int64(rows), Int64(r), pa.baseAddress, po.baseAddress) } }
+                let bad = got.indices.first { !sameValue(got[$0], want[$0]) }
+                #expect(bad == nil, "\(t) r=\(r) rows=\(rows): row \(bad ?? -1) is \(bad.map { Double(got[$0]) } ?? 0), want \(bad.map { Double(want[$0]) } ?? 0)")
+            } }
+        }
+        if t == .f32 { run(Float.self) } else { run(Double.self) }
+    }
+}

@@ -139,7 +139,8 @@ extension KernelEmitter {
     }
     func tilePeriod(_ e: Eqn) -> Int {
         if let k = suffixPeriod(e) { return k }
-        // Tiles of 64 whole rows: ax_vmatmul works in blocks of 64 rows (a tile of 85 rows would run as 64 + 21).
+        // Tiles of 64 whole rows: a multiple of the 8 rows ax_vmatmul takes at once, and of 64 elements (whole vectors for
+        // the steps after it; a tile of 85 rows of 3 would end each step with 15 elements one at a time).
         if let m = DotGeneralRules.smallMatmul(e) { return 64 * m.cols }
         return e.inputs.map(tilePeriod).reduce(1, lcm)
     }

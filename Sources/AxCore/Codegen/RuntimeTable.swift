@@ -143,31 +143,46 @@ private func gemm(_ t: String) -> String {
 
 /// A tile of a small `x @ W` inlined into its consumer's loop (Primitives/Contraction.swift): `n` elements, whole rows
 /// of `cols` (≤ 16), from `a` (the tile's first row; rows of `k` ≤ 32 contiguous elements) and the row-major
-/// `k` × `cols` `b`. The GEMM's few-columns path specialized to contiguous rows: blocks of 64 rows transposed, each
-/// output a chain of fma from 0 in `p` order, so the bits are the GEMM's and the interpreter's. The strides of the
-/// tile convention are 1 here.
+/// `k` × `cols` `b`. Each row's outputs are one vector of `w` lanes (8 or 16; `b` padded with zeros), rows taken
+/// `rb` at a time, each output a chain of fma from 0 in `p` order, so the bits are the GEMM's and the interpreter's.
+/// A row is stored whole, lanes past `cols` included, when they fall inside the tile (the next row overwrites
+/// them). The strides of the tile convention are 1 here.
 private func matmulTile(_ t: String) -> RuntimeFunction {
     let c = cType(t), fma = fmaName(DType(rawValue: t)!)
+    // `rb` rows of `w` lanes: 8 rows of f32 or 4 of f64 fill eight 256-bit registers when w = 8.
+    func rows(_ w: Int, _ rb: Int) -> String {
+        """
+        for (p = 0; p < k; p++) for (j = 0; j < \(w); j++) bp[p * \(w) + j] = j < cols ? b[p * cols + j] : (\(c))0;
+                for (q = 0; q < rows; q += \(rb)) {
+                    const \(c) *ar[\(rb)];
+                    \(c) acc[\(rb)][\(w)];
+                    nr = rows - q < \(rb) ? rows - q : \(rb);
+                    for (r = 0; r < \(rb); r++) ar[r] = a + (q + (r < nr ? r : nr - 1)) * k;
+                    for (r = 0; r < \(rb); r++) for (j = 0; j < \(w); j++) acc[r][j] = 0;
+                    for (p = 0; p < k; p++) for (r = 0; r < \(rb); r++) {
+                        const \(c) av = ar[r][p];
+                        for (j = 0; j < \(w); j++) acc[r][j] = \(fma)(av, bp[p * \(w) + j], acc[r][j]);
+                    }
+                    for (r = 0; r < nr; r++) {
+                        \(c) *orow = o + (q + r) * cols;
+                        if ((q + r) * cols + \(w) <= n) for (j = 0; j < \(w); j++) orow[j] = acc[r][j];
+                        else for (j = 0; j < cols; j++) orow[j] = acc[r][j];
+                    }
+                }
+        """
+    }
+    let rb = t == "f32" ? 8 : 4
     return RuntimeFunction(name: "ax_vmatmul_\(t)",
                            proto: "void ax_vmatmul_\(t)(int64_t, int64_t, int64_t, const \(c) *, int64_t, const \(c) *, int64_t, \(c) *);",
                            source: """
     void ax_vmatmul_\(t)(int64_t n, int64_t k, int64_t cols, const \(c) *a, int64_t sa, const \(c) *b, int64_t sb, \(c) *o) {
-        \(c) at[32 * 64], acc[64];
-        int64_t rows = n / cols, r0, nr, q, p, j;
+        \(c) bp[32 * 16];
+        int64_t rows = n / cols, q, p, j, r, nr;
         (void)sa; (void)sb;
-        for (r0 = 0; r0 < rows; r0 += 64) {
-            const \(c) *ar = a + r0 * k;
-            \(c) *orow = o + r0 * cols;
-            nr = rows - r0 < 64 ? rows - r0 : 64;
-            for (q = 0; q < nr; q++) for (p = 0; p < k; p++) at[p * 64 + q] = ar[q * k + p];
-            for (j = 0; j < cols; j++) {
-                for (q = 0; q < nr; q++) acc[q] = 0;
-                for (p = 0; p < k; p++) {
-                    const \(c) bv = b[p * cols + j], *ap = at + p * 64;
-                    for (q = 0; q < nr; q++) acc[q] = \(fma)(ap[q], bv, acc[q]);
-                }
-                for (q = 0; q < nr; q++) orow[q * cols + j] = acc[q];
-            }
+        if (cols <= 8) {
+            \(rows(8, rb))
+        } else {
+            \(rows(16, rb / 2))
         }
     }
     """)
@@ -466,17 +481,19 @@ private func vsum(_ t: String) -> RuntimeFunction {
     """)
 }
 
-/// Sums of the `rows` consecutive rows of length `r` of a tile, each in double.
+/// Sums of the `rows` consecutive rows of length `r` of a tile, each in double from 0 in order. Rows of 2 to 8
+/// have a loop each with `r` a constant, which compilers vectorize over rows (each lane one row, the same order).
 private func vrowsum(_ t: String) -> RuntimeFunction {
     let c = cType(t)
+    func loop(_ r: String) -> String {
+        "for (i = 0; i < rows; i++) { double s = 0; for (j = 0; j < \(r); j++) s += a[i * \(r) + j]; o[i] = (\(c))s; }"
+    }
     return RuntimeFunction(name: "ax_vrowsum_\(t)", proto: "void ax_vrowsum_\(t)(int64_t, int64_t, const \(c) *, \(c) *);", source: """
     void ax_vrowsum_\(t)(int64_t rows, int64_t r, const \(c) *a, \(c) *o) {
         int64_t i, j;
-        for (i = 0; i < rows; i++) {
-            const \(c) *p = a + i * r;
-            double s = 0;
-            for (j = 0; j < r; j++) s += p[j];
-            o[i] = (\(c))s;
+        switch (r) {
+    \((2...8).map { "    case \($0): \(loop("\($0)")) return;" }.joined(separator: "\n"))
+        default: \(loop("r"))
         }
     }
     """)

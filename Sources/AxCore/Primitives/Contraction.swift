@@ -209,7 +209,7 @@ struct DotGeneralRules: PrimitiveRules {
     }
 
     /// An inlined small contraction on tiles of whole rows (the nest's tiles start at multiples of 64 rows, its
-    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, blocks of 64 rows transposed).
+    /// period): one runtime call computes the tile (`ax_vmatmul_f32/f64`, each row's outputs one vector).
     func tileable(_ e: Eqn, _ t: DType) -> Bool { Self.smallMatmul(e) != nil && e.out.type.dtype == t }
     func planTile(_ e: Eqn, _ args: [TileArg], _ plan: TilePlan, _ k: KernelEmitter) throws -> TileArg {
         guard let (kk, cols) = Self.smallMatmul(e), plan.index == nil,
