@@ -2,7 +2,7 @@
 // cotangents of a scan's VJP, `ct_W += h ⊗ v`) becomes one contraction over the stacked factors after the loop
 // (docs/pipeline.md "Loops"). Like the contraction rewrites (Contract.swift) it changes rounding only.
 
-/// `p` with every hoistable accumulator carry of its scans replaced (`hoistAccumulators(in:)`); nil when none is.
+/// `p` with every accumulator carry of its scans hoisted (`hoist`); nil when there is none.
 /// A scan's sub-programs were simplified, hence hoisted, when the scan was built.
 func hoistAccumulators(_ p: Program) -> Program? {
     guard p.eqns.contains(where: { if case .some(.scan) = $0.prim.loopSpec?.spec { return true }; return false }) else { return nil }
