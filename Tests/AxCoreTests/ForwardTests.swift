@@ -345,3 +345,31 @@ extension ForwardTests {
         }
     }
 }
+
+extension ForwardTests {
+    /// A difffuzz finding (a timeout, seed 41204): jacfwd of a rank-4 input built its basis from 2r full-size iotas,
+    /// r eqs and r−1 ands, so eager evaluation spent seconds on an 8415² identity. The basis is now built axis by
+    /// axis at growing shapes: whatever the rank, five equations make an array of the full rank 2r (two broadcasts, the
+    /// `and`, the convert, and the transpose that puts the input's axes last), no iota among them, and
+    /// the Jacobian of the identity is still the identity, eager and jit, with a symbolic axis.
+    @Test func jacfwdBasisWorkAtFullSizeDoesNotGrowWithRank() throws {
+        let s = try CompilerSession(file: SourceFile(path: "t.ax", text: """
+        def f(x: f32[2, 3, n, 2]) -> f32[2, 3, n, 2]:
+            return x
+
+        e = jacfwd(f)
+        je = jit(jacfwd(f))
+        """))
+        let low = try lower(try s.entry("e"), to: .optimized)
+        let fullRank = low.optimized.eqns.filter { $0.out.type.rank == 8 }
+        #expect(fullRank.count <= 5 && !fullRank.contains { if case .iota = $0.prim { true } else { false } },
+                "\(fullRank.map { "\($0.prim)" })")
+        let n = 3, count = 2 * 3 * n * 2
+        let x = Tensor(.f32, shape: [2, 3, n, 2], doubles: (0..<count).map(Double.init))
+        let eye = (0..<(count * count)).map { $0 / count == $0 % count ? 1.0 : 0.0 }
+        let eager = try evaluate(low.optimized, inputs: [x], sizes: ["n": n])[0]
+        let jit = try #require(try lower(try s.entry("je"), to: .kernel).kernel).run(inputs: [x], sizes: ["n": n])[0]
+        #expect(eager.shape == [2, 3, n, 2, 2, 3, n, 2] && eager.doubles == eye)
+        #expect(jit.shape == eager.shape && jit.doubles == eye)
+    }
+}

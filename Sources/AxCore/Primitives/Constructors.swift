@@ -17,7 +17,19 @@ struct IotaRules: PrimitiveRules {
     func evaluate(_ args: [Tensor], outShape: [Int], dtype: DType) throws -> Storage {
         let n = outShape.reduce(1, *)
         let inner = Tensor.strides(outShape)[dimension], size = outShape[dimension]
-        func fill<T>(_ f: (Int) -> T) -> [T] { makeArray(n) { out in for i in 0..<n { out[i] = f((i / inner) % size) } } }
+        // Nested loops (outer index, index along `dimension`, inner run of equal values): no division per element.
+        func fill<T>(_ f: (Int) -> T) -> [T] {
+            makeArray(n) { out in
+                guard n > 0 else { return }
+                var i = 0
+                for _ in 0..<(n / (size * inner)) {
+                    for s in 0..<size {
+                        let v = f(s)
+                        for _ in 0..<inner { out[i] = v; i += 1 }
+                    }
+                }
+            }
+        }
         switch dtype {
         case .f32: return .f32(fill { Float($0) })
         case .f64: return .f64(fill { Double($0) })

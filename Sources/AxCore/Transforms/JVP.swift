@@ -123,19 +123,25 @@ private func jacobianLeaves(_ p: Program, _ argnums: [Int], _ what: String) thro
 }
 
 /// The standard basis of `t`'s space as one array of shape `t.shape + t.shape`: 1 where the two halves of the
-/// index agree, else 0 (an `eye` built from `iota`, in `t`'s dtype).
+/// index agree, else 0 (an `eye` built from `iota`, in `t`'s dtype). Built axis by axis at growing shapes, so the
+/// work at the full size is one `and` and two broadcasts whatever `t`'s rank (eager materialises every step).
 private func standardBasis(_ t: TensorType, _ m: VJPEmitter) throws -> Atom {
     let r = t.rank
     guard r > 0 else { return try m.emit(.broadcastInDim(shape: [], dims: []), [.lit(1, t.dtype)]) }
-    let shape = t.shape + t.shape
-    var same: Atom? = nil
-    for k in 0..<r {
-        let i = try m.emit(.iota(.i32, shape: shape, dimension: k), [])
-        let j = try m.emit(.iota(.i32, shape: shape, dimension: r + k), [])
-        let eq = try m.binary(.eq, i, j)
-        same = try same.map { try m.binary(.and, $0, eq) } ?? eq
+    /// `d × d`: true on the diagonal.
+    func diagonal(_ d: Dim) throws -> Atom {
+        try m.binary(.eq, try m.emit(.iota(.i32, shape: [d, d], dimension: 0), []),
+                     try m.emit(.iota(.i32, shape: [d, d], dimension: 1), []))
     }
-    return try m.convert(same!, t.dtype)
+    // `same` covers the first k axes: shape (d0..dk-1, d0..dk-1).
+    var same = try diagonal(t.shape[0])
+    for k in 1..<r {
+        let shape = Array(t.shape[0...k]) + Array(t.shape[0...k])
+        let prefix = try m.broadcastInDim(same, shape, Array(0..<k) + Array((k + 1)..<(2 * k + 1)))
+        let axis = try m.broadcastInDim(try diagonal(t.shape[k]), shape, [k, 2 * k + 1])
+        same = try m.binary(.and, prefix, axis)
+    }
+    return try m.convert(same, t.dtype)
 }
 
 /// A size-variable name for an internal vmap that `p` does not use (substituted back by `inline`).
