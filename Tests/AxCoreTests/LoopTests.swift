@@ -304,3 +304,53 @@ v_inner = vmap(per_device_inner, axis_name='d')
         }
     }
 }
+
+extension LoopTests {
+    /// A difffuzz finding (seed 41204, `for` as scan): a carry the result does not need, whose initial value is
+    /// `exp(tanh(log(0)))`, got a zero cotangent through the scan's VJP, and `0 / 0` in log's made the gradient NaN
+    /// where JAX (and the unrolled loop) give 0. Loops' dead carries are now pruned (PruneLoops.swift), as JAX's DCE
+    /// of scan and while does: before grad, and in simplify (the scan keeps two carries of three; a while loop keeps the
+    /// carries its condition reads).
+    @Test func deadCarriesLeaveTheLoop() throws {
+        let s = try CompilerSession(file: SourceFile(path: "t.ax", text: """
+        def step(c: (f32[4], f32, f32), x: f32):
+            d, v, w = c
+            return (d - 1.0, v * w, w), x
+
+        def f(x: f32[3], w: f32) -> f32:
+            dead = exp(tanh(log(mean(x) * zeros((4,)))) * 2.0)
+            (_, v, _), _ = scan(step, (dead, w, w), zeros(2))
+            return v * w
+
+        def cond(s: (f32, f32, i32)) -> bool:
+            return s[2] < 3
+        def body(s: (f32, f32, i32)) -> (f32, f32, i32):
+            return s[0] * 2.0, s[1] + s[0], s[2] + 1
+        def g(x: f32) -> f32:
+            a, _, _ = while_loop(cond, body, (x, x * 3.0, 0))
+            return a
+
+        df = grad(f, argnums=(0, 1))
+        jf = jit(grad(f, argnums=(0, 1)))
+        """))
+        func carries(_ p: Program) -> [Int] {
+            p.eqns.compactMap { $0.prim.loopSpec?.spec.carryCount }
+        }
+        let x = Tensor(.f32, shape: [3], doubles: [1, 2, 3]), w = Tensor(.f32, shape: [], doubles: [1.5])
+        let df = try lower(try s.entry("df"), to: .optimized)
+        let jf = try #require(try lower(try s.entry("jf"), to: .kernel).kernel)
+        for out in [try evaluate(df.optimized, inputs: [x, w], sizes: [:]), try jf.run(inputs: [x, w], sizes: [:])] {
+            #expect(out[0].doubles == [0, 0, 0], "\(out[0].doubles)")
+            #expect(abs(out[1].doubles[0] - 4 * pow(1.5, 3)) < 1e-5, "\(out[1].doubles)")  // d/dw w^4
+        }
+        #expect(!carries(df.optimized).isEmpty && carries(df.optimized).allSatisfy { $0 <= 2 }, "\(df.optimized.text)")
+        let g = try s.entry("g").program
+        let pruned = simplify(g)
+        #expect(!carries(g).isEmpty && carries(g).allSatisfy { $0 == 3 } && carries(pruned) == [2], "\(carries(g)) \(pruned.text)")
+        for v in [0.5, -2.0] {
+            let a = Tensor(.f32, shape: [], doubles: [v])
+            #expect(try evaluate(pruned, inputs: [a], sizes: [:]) == evaluate(g, inputs: [a], sizes: [:]))
+            #expect(try evaluate(pruned, inputs: [a], sizes: [:])[0].doubles == [v * 8])
+        }
+    }
+}

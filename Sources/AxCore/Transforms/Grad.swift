@@ -9,6 +9,9 @@ public func grad(_ p: Program, argnums: [Int], tupleArgnums: Bool, withValue: Bo
         throw Diagnostic("grad requires a function with a scalar float output, got \(describeOutputs(p))")
     }
     let params = try differentiatedParams(p, argnums)
+    // A loop's dead carries leave first: a zero cotangent must not flow back through them (0 · ∞ is NaN), as JAX's
+    // DCE of scan drops them before transposing.
+    let p = pruneLoops(p) ?? p
     guard tupleArgnums || params.count == 1 else { throw InternalError("grad: several argnums without a tuple") }
 
     // Forward pass, then the backward pass seeded with 1 for the output.
@@ -113,6 +116,7 @@ func backwardPass(_ eqns: [Eqn], seeds: [Int: Atom], residuals: [Int: ScanResidu
 /// The VJP program of `p` for the outputs `seeds` (indices): inputs are `p`'s, then one cotangent per seeded output;
 /// outputs are the cotangents of `p`'s float inputs, in order (zeros where none flows).
 func vjpProgram(_ p: Program, seeds: [Int]) throws -> Program {
+    let p = pruneLoops(p) ?? p  // as in grad
     let b = Builder(startingAfter: p.maxId)
     let m = VJPEmitter(b: b)
     let ctInputs = seeds.map { b.fresh(p.outputs[$0].type) }

@@ -1,9 +1,9 @@
 // Simplification: dead-code elimination, common-subexpression elimination and algebraic folding, repeated to a
-// fixpoint, alternating with the contraction rewrites of Contract.swift and the scan accumulators' hoisting
+// fixpoint, alternating with the pruning of loops' dead carries (PruneLoops.swift), the contraction rewrites of Contract.swift and the scan accumulators' hoisting
 // (Accumulators.swift). Folds never change results for finite inputs (up to the sign of a zero); the contraction
 // rewrites and the hoisting change rounding only.
 
-/// The program with dead code, duplicate equations and trivial arithmetic removed, contractions rewritten
+/// The program with dead code (loops' dead carries included), duplicate equations and trivial arithmetic removed, contractions rewritten
 /// (Contract.swift) and scan accumulators hoisted (Accumulators.swift), in up to 8 rounds of at most 20 folding
 /// sweeps each; same inputs and outputs.
 public func simplify(_ p: Program) -> Program {
@@ -17,8 +17,9 @@ public func simplify(_ p: Program) -> Program {
             if !changed { break }
         }
         guard round < 8 else { return q }
-        let contracted = rewriteContractions(q)
-        guard let r = hoistAccumulators(contracted ?? q) ?? contracted else { return q }
+        let pruned = pruneLoops(q)
+        let contracted = rewriteContractions(pruned ?? q)
+        guard let r = hoistAccumulators(contracted ?? pruned ?? q) ?? contracted ?? pruned else { return q }
         q = r
     }
     return q
