@@ -14,9 +14,10 @@ compared:
 Tolerances, per element: |a - b| <= atol * scale + rtol * max(|a|, |b|) + 4 * noise, with
   rtol 1e-4, atol 1e-5 (f64 outputs too: their values pass through f32 steps in almost every generated
   program); scale = max(1, max |finite reference|);
-  noise = |jax_f32 - jax_f64| at that element (0 without JAX). Elements where the f32 and f64 JAX runs
-  disagree on NaN-ness, or on an i32/bool value, are unstable and skipped. NaN positions must agree
-  elsewhere; i32/bool outputs must be equal; dtypes and shapes must equal JAX's.
+  noise = the larger of |jax_f32 - jax_f64| and |jax_f32 - jax_f32 at inputs one ulp up| at that element
+  (0 without JAX). Elements where those runs disagree on NaN-ness, or on an i32/bool value, are unstable
+  and skipped. NaN positions must agree elsewhere; i32/bool outputs must be equal; dtypes and shapes must
+  equal JAX's. The f32 run has x64 off when the program has no f64 (as JAX users run f32 code).
 Exit codes of axc: 0 ok; 1 (a diagnostic) is acceptable when JAX also rejects the program (counted as
 `rejected`), a finding (`reject`) when JAX accepts it, and only counted without JAX; 2, 3, a signal, a
 timeout or "internal error" are findings. A failing program is reduced (entries, defs, statements,
@@ -32,6 +33,7 @@ against jax.vmap with axis_name (not for batch invariance).
 The last line is `difffuzz: N programs, N passed, N findings`.
 """
 import argparse
+import contextlib
 import copy
 import hashlib
 import os
@@ -1803,6 +1805,10 @@ def host(x, f64):
 
 class JaxRunner:
     def __init__(self, prog):
+        # The f32 run of a program with no f64 in it runs with x64 off, as JAX users run f32 code: under x64 a
+        # weakly typed Python float can end up f64 (jnp.sum of a broadcast 0.0, jnp.stack of floats) and promote
+        # the result (Tests/AxCoreTests/Data/fuzz-findings/README.md).
+        self.f32_without_x64 = "f64" not in render_ax(prog)
         self.ns = {}
         for f64 in (False, True):
             ns = {}
@@ -1821,9 +1827,18 @@ class JaxRunner:
             vals[k] = jnp.asarray(v)
         return [structure(p, vals, n) for n, p in zip(names, ps)]
 
+    def mode(self, f64):
+        """The x64 setting of a run: a context manager."""
+        jax = get_jax()
+        return jax.enable_x64(False) if not f64 and self.f32_without_x64 else contextlib.nullcontext()
+
     def run_all(self, prog, calls, f64):
         """{name: Res} for calls [(name, tf, inputs)]: one jax.jit over all of them (one XLA compile), or one per
         entry when that fails (so that a rejection is attributed to its entry)."""
+        with self.mode(f64):
+            return self._run_all(prog, calls, f64)
+
+    def _run_all(self, prog, calls, f64):
         jax = get_jax()
         ns = self.ns[f64]
         try:
@@ -1837,6 +1852,10 @@ class JaxRunner:
             return {n: self.run(prog, n, tf, ins, f64) for n, tf, ins in calls}
 
     def run(self, prog, ent_name, tf, inputs, f64):
+        with self.mode(f64):
+            return self._run(prog, ent_name, tf, inputs, f64)
+
+    def _run(self, prog, ent_name, tf, inputs, f64):
         jax = get_jax()
         try:
             args = self.args_of(prog, tf, inputs, f64)
@@ -2000,13 +2019,17 @@ class Checker:
                                      j32, None, want)
             if got and j32 is not None:  # a difference: ask the f64 oracle whether it is only rounding
                 j64 = jr.run(prog, name, tf, ins, True)
+                # ... and the f32 run at inputs one ulp away: a chaotic program (a sin of 1e10) changes by more
+                # than any rounding-sized tolerance there, while its f32 and f64 runs may agree by chance
+                nudged = {k: np.nextafter(v, np.inf).astype(v.dtype) if v.dtype.kind == "f" else v for k, v in ins.items()}
+                j32n = jr.run(prog, name, tf, nudged, False)
                 if j64.kind == "ok":
                     got = self.compare_entry(prog, path, ents.get(name), name, sizes, ins, r["eager"].outs,
-                                             r["jit"].outs, j32, j64, want)
+                                             r["jit"].outs, j32, j64, want, j32n if j32n.kind == "ok" else None)
             fails += got
         return [f for f in fails if want is None or f.kind == want]
 
-    def compare_entry(self, prog, path, ent, name, sizes, ins, e_outs, j_outs, j32, j64, want):
+    def compare_entry(self, prog, path, ent, name, sizes, ins, e_outs, j_outs, j32, j64, want, j32n=None):
         fails = []
         noise = unstable = None
         j32res = j32
@@ -2016,8 +2039,12 @@ class Checker:
                 return [Failure("jax-structure", name, "%d outputs vs JAX's %d" % (len(e_outs), len(j32)))]
             if j64 is not None:
                 noise, unstable = [], []
-                for x, y in zip(j32, j64.outs):
+                for k, (x, y) in enumerate(zip(j32, j64.outs)):
                     nn, uu = noise_of(x, y)
+                    if j32n is not None and nn is not None:  # the change one ulp of input makes counts as noise
+                        n2, u2 = noise_of(x, j32n.outs[k])
+                        if n2 is not None:
+                            nn, uu = np.maximum(nn, n2), uu | u2
                     noise.append(nn)
                     unstable.append(uu)
             for mode, outs in (("eager", e_outs), ("jit", j_outs)):
