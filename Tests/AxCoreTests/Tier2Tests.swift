@@ -43,9 +43,14 @@ private func neuron() throws -> Entry {
 
 @Suite struct Tier2Tests {
     /// Every runnable entry of every sample, at batch sizes 1, 7 and large (loops split between cores): tier 2's
-    /// outputs are bit-identical to tier 1's. One shared object per sample holds all its kernels.
-    @Test func tier2EqualsTier1OnSamples() throws {
-        guard let cc = requireCC() else { return }
+    /// outputs are bit-identical to tier 1's, under `cc` and under `clang` (the default when installed,
+    /// Tier2Config.fromEnvironment), each that is installed. One shared object per sample holds all its kernels.
+    @Test(arguments: ["cc", "clang"])
+    func tier2EqualsTier1OnSamples(_ compiler: String) throws {
+        guard let cc = findExecutable(compiler) else {
+            withKnownIssue("\(compiler) not installed: tier-2 test skipped") { Issue.record("\(compiler) not on PATH") }
+            return
+        }
         let dir = repoRoot.appendingPathComponent("Samples")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".ax") }.sorted()
         #expect(files.count >= 7)
