@@ -316,3 +316,19 @@ extension Tier2CLITests {
         #expect(auto.status == 0 && auto.stdout == one.stdout && auto.stderr.contains("tier 2 was not cached"), "\(auto)")
     }
 }
+
+extension Tier2Tests {
+    /// The default compiler is clang, but more than 48 KB of C goes to cc (a difffuzz timeout: clang spent 32 s in loop
+    /// strength reduction on a 108 KB Hessian kernel, gcc 1.4 s); AXC_CC names one compiler for every size.
+    @Test func largeKernelsGoToCC() {
+        var c = Tier2Config(compiler: "/usr/bin/clang")
+        c.largeCompiler = "/usr/bin/cc"
+        let small = String(repeating: "x", count: 48 << 10), large = small + "x"
+        #expect(c.compiler(for: small) == "/usr/bin/clang" && c.compiler(for: large) == "/usr/bin/cc")
+        #expect(Tier2Config(compiler: "/usr/bin/clang").compiler(for: large) == "/usr/bin/clang")
+        let env = Tier2Config.fromEnvironment(noCache: true)
+        if ProcessInfo.processInfo.environment["AXC_CC"] == nil, let clang = findExecutable("clang") {
+            #expect(env.compiler == clang && env.largeCompiler == findExecutable("cc"))
+        }
+    }
+}

@@ -17,6 +17,10 @@ public enum Tier: String, Sendable, CaseIterable {
 public struct Tier2Config: Sendable {
     /// The compiler's resolved path, or nil when none is installed.
     public var compiler: String?
+    /// The compiler for more than 48 KB of C, when it is not `compiler`: `cc` when `compiler` is the default `clang`.
+    /// clang's loop strength reduction can take far longer than the C is big (32 s for a 108 KB Hessian kernel that
+    /// gcc compiles in 1.4 s; difffuzz timeout); the bench workloads' kernels are 3–25 KB.
+    public var largeCompiler: String?
     /// The cache directory, or nil (`--no-cache`, or a directory that is not private to the user).
     public var cacheDir: String?
     /// Why the cache is off, when it is off for a reason other than `--no-cache`.
@@ -35,11 +39,19 @@ public struct Tier2Config: Sendable {
 
     /// The compiler named by `AXC_CC` (a path or a name on PATH; when set and not found there is no compiler, which is
     /// how tests simulate a machine without one), else `clang` on PATH (the Swift toolchain ships one), else `cc`:
-    /// clang's code was as fast or up to 3× faster on the bench workloads (docs/performance.md, "Tier 2"); the cache
+    /// clang's code was as fast or up to 3× faster on the bench workloads (docs/performance.md, "Tier 2"), but above
+    /// 48 KB of C `cc` compiles when installed (`largeCompiler`); the cache
     /// in `$XDG_CACHE_HOME/axc`, default `~/.cache/axc`, unless `noCache`.
     public static func fromEnvironment(noCache: Bool = false) -> Tier2Config {
         let env = ProcessInfo.processInfo.environment
-        var c = Tier2Config(compiler: env["AXC_CC"].map { findExecutable($0) } ?? findExecutable("clang") ?? findExecutable("cc"))
+        var c: Tier2Config
+        if let named = env["AXC_CC"] {
+            c = Tier2Config(compiler: findExecutable(named))
+        } else {
+            let clang = findExecutable("clang"), cc = findExecutable("cc")
+            c = Tier2Config(compiler: clang ?? cc)
+            if clang != nil { c.largeCompiler = cc }
+        }
         if !noCache {
             let xdg = env["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             let base = xdg ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.cache")
@@ -52,6 +64,11 @@ public struct Tier2Config: Sendable {
     }
 
     public init(compiler: String?, cacheDir: String? = nil) { self.compiler = compiler; self.cacheDir = cacheDir }
+
+    /// The compiler for `source`: `largeCompiler` above 48 KB of C when there is one, else `compiler`.
+    public func compiler(for source: String) -> String? {
+        source.utf8.count > 48 << 10 ? largeCompiler ?? compiler : compiler
+    }
 }
 
 /// `name` if it is a path to an executable file, else the first executable `name` on PATH; nil when none.
@@ -180,7 +197,7 @@ public final class Tier2Module: @unchecked Sendable {
     /// (and written to the cache). A damaged or mismatched entry is ignored and replaced. Throws when there is no
     /// compiler or it rejects the C (a compiler bug: tier 1 compiled the same kernel text).
     public static func load(_ source: String, config: Tier2Config) throws -> Tier2Module {
-        guard let cc = config.compiler else { throw Diagnostic("tier 2 needs a C compiler: none found (cc on PATH, or AXC_CC)") }
+        guard let cc = config.compiler(for: source) else { throw Diagnostic("tier 2 needs a C compiler: none found (clang or cc on PATH, or AXC_CC)") }
         if let m = cached(source, config: config) { return m }
         let (meta, key) = cacheKey(source, cc: cc)
         return try compile(source, cc: cc, meta: meta, key: key, cacheDir: config.cacheDir)
@@ -188,7 +205,7 @@ public final class Tier2Module: @unchecked Sendable {
 
     /// The object for `source` from the cache, or nil (no compiler, no cache, no intact entry).
     public static func cached(_ source: String, config: Tier2Config) -> Tier2Module? {
-        guard let cc = config.compiler, let dir = config.cacheDir else { return nil }
+        guard let cc = config.compiler(for: source), let dir = config.cacheDir else { return nil }
         let (meta, key) = cacheKey(source, cc: cc)
         return cached(dir: dir, key: key, meta: meta, source: source)
     }
