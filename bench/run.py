@@ -29,7 +29,7 @@ def run_json(cmd, timeout=900):
 
 def stream():
     exe = os.path.join(HERE, "out", "stream")
-    subprocess.run(["cc", "-O3", "-march=native", os.path.join(HERE, "stream.c"), "-o", exe], check=True)
+    subprocess.run(["cc", "-O3", "-march=native", "-pthread", os.path.join(HERE, "stream.c"), "-o", exe], check=True)
     return run_json([exe, "10000000"])
 
 
@@ -127,8 +127,9 @@ def main():
         return
     os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
     bw = stream()
-    print(f"memory bandwidth (STREAM-like, gcc -O3): copy {bw.get('copy_gbs')} GB/s, add {bw.get('add_gbs')} GB/s "
-          f"(add 1e7 f32 in {bw.get('add_ms')} ms)", flush=True)
+    print(f"memory bandwidth (STREAM-like, gcc -O3): one thread: copy {bw.get('copy_gbs')} GB/s, add {bw.get('add_gbs')} GB/s "
+          f"(add 1e7 f32 in {bw.get('add_ms')} ms); two threads: copy {bw.get('copy2_gbs')} GB/s, add {bw.get('add2_gbs')} GB/s "
+          f"({bw.get('add2_ms')} ms)", flush=True)
     rows = []
     for name, sample, entry, sizes, runs in WORKLOADS:
         if a.only and a.only not in name:
@@ -193,7 +194,9 @@ def main():
         jit = r["axc"].get("modes", {}).get("jit", {})
         if r["workload"].startswith("add") and jit.get("gb_per_s") and bw.get("add_gbs"):
             print(f"\n{r['workload']}: axc moves {jit['gb_per_s']:.1f} GB/s, {100 * jit['gb_per_s'] / bw['add_gbs']:.0f}% of the "
-                  f"STREAM-like add ({bw['add_gbs']} GB/s)")
+                  f"one-thread STREAM-like add ({bw['add_gbs']} GB/s)"
+                  + (f", {100 * jit['gb_per_s'] / bw['add2_gbs']:.0f}% of the two-thread one ({bw['add2_gbs']} GB/s)"
+                     if bw.get("add2_gbs") else ""))
     print("\ntimes in ms (first: one call from nothing, source to result, median of %d fresh processes; steady: median "
           "after warm-up; axc steady is tier 1 (libtcc), tier 2 the system C compiler's code, cc its compile time; gcc and clang: the "
           "standalone C of axc compile under -O3 -march=native, loops split between cores by the driver's pool); "
