@@ -15,9 +15,10 @@ Tolerances, per element: |a - b| <= atol * scale + rtol * max(|a|, |b|) + 4 * no
   rtol 1e-4, atol 1e-5 (f64 outputs too: their values pass through f32 steps in almost every generated
   program); scale = max(1, max |finite reference|);
   noise = the largest of |jax_f32 - jax_f64|, |jax_f32 - jax_f32 at inputs one ulp up| and
-  |jax_f32 - jax_f32 op by op| at that element (0 without JAX). Elements where those runs disagree on NaN-ness, or on an i32/bool value, are unstable
-  and skipped. NaN positions must agree elsewhere; i32/bool outputs must be equal; dtypes and shapes must
-  equal JAX's. The f32 run has x64 off when the program has no f64 (as JAX users run f32 code).
+  |jax_f32 - jax_f32 op by op| at that element (0 without JAX). Elements where those runs disagree on
+  NaN-ness, or on an i32/bool value, are unstable and skipped. NaN positions must agree elsewhere; i32/bool
+  outputs must be equal; dtypes and shapes must equal JAX's. The f32 run has x64 off when the program has
+  no f64 (as JAX users run f32 code).
 Exit codes of axc: 0 ok; 1 (a diagnostic) is acceptable when JAX also rejects the program (counted as
 `rejected`), a finding (`reject`) when JAX accepts it, and only counted without JAX; 2, 3, a signal, a
 timeout or "internal error" are findings. A failing program is reduced (entries, defs, statements,

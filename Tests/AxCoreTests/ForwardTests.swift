@@ -349,9 +349,9 @@ extension ForwardTests {
 extension ForwardTests {
     /// A difffuzz finding (a timeout, seed 41204): jacfwd of a rank-4 input built its basis from 2r full-size iotas,
     /// r eqs and r−1 ands, so eager evaluation spent seconds on an 8415² identity. The basis is now built axis by
-    /// axis at growing shapes: whatever the rank, five equations make an array of the full rank 2r (two broadcasts, the
-    /// `and`, the convert, and the transpose that puts the input's axes last), no iota among them, and
-    /// the Jacobian of the identity is still the identity, eager and jit, with a symbolic axis.
+    /// axis at growing shapes: whatever the rank, five equations make an array of the full rank 2r (two broadcasts,
+    /// the `and`, the convert, and the transpose that puts the input's axes last), no iota among them, and the
+    /// Jacobian of the identity is still the identity, eager and jit, with a symbolic axis.
     @Test func jacfwdBasisWorkAtFullSizeDoesNotGrowWithRank() throws {
         let s = try CompilerSession(file: SourceFile(path: "t.ax", text: """
         def f(x: f32[2, 3, n, 2]) -> f32[2, 3, n, 2]:

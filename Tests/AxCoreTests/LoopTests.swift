@@ -309,8 +309,8 @@ extension LoopTests {
     /// A difffuzz finding (seed 41204, `for` as scan): a carry the result does not need, whose initial value is
     /// `exp(tanh(log(0)))`, got a zero cotangent through the scan's VJP, and `0 / 0` in log's made the gradient NaN
     /// where JAX (and the unrolled loop) give 0. Loops' dead carries are now pruned (PruneLoops.swift), as JAX's DCE
-    /// of scan and while does: before grad, and in simplify (the scan keeps two carries of three; a while loop keeps the
-    /// carries its condition reads).
+    /// of scan and while does: before grad, and in simplify (the scan keeps two carries of three; a while loop keeps
+    /// the carries its condition reads).
     @Test func deadCarriesLeaveTheLoop() throws {
         let s = try CompilerSession(file: SourceFile(path: "t.ax", text: """
         def step(c: (f32[4], f32, f32), x: f32):
@@ -346,7 +346,8 @@ extension LoopTests {
         #expect(!carries(df.optimized).isEmpty && carries(df.optimized).allSatisfy { $0 <= 2 }, "\(df.optimized.text)")
         let g = try s.entry("g").program
         let pruned = simplify(g)
-        #expect(!carries(g).isEmpty && carries(g).allSatisfy { $0 == 3 } && carries(pruned) == [2], "\(carries(g)) \(pruned.text)")
+        #expect(!carries(g).isEmpty && carries(g).allSatisfy { $0 == 3 } && carries(pruned) == [2],
+                "\(carries(g)) \(pruned.text)")
         for v in [0.5, -2.0] {
             let a = Tensor(.f32, shape: [], doubles: [v])
             #expect(try evaluate(pruned, inputs: [a], sizes: [:]) == evaluate(g, inputs: [a], sizes: [:]))

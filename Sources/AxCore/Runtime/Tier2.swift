@@ -40,8 +40,8 @@ public struct Tier2Config: Sendable {
     /// The compiler named by `AXC_CC` (a path or a name on PATH; when set and not found there is no compiler, which is
     /// how tests simulate a machine without one), else `clang` on PATH (the Swift toolchain ships one), else `cc`:
     /// clang's code was as fast or up to 3× faster on the bench workloads (docs/performance.md, "Tier 2"), but above
-    /// 48 KB of C `cc` compiles when installed (`largeCompiler`); the cache
-    /// in `$XDG_CACHE_HOME/axc`, default `~/.cache/axc`, unless `noCache`.
+    /// 48 KB of C `cc` compiles when installed (`largeCompiler`); the cache in `$XDG_CACHE_HOME/axc`, default
+    /// `~/.cache/axc`, unless `noCache`.
     public static func fromEnvironment(noCache: Bool = false) -> Tier2Config {
         let env = ProcessInfo.processInfo.environment
         var c: Tier2Config

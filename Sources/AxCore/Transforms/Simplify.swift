@@ -1,11 +1,11 @@
 // Simplification: dead-code elimination, common-subexpression elimination and algebraic folding, repeated to a
-// fixpoint, alternating with the pruning of loops' dead carries (PruneLoops.swift), the contraction rewrites of Contract.swift and the scan accumulators' hoisting
-// (Accumulators.swift). Folds never change results for finite inputs (up to the sign of a zero); the contraction
-// rewrites and the hoisting change rounding only.
+// fixpoint, alternating with the pruning of loops' dead carries (PruneLoops.swift), the contraction rewrites of
+// Contract.swift and the scan accumulators' hoisting (Accumulators.swift). Folds never change results for finite
+// inputs (up to the sign of a zero); the contraction rewrites and the hoisting change rounding only.
 
-/// The program with dead code (loops' dead carries included), duplicate equations and trivial arithmetic removed, contractions rewritten
-/// (Contract.swift) and scan accumulators hoisted (Accumulators.swift), in up to 8 rounds of at most 20 folding
-/// sweeps each; same inputs and outputs.
+/// The program with dead code (loops' dead carries included), duplicate equations and trivial arithmetic removed,
+/// contractions rewritten (Contract.swift) and scan accumulators hoisted (Accumulators.swift), in up to 8 rounds of at
+/// most 20 folding sweeps each; same inputs and outputs.
 public func simplify(_ p: Program) -> Program {
     var q = p
     // Contraction rewrites see folded operands, and leave broadcasts for another round of folding. Each
