@@ -365,7 +365,10 @@ def rx(e, tg, nm=None):
         return fmt_lit(k["v"])
     if op == "static":
         v = k.get("var")
-        return k["text"].format(v=(nm.get(v, v) if (J and nm) else v))
+        text = k["text"]
+        if J:  # a variable bound to a Python number (`v1 = 1.0`) has no .ndim or .shape in JAX's text
+            text = text.replace("{v}.ndim", "jnp.ndim({v})").replace("{v}.shape", "jnp.shape({v})")
+        return text.format(v=(nm.get(v, v) if (J and nm) else v))
     if op == "cast":
         if J:
             return "_cast(%s, %s)" % (r(a[0]), JDT[e.t.dtype])
